@@ -1,0 +1,1 @@
+"""rollcall: attendance for virtual therapy groups."""

@@ -1,0 +1,70 @@
+"""What goes out: intents the engine returns and adapters perform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Button:
+    label: str
+    action: str
+    value: str
+    style: str = ""  # "primary" | "danger" | ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RosterRow:
+    person_id: str
+    display_name: str
+    status: str  # record status, or "not here yet" while the session runs
+    checked_in_at: datetime | None
+    in_room: bool
+    minutes: int
+    camera_minutes: int
+    camera_known: bool
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RosterView:
+    session_id: str
+    group_name: str
+    title: str  # "Evening Group A — Mon 6:00 PM–9:00 PM"
+    rows: tuple[RosterRow, ...]
+    guests: tuple[str, ...] = ()
+    counts: tuple[tuple[str, int], ...] = ()
+    buttons_for: tuple[tuple[str, tuple[Button, ...]], ...] = ()  # person_id -> buttons
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reply:
+    """An answer to the person who acted. Private unless `ephemeral` is False."""
+
+    text: str
+    ephemeral: bool = True
+    view: RosterView | None = None
+    buttons: tuple[Button, ...] = ()
+    replace_original: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectMessage:
+    person_id: str
+    text: str
+    kind: str  # "reminder" | "survey" | "nudge" | "alert" | "notice"
+    key: str  # unique per message: a second send with the same key is a no-op
+    buttons: tuple[Button, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelPost:
+    """A post others can see. Never names or counts out a participant."""
+
+    group_id: str
+    text: str
+    key: str
+
+
+Action = Reply | DirectMessage | ChannelPost

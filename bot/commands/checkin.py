@@ -1,0 +1,100 @@
+"""/checkin and /checkout: a participant's own word that they are here."""
+
+from __future__ import annotations
+
+from bot.actions import Action, Button, Reply
+from bot.commands.base import Context
+from bot.commands.people import enrolled_group_ids
+from bot.domain import EvidenceKind, LedgerEntry, Session
+from bot.timeutil import clock_time, day_time
+
+
+async def _candidate_groups(ctx: Context) -> list[str] | None:
+    groups = await enrolled_group_ids(ctx, ctx.person.id)
+    if ctx.group is not None:
+        return [ctx.group.id] if ctx.group.id in groups else None
+    return groups
+
+
+async def _no_session_text(ctx: Context, group_ids: list[str]) -> str:
+    nxt = await ctx.services.sessions.next_session(group_ids, ctx.at)
+    if nxt is None:
+        return "No session is open right now, and none is scheduled for you yet."
+    return f"No session is open right now; your next one is {day_time(nxt.start, ctx.tz)}"
+
+
+async def checkin(ctx: Context) -> list[Action]:
+    group_ids = await _candidate_groups(ctx)
+    if group_ids is None:
+        return ctx.reply("You're not enrolled in this group — ask your facilitator.")
+    open_now = await ctx.services.sessions.open_sessions(group_ids, ctx.at)
+    if not open_now:
+        return ctx.reply(await _no_session_text(ctx, group_ids))
+    if len(open_now) > 1:
+        buttons = []
+        for s in open_now:
+            g = await ctx.store.get_group(s.group_id)
+            label = f"{g.name if g else s.group_id} — {day_time(s.start, ctx.tz)}"
+            buttons.append(Button(label=label, action="checkin", value=s.id, style="primary"))
+        return [Reply(text="Which session are you checking in to?", buttons=tuple(buttons))]
+    return await checkin_to(ctx, open_now[0], " ".join(ctx.args) or None)
+
+
+async def checkin_to(ctx: Context, session: Session, note: str | None) -> list[Action]:
+    group = await ctx.store.get_group(session.group_id)
+    name = group.name if group else session.group_id
+    entry = LedgerEntry(
+        key=f"checkin:{session.id}:{ctx.person.id}",
+        kind=EvidenceKind.CHECKIN,
+        group_id=session.group_id,
+        session_id=session.id,
+        person_id=ctx.person.id,
+        actor_id=ctx.person.id,
+        at=ctx.at,
+        recorded_at=ctx.services.clock.now(),
+        source=ctx.actor.platform,
+    )
+    (new,) = await ctx.services.recorder.append([entry], notes=[note])
+    when = day_time(session.start, ctx.tz)
+    if not new:
+        earlier = await ctx.store.evidence(
+            session_id=session.id, person_id=ctx.person.id, kinds=[EvidenceKind.CHECKIN]
+        )
+        at = clock_time(earlier[0].at.astimezone(ctx.tz)) if earlier else "earlier"
+        return ctx.reply(f"You already checked in to {name} ({when}) at {at}.")
+    await ctx.services.recorder.recompute(session, [ctx.person.id])
+    return ctx.reply(
+        f"You're checked in to {name} ({when}) at {clock_time(ctx.at.astimezone(ctx.tz))}. Welcome!"
+    )
+
+
+async def checkout(ctx: Context) -> list[Action]:
+    group_ids = await _candidate_groups(ctx) or []
+    for session in await ctx.services.sessions.open_sessions(group_ids, ctx.at):
+        checked_in = await ctx.store.evidence(
+            session_id=session.id, person_id=ctx.person.id, kinds=[EvidenceKind.CHECKIN]
+        )
+        if not checked_in:
+            continue
+        entry = LedgerEntry(
+            key=f"checkout:{session.id}:{ctx.person.id}",
+            kind=EvidenceKind.CHECKOUT,
+            group_id=session.group_id,
+            session_id=session.id,
+            person_id=ctx.person.id,
+            actor_id=ctx.person.id,
+            at=ctx.at,
+            recorded_at=ctx.services.clock.now(),
+            source=ctx.actor.platform,
+        )
+        (new,) = await ctx.services.recorder.append([entry])
+        group = await ctx.store.get_group(session.group_id)
+        name = group.name if group else session.group_id
+        if not new:
+            return ctx.reply(f"You already checked out of {name}.")
+        await ctx.services.recorder.recompute(session, [ctx.person.id])
+        return ctx.reply(
+            f"You're checked out of {name} at {clock_time(ctx.at.astimezone(ctx.tz))}. "
+            "Thanks for coming."
+        )
+    return ctx.reply("You haven't checked in to a session that's open now.")

@@ -1,0 +1,115 @@
+"""The engine: an event in, actions out. Platform-neutral; adapters translate."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.actions import Action, Reply
+from bot.commands import COMMANDS, help_command
+from bot.commands.base import Access, CommandSpec, Context, Services
+from bot.commands.checkin import checkin_to
+from bot.commands.verify import mark_button
+from bot.domain import Program
+from bot.events import ButtonPressed, CommandInvoked, PresenceObserved
+from bot.middleware import Request, dispatch
+from bot.ports import Clock, Store
+from bot.presence import observe
+from bot.recorder import Recorder
+from bot.sessions import SessionService
+
+log = logging.getLogger("rollcall.engine")
+
+UNKNOWN_COMMAND = "I don't know that command. Try /help."
+STALE_BUTTON = "That button is out of date."
+
+
+async def _checkin_button(ctx: Context) -> list[Action]:
+    session = await ctx.services.sessions.get(ctx.extra["value"])
+    enrolled = {e.group_id for e in await ctx.store.enrollments(person_id=ctx.person.id)}
+    if session.group_id not in enrolled or not session.is_open(ctx.at, ctx.services.program.policy):
+        return ctx.reply("That session isn't open for check-in any more.")
+    return await checkin_to(ctx, session, None)
+
+
+BUTTONS: dict[str, CommandSpec] = {
+    "mark": CommandSpec(
+        name="mark",
+        handler=mark_button,
+        access=Access.FACILITATOR,
+        usage="",
+        summary="roster button",
+        denied="Only this group's facilitators can change attendance.",
+    ),
+    "checkin": CommandSpec(
+        name="checkin", handler=_checkin_button, access=Access.ENROLLED, usage="", summary=""
+    ),
+}
+
+
+HELP = CommandSpec(
+    name="help", handler=help_command, access=Access.KNOWN, usage="/help", summary=""
+)
+
+
+class Engine:
+    def __init__(self, *, store: Store, clock: Clock, program: Program) -> None:
+        recorder = Recorder(store, clock, program)
+        self.services = Services(
+            store=store,
+            clock=clock,
+            program=program,
+            recorder=recorder,
+            sessions=SessionService(recorder),
+        )
+
+    @property
+    def recorder(self) -> Recorder:
+        return self.services.recorder
+
+    @property
+    def sessions(self) -> SessionService:
+        return self.services.sessions
+
+    async def handle(
+        self, event: CommandInvoked | ButtonPressed | PresenceObserved
+    ) -> list[Action]:
+        if isinstance(event, CommandInvoked):
+            return await self.command(event)
+        if isinstance(event, ButtonPressed):
+            return await self.button(event)
+        await observe(self.recorder, event)
+        return []
+
+    async def command(self, ev: CommandInvoked) -> list[Action]:
+        name = ev.command.strip().lstrip("/").lower()
+        spec = COMMANDS.get(name) or (HELP if name == "help" else None)
+        if spec is None:
+            return [Reply(text=UNKNOWN_COMMAND)]
+        req = Request(
+            services=self.services,
+            spec=spec,
+            actor=ev.actor,
+            args=ev.text.split(),
+            at=ev.at,
+            request_id=ev.request_id,
+            channel_id=ev.channel_id,
+            is_dm=ev.is_dm,
+        )
+        return await dispatch(req)
+
+    async def button(self, ev: ButtonPressed) -> list[Action]:
+        spec = BUTTONS.get(ev.action)
+        if spec is None:
+            return [Reply(text=STALE_BUTTON)]
+        req = Request(
+            services=self.services,
+            spec=spec,
+            actor=ev.actor,
+            args=[],
+            at=ev.at,
+            request_id=ev.request_id,
+            channel_id=ev.channel_id,
+            is_dm=ev.channel_id is None,
+            extra={"value": ev.value},
+        )
+        return await dispatch(req)

@@ -1,0 +1,62 @@
+"""What comes in: platform-neutral events that adapters build from payloads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Actor:
+    """A chat identity: the platform and the platform's own user id.
+
+    On the console the user id is the configured person id.
+    """
+
+    platform: str  # "slack" | "discord" | "console"
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandInvoked:
+    actor: Actor
+    command: str  # without the slash: "checkin", "roster", ...
+    text: str = ""  # the arguments; mentions as <@PLATFORM_ID> or @person-id
+    channel_id: str | None = None  # None or is_dm for a direct message
+    is_dm: bool = False
+    at: datetime
+    request_id: str  # unique per delivery attempt of the platform (dedupe key)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ButtonPressed:
+    actor: Actor
+    action: str  # "mark", "checkin", ...
+    value: str
+    channel_id: str | None = None
+    at: datetime
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identity:
+    """Who a meeting platform says was there; any field may be unknown."""
+
+    platform_user_id: str | None = None
+    email: str | None = None
+    registrant_id: str | None = None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PresenceObserved:
+    """A join, leave or camera change in a group's room, by the platform's clock."""
+
+    source: str  # "discord" | "zoom" | "console"
+    room_id: str  # voice channel id, meeting id, or group id (console)
+    identity: Identity
+    action: str  # "join" | "leave" | "camera_on" | "camera_off"
+    at: datetime
+    stream: str = ""  # one connection within the source (pairs joins with leaves)
+    key: str  # unique: a redelivery carries the same key
+    reconciled: bool = False  # closed by reconciliation after a gap in events

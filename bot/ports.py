@@ -1,0 +1,178 @@
+"""The small contracts the core needs from the outside world.
+
+Every store (in-memory, SQLite, PostgreSQL) implements `Store`; one contract test
+suite runs over all of them (tests/contract/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain import (
+    AttendanceRecord,
+    AuditEntry,
+    Enrollment,
+    EvidenceKind,
+    Group,
+    LedgerEntry,
+    Person,
+    Session,
+    SessionState,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class Directory(Protocol):
+    """People, groups and who is enrolled where."""
+
+    async def upsert_person(self, person: Person) -> None: ...
+    async def get_person(self, person_id: str) -> Person | None: ...
+    async def list_people(self) -> list[Person]: ...
+    async def find_person(self, *, platform: str, user_id: str) -> Person | None:
+        """By chat identity; platform is "slack" or "discord"."""
+        ...
+
+    async def find_person_by_email(self, email: str) -> Person | None:
+        """Case-insensitive match on `zoom_email` or `email`."""
+        ...
+
+    async def upsert_group(self, group: Group) -> None: ...
+    async def get_group(self, group_id: str) -> Group | None: ...
+    async def list_groups(self) -> list[Group]: ...
+
+    async def seed_enrollment(self, person_id: str, group_id: str, at: datetime) -> bool:
+        """Enroll unless an enrollment row (active or not) already exists. True if added."""
+        ...
+
+    async def set_enrollment(
+        self, person_id: str, group_id: str, *, active: bool, at: datetime, audit: AuditEntry
+    ) -> bool:
+        """Enroll or unenroll, writing `audit` in the same transaction. True if it changed."""
+        ...
+
+    async def enrollments(
+        self, *, person_id: str | None = None, group_id: str | None = None, active_only: bool = True
+    ) -> list[Enrollment]: ...
+
+
+class Sessions(Protocol):
+    async def add_session(self, session: Session, *, audit: AuditEntry | None = None) -> bool:
+        """Store a new session; False (and nothing written) if the id exists."""
+        ...
+
+    async def get_session(self, session_id: str) -> Session | None: ...
+    async def list_sessions(
+        self,
+        *,
+        group_id: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        states: Sequence[SessionState] | None = None,
+    ) -> list[Session]:
+        """Ordered by start, then id. `start_from` inclusive, `start_to` exclusive."""
+        ...
+
+    async def set_session_state(
+        self, session_id: str, state: SessionState, *, audit: AuditEntry | None = None
+    ) -> None: ...
+
+
+class Ledger(Protocol):
+    """Append-only evidence, hash-chained (see bot.ledger)."""
+
+    async def append_evidence(
+        self, entries: Sequence[LedgerEntry], *, notes: Sequence[str | None] | None = None
+    ) -> list[bool]:
+        """Append each entry whose key is new, in order, assigning seq/prev_hash/hash.
+
+        Returns, per entry, True if it was stored and False if its key was already
+        there (a replay). `notes` (free text, parallel to `entries`) are kept apart
+        from the chain so that `forget` can erase them.
+        """
+        ...
+
+    async def evidence(
+        self,
+        *,
+        session_id: str | None = None,
+        group_id: str | None = None,
+        person_id: str | None = None,
+        guest_key: str | None = None,
+        kinds: Sequence[EvidenceKind] | None = None,
+        at_from: datetime | None = None,
+        at_to: datetime | None = None,
+    ) -> list[LedgerEntry]:
+        """Matching entries ordered by seq. `at_from` inclusive, `at_to` exclusive."""
+        ...
+
+    async def ledger_page(self, *, after_seq: int = 0, limit: int = 1000) -> list[LedgerEntry]:
+        """Entries with seq > after_seq, ordered by seq (for chain verification)."""
+        ...
+
+    async def chain_head(self, chain: str) -> tuple[int, str]:
+        """(seq, hash) of the newest row of "ledger" or "audit"; (0, GENESIS) when empty."""
+        ...
+
+    async def notes_for(self, person_id: str) -> list[tuple[str, str]]:
+        """(ledger key, note text) of a person's notes."""
+        ...
+
+
+class Audit(Protocol):
+    async def append_audit(self, entry: AuditEntry) -> None:
+        """Append, assigning seq/prev_hash/hash."""
+        ...
+
+    async def audit_page(
+        self, *, after_seq: int = 0, limit: int = 1000, since: datetime | None = None
+    ) -> list[AuditEntry]: ...
+
+
+class Records(Protocol):
+    """Attendance records, derived from the ledger (recomputable at any time)."""
+
+    async def save_records(self, records: Sequence[AttendanceRecord]) -> None:
+        """Insert or replace by (session_id, person_id)."""
+        ...
+
+    async def records(
+        self,
+        *,
+        group_id: str | None = None,
+        person_id: str | None = None,
+        session_id: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+    ) -> list[AttendanceRecord]:
+        """Ordered by session start, session id, person id; filters on the session's start."""
+        ...
+
+
+class Store(Directory, Sessions, Ledger, Audit, Records, Protocol):
+    async def ping(self) -> bool:
+        """True when storage answers (for /healthz)."""
+        ...
+
+    async def forget_person(self, person_id: str, *, audit: AuditEntry) -> bool:
+        """Erase a person's personal data: the person row keeps only its id and role
+        (display name becomes "forgotten", every contact and platform id cleared,
+        `forgotten` set), their notes are deleted. Ledger, records and counts stay
+        (they carry only the pseudonymous id). Writes `audit` in the same transaction."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Notifier(Protocol):
+    """Delivers a private message to one person on one channel."""
+
+    async def send_private(self, person: Person, text: str) -> bool:
+        """True if delivered; False if this channel cannot reach the person."""
+        ...

@@ -1,0 +1,114 @@
+"""The live roster of a session, for its facilitators only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, tzinfo
+
+from bot.actions import Button, RosterRow, RosterView
+from bot.domain import EvidenceKind, Session, Status
+from bot.recorder import Recorder
+from bot.timeutil import clock_time, day_time
+
+MARKS = (
+    ("Present", Status.PRESENT, "primary"),
+    ("Absent", Status.ABSENT, "danger"),
+    (
+        "Excused",
+        Status.EXCUSED,
+        "",
+    ),
+)
+
+
+def _display_status(status: Status, running: bool) -> str:
+    if running and status is Status.ABSENT:
+        return "not here yet"
+    return status.value
+
+
+async def build_roster(
+    recorder: Recorder, session: Session, tz: tzinfo, now: datetime
+) -> RosterView:
+    store = recorder.store
+    group = await store.get_group(session.group_id)
+    group_name = group.name if group else session.group_id
+    records = await recorder.recompute(session)
+    running = session.start <= now < session.end and session.state.value == "scheduled"
+    camera_known = bool(group and group.discord_voice_channel_id)
+    rows: list[RosterRow] = []
+    buttons: list[tuple[str, tuple[Button, ...]]] = []
+    for r in records:
+        person = await store.get_person(r.person_id)
+        name = person.display_name if person else r.person_id
+        rows.append(
+            RosterRow(
+                person_id=r.person_id,
+                display_name=name,
+                status=_display_status(r.status, running),
+                checked_in_at=r.checked_in_at,
+                in_room=r.in_room,
+                minutes=r.attended_minutes,
+                camera_minutes=r.camera_minutes,
+                camera_known=camera_known,
+                flags=tuple(f.value for f in r.flags),
+            )
+        )
+        buttons.append(
+            (
+                r.person_id,
+                tuple(
+                    Button(
+                        label=label,
+                        action="mark",
+                        value=f"{session.id}|{r.person_id}|{status.value}",
+                        style=style,
+                    )
+                    for label, status, style in MARKS
+                ),
+            )
+        )
+    guests = sorted(
+        {
+            str(e.data.get("label") or e.guest_key)
+            for e in await store.evidence(group_id=session.group_id, kinds=[EvidenceKind.PRESENCE])
+            if e.person_id is None and e.guest_key and _in_window(recorder, session, e.at)
+        }
+    )
+    counts = Counter(r.status for r in rows)
+    in_room = sum(1 for r in rows if r.in_room)
+    title = f"{group_name} — {day_time(session.start, tz)}–{clock_time(session.end.astimezone(tz))}"
+    return RosterView(
+        session_id=session.id,
+        group_name=group_name,
+        title=title,
+        rows=tuple(rows),
+        guests=tuple(guests),
+        counts=(("enrolled", len(rows)), ("in the room", in_room), *sorted(counts.items())),
+        buttons_for=tuple(buttons),
+    )
+
+
+def _in_window(recorder: Recorder, session: Session, at: datetime) -> bool:
+    start, end = session.window(recorder.policy)
+    return start <= at <= end
+
+
+def render_roster(view: RosterView, tz: tzinfo) -> str:
+    """Plain text, for the console, the CLI and platforms without rich layouts."""
+    lines = [f"Roster: {view.title}"]
+    for r in view.rows:
+        parts = [f"  {r.display_name} ({r.person_id}): {r.status}"]
+        if r.checked_in_at:
+            parts.append(f"checked in {clock_time(r.checked_in_at.astimezone(tz))}")
+        parts.append("in the room" if r.in_room else "not in the room")
+        parts.append(f"{r.minutes} min")
+        if r.camera_known:
+            parts.append(f"camera {r.camera_minutes} min")
+        if r.flags:
+            parts.append("flags: " + ", ".join(r.flags))
+        lines.append(" · ".join(parts))
+    if view.guests:
+        lines.append("  Guests (not linked to anyone): " + ", ".join(view.guests))
+    lines.append("  " + ", ".join(f"{k}: {v}" for k, v in view.counts))
+    return "\n".join(lines)

@@ -1,0 +1,195 @@
+"""Sessions: which one is open, which comes next, creating, ending, cancelling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from bot.domain import (
+    AuditEntry,
+    EvidenceKind,
+    LedgerEntry,
+    Session,
+    SessionState,
+)
+from bot.errors import UserError
+from bot.recorder import Recorder
+from bot.rules.intervals import presence_from
+from bot.timeutil import zone
+
+LIVE = (SessionState.SCHEDULED,)
+NOT_CANCELLED = (SessionState.SCHEDULED, SessionState.ENDED)
+MAX_MINUTES = 12 * 60
+
+
+def session_id_for(group_id: str, start: datetime, tz_name: str) -> str:
+    local = start.astimezone(zone(tz_name))
+    return f"{group_id}-{local:%Y%m%d-%H%M}"
+
+
+class SessionService:
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.store = recorder.store
+
+    async def open_sessions(self, group_ids: Iterable[str], at: datetime) -> list[Session]:
+        """Sessions open for check-in at `at`, across the given groups, by start."""
+        policy = self.recorder.policy
+        out: list[Session] = []
+        for gid in sorted(set(group_ids)):
+            for s in await self.store.list_sessions(
+                group_id=gid,
+                start_from=at - timedelta(minutes=MAX_MINUTES),
+                start_to=at + timedelta(minutes=policy.checkin_opens_minutes_before + 1),
+                states=LIVE,
+            ):
+                if s.is_open(at, policy):
+                    out.append(s)
+        return sorted(out, key=lambda s: (s.start, s.id))
+
+    async def next_session(self, group_ids: Iterable[str], after: datetime) -> Session | None:
+        best: Session | None = None
+        for gid in set(group_ids):
+            upcoming = await self.store.list_sessions(group_id=gid, start_from=after, states=LIVE)
+            if upcoming and (best is None or upcoming[0].start < best.start):
+                best = upcoming[0]
+        return best
+
+    async def recent_session(self, group_ids: Iterable[str], at: datetime) -> Session | None:
+        """The open session, else the most recent one that has started."""
+        open_now = await self.open_sessions(group_ids, at)
+        if open_now:
+            return open_now[0]
+        best: Session | None = None
+        for gid in set(group_ids):
+            started = [
+                s
+                for s in await self.store.list_sessions(
+                    group_id=gid, start_to=at, states=NOT_CANCELLED
+                )
+            ]
+            if started and (best is None or started[-1].start > best.start):
+                best = started[-1]
+        return best
+
+    async def create(
+        self,
+        *,
+        group_id: str,
+        start: datetime,
+        minutes: int,
+        actor_id: str,
+        makeup_for: str | None = None,
+        session_id: str | None = None,
+    ) -> Session:
+        group = await self.store.get_group(group_id)
+        if group is None:
+            raise UserError(f"unknown group: {group_id}")
+        if not 1 <= minutes <= MAX_MINUTES:
+            raise UserError(f"minutes must be between 1 and {MAX_MINUTES}, got {minutes}")
+        end = start + timedelta(minutes=minutes)
+        if makeup_for is not None:
+            original = await self.store.get_session(makeup_for)
+            if original is None:
+                raise UserError(f"unknown session: {makeup_for}")
+            if original.makeup_for is not None:
+                raise UserError(f"{makeup_for} is itself a make-up session")
+        for other in await self.store.list_sessions(
+            group_id=group_id,
+            start_from=start - timedelta(minutes=MAX_MINUTES),
+            start_to=end,
+            states=NOT_CANCELLED,
+        ):
+            if other.start < end and start < other.end:
+                raise UserError(f"overlaps session {other.id} of group {group_id}")
+        sid = session_id or session_id_for(group_id, start, self.recorder.program.timezone)
+        session = Session(id=sid, group_id=group_id, start=start, end=end, makeup_for=makeup_for)
+        audit = AuditEntry(
+            at=self.recorder.clock.now(),
+            actor_id=actor_id,
+            action="session.create",
+            target=sid,
+            detail={"group_id": group_id, "makeup_for": makeup_for},
+        )
+        if not await self.store.add_session(session, audit=audit):
+            raise UserError(f"session {sid} already exists")
+        return session
+
+    async def get(self, session_id: str) -> Session:
+        s = await self.store.get_session(session_id)
+        if s is None:
+            raise UserError(f"unknown session: {session_id}")
+        return s
+
+    async def end(self, session_id: str, *, actor_id: str) -> Session:
+        """Close open stays at the end, mark it ended and compute its records."""
+        s = await self.get(session_id)
+        if s.state is SessionState.CANCELLED:
+            raise UserError(f"session {session_id} was cancelled")
+        if s.state is SessionState.ENDED:
+            return s
+        now = self.recorder.clock.now()
+        await self._close_open_stays(s, min(now, s.end) if now > s.start else s.end)
+        await self.store.set_session_state(
+            s.id,
+            SessionState.ENDED,
+            audit=AuditEntry(at=now, actor_id=actor_id, action="session.end", target=s.id),
+        )
+        ended = await self.get(s.id)
+        await self.recorder.recompute(ended)
+        return ended
+
+    async def cancel(self, session_id: str, *, actor_id: str) -> Session:
+        s = await self.get(session_id)
+        if s.state is SessionState.CANCELLED:
+            return s
+        if s.state is SessionState.ENDED:
+            raise UserError(f"session {session_id} has already ended")
+        await self.store.set_session_state(
+            s.id,
+            SessionState.CANCELLED,
+            audit=AuditEntry(
+                at=self.recorder.clock.now(),
+                actor_id=actor_id,
+                action="session.cancel",
+                target=s.id,
+            ),
+        )
+        return await self.get(s.id)
+
+    async def _close_open_stays(self, s: Session, at: datetime) -> None:
+        """Append a leave at `at` for every stay still open in the session's room."""
+        policy = self.recorder.policy
+        w_start, w_end = s.window(policy)
+        entries = await self.store.evidence(
+            group_id=s.group_id,
+            kinds=[EvidenceKind.PRESENCE],
+            at_from=w_start - timedelta(hours=12),
+            at_to=w_end,
+        )
+        by_stream: dict[tuple[str, str, str], list[LedgerEntry]] = {}
+        for e in entries:
+            who = e.person_id or f"guest:{e.guest_key}"
+            source = str(e.data.get("source") or e.source)
+            by_stream.setdefault((who, source, str(e.data.get("stream") or "")), []).append(e)
+        closing: list[LedgerEntry] = []
+        for (who, source, stream), evs in sorted(by_stream.items()):
+            if not any(i.open for i in presence_from(evs, at).stays):
+                continue
+            first = evs[0]
+            closing.append(
+                LedgerEntry(
+                    key=f"session-end:{s.id}:{who}:{source}:{stream}",
+                    kind=EvidenceKind.PRESENCE,
+                    group_id=s.group_id,
+                    session_id=s.id,
+                    person_id=first.person_id,
+                    guest_key=first.guest_key,
+                    at=at,
+                    recorded_at=self.recorder.clock.now(),
+                    source=source,
+                    data={"action": "leave", "source": source, "stream": stream},
+                )
+            )
+        if closing:
+            await self.recorder.append(closing)

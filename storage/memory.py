@@ -1,0 +1,275 @@
+"""An in-memory `Store`: the reference behaviour for the contract suite, and the
+store of `rollcall demo`. Pure Python, no database."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.domain import (
+    AttendanceRecord,
+    AuditEntry,
+    Enrollment,
+    EvidenceKind,
+    Group,
+    LedgerEntry,
+    Person,
+    Session,
+    SessionState,
+)
+from bot.ledger import GENESIS, audit_hash, ledger_hash
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._people: dict[str, Person] = {}
+        self._groups: dict[str, Group] = {}
+        self._enrollments: dict[tuple[str, str], Enrollment] = {}
+        self._sessions: dict[str, Session] = {}
+        self._ledger: list[LedgerEntry] = []
+        self._keys: set[str] = set()
+        self._notes: dict[str, tuple[str | None, str]] = {}  # key -> (person_id, text)
+        self._audit: list[AuditEntry] = []
+        self._records: dict[tuple[str, str], AttendanceRecord] = {}
+        self._lock = asyncio.Lock()
+
+    # -- lifecycle -------------------------------------------------------------
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        return None
+
+    # -- directory -------------------------------------------------------------
+    async def upsert_person(self, person: Person) -> None:
+        self._people[person.id] = person
+
+    async def get_person(self, person_id: str) -> Person | None:
+        return self._people.get(person_id)
+
+    async def list_people(self) -> list[Person]:
+        return sorted(self._people.values(), key=lambda p: p.id)
+
+    async def find_person(self, *, platform: str, user_id: str) -> Person | None:
+        for p in self._people.values():
+            if p.platform_id(platform) == user_id:
+                return p
+        return None
+
+    async def find_person_by_email(self, email: str) -> Person | None:
+        want = email.strip().lower()
+        for p in sorted(self._people.values(), key=lambda p: p.id):
+            if (p.zoom_email and p.zoom_email.lower() == want) or (
+                p.email and p.email.lower() == want
+            ):
+                return p
+        return None
+
+    async def upsert_group(self, group: Group) -> None:
+        self._groups[group.id] = group
+
+    async def get_group(self, group_id: str) -> Group | None:
+        return self._groups.get(group_id)
+
+    async def list_groups(self) -> list[Group]:
+        return sorted(self._groups.values(), key=lambda g: g.id)
+
+    async def seed_enrollment(self, person_id: str, group_id: str, at: datetime) -> bool:
+        if (person_id, group_id) in self._enrollments:
+            return False
+        self._enrollments[(person_id, group_id)] = Enrollment(
+            person_id=person_id, group_id=group_id, active=True
+        )
+        return True
+
+    async def set_enrollment(
+        self, person_id: str, group_id: str, *, active: bool, at: datetime, audit: AuditEntry
+    ) -> bool:
+        async with self._lock:
+            current = self._enrollments.get((person_id, group_id))
+            if current is not None and current.active == active:
+                return False
+            if current is None and not active:
+                return False
+            self._enrollments[(person_id, group_id)] = Enrollment(
+                person_id=person_id, group_id=group_id, active=active
+            )
+            self._append_audit(audit)
+            return True
+
+    async def enrollments(
+        self, *, person_id: str | None = None, group_id: str | None = None, active_only: bool = True
+    ) -> list[Enrollment]:
+        out = [
+            e
+            for e in self._enrollments.values()
+            if (person_id is None or e.person_id == person_id)
+            and (group_id is None or e.group_id == group_id)
+            and (e.active or not active_only)
+        ]
+        return sorted(out, key=lambda e: (e.group_id, e.person_id))
+
+    # -- sessions --------------------------------------------------------------
+    async def add_session(self, session: Session, *, audit: AuditEntry | None = None) -> bool:
+        async with self._lock:
+            if session.id in self._sessions:
+                return False
+            self._sessions[session.id] = session
+            if audit is not None:
+                self._append_audit(audit)
+            return True
+
+    async def get_session(self, session_id: str) -> Session | None:
+        return self._sessions.get(session_id)
+
+    async def list_sessions(
+        self,
+        *,
+        group_id: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        states: Sequence[SessionState] | None = None,
+    ) -> list[Session]:
+        out = [
+            s
+            for s in self._sessions.values()
+            if (group_id is None or s.group_id == group_id)
+            and (start_from is None or s.start >= start_from)
+            and (start_to is None or s.start < start_to)
+            and (states is None or s.state in states)
+        ]
+        return sorted(out, key=lambda s: (s.start, s.id))
+
+    async def set_session_state(
+        self, session_id: str, state: SessionState, *, audit: AuditEntry | None = None
+    ) -> None:
+        async with self._lock:
+            s = self._sessions.get(session_id)
+            if s is None:
+                raise KeyError(session_id)
+            self._sessions[session_id] = dataclasses.replace(s, state=state)
+            if audit is not None:
+                self._append_audit(audit)
+
+    # -- ledger ----------------------------------------------------------------
+    async def append_evidence(
+        self, entries: Sequence[LedgerEntry], *, notes: Sequence[str | None] | None = None
+    ) -> list[bool]:
+        async with self._lock:
+            out: list[bool] = []
+            for i, entry in enumerate(entries):
+                if entry.key in self._keys:
+                    out.append(False)
+                    continue
+                seq = len(self._ledger) + 1
+                prev = self._ledger[-1].hash if self._ledger else GENESIS
+                stored = dataclasses.replace(
+                    entry, seq=seq, prev_hash=prev, hash=ledger_hash(prev, entry, seq)
+                )
+                self._ledger.append(stored)
+                self._keys.add(entry.key)
+                note = notes[i] if notes is not None else None
+                if note:
+                    self._notes[entry.key] = (entry.person_id, note)
+                out.append(True)
+            return out
+
+    async def evidence(
+        self,
+        *,
+        session_id: str | None = None,
+        group_id: str | None = None,
+        person_id: str | None = None,
+        guest_key: str | None = None,
+        kinds: Sequence[EvidenceKind] | None = None,
+        at_from: datetime | None = None,
+        at_to: datetime | None = None,
+    ) -> list[LedgerEntry]:
+        return [
+            e
+            for e in self._ledger
+            if (session_id is None or e.session_id == session_id)
+            and (group_id is None or e.group_id == group_id)
+            and (person_id is None or e.person_id == person_id)
+            and (guest_key is None or e.guest_key == guest_key)
+            and (kinds is None or e.kind in kinds)
+            and (at_from is None or e.at >= at_from)
+            and (at_to is None or e.at < at_to)
+        ]
+
+    async def ledger_page(self, *, after_seq: int = 0, limit: int = 1000) -> list[LedgerEntry]:
+        return [e for e in self._ledger if e.seq > after_seq][:limit]
+
+    async def chain_head(self, chain: str) -> tuple[int, str]:
+        rows: Sequence[LedgerEntry | AuditEntry]
+        rows = self._ledger if chain == "ledger" else self._audit
+        if not rows:
+            return (0, GENESIS)
+        return (rows[-1].seq, rows[-1].hash)
+
+    async def notes_for(self, person_id: str) -> list[tuple[str, str]]:
+        return [(k, text) for k, (pid, text) in self._notes.items() if pid == person_id]
+
+    # -- audit -----------------------------------------------------------------
+    def _append_audit(self, entry: AuditEntry) -> None:
+        seq = len(self._audit) + 1
+        prev = self._audit[-1].hash if self._audit else GENESIS
+        self._audit.append(
+            dataclasses.replace(entry, seq=seq, prev_hash=prev, hash=audit_hash(prev, entry, seq))
+        )
+
+    async def append_audit(self, entry: AuditEntry) -> None:
+        async with self._lock:
+            self._append_audit(entry)
+
+    async def audit_page(
+        self, *, after_seq: int = 0, limit: int = 1000, since: datetime | None = None
+    ) -> list[AuditEntry]:
+        return [a for a in self._audit if a.seq > after_seq and (since is None or a.at >= since)][
+            :limit
+        ]
+
+    # -- records ---------------------------------------------------------------
+    async def save_records(self, records: Sequence[AttendanceRecord]) -> None:
+        for r in records:
+            self._records[(r.session_id, r.person_id)] = r
+
+    async def records(
+        self,
+        *,
+        group_id: str | None = None,
+        person_id: str | None = None,
+        session_id: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+    ) -> list[AttendanceRecord]:
+        out = []
+        for r in self._records.values():
+            s = self._sessions.get(r.session_id)
+            if s is None:
+                continue
+            if (
+                (group_id is None or r.group_id == group_id)
+                and (person_id is None or r.person_id == person_id)
+                and (session_id is None or r.session_id == session_id)
+                and (start_from is None or s.start >= start_from)
+                and (start_to is None or s.start < start_to)
+            ):
+                out.append((s.start, s.id, r.person_id, r))
+        return [t[3] for t in sorted(out, key=lambda t: t[:3])]
+
+    # -- erasure ---------------------------------------------------------------
+    async def forget_person(self, person_id: str, *, audit: AuditEntry) -> bool:
+        async with self._lock:
+            p = self._people.get(person_id)
+            if p is None:
+                return False
+            self._people[person_id] = Person(
+                id=p.id, display_name="forgotten", role=p.role, channels=(), forgotten=True
+            )
+            for k in [k for k, (pid, _) in self._notes.items() if pid == person_id]:
+                del self._notes[k]
+            self._append_audit(audit)
+            return True
