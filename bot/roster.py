@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime, tzinfo
 
 from bot.actions import Button, RosterRow, RosterView
-from bot.domain import EvidenceKind, Session, Status
+from bot.domain import AttendanceRecord, EvidenceKind, Flag, Session, Status
 from bot.recorder import Recorder
 from bot.timeutil import clock_time, day_time
 
@@ -21,10 +21,10 @@ MARKS = (
 )
 
 
-def _display_status(status: Status, running: bool) -> str:
-    if running and status is Status.ABSENT:
+def _display_status(r: AttendanceRecord, running: bool) -> str:
+    if running and r.status is Status.ABSENT and Flag.OVERRIDE not in r.flags:
         return "not here yet"
-    return status.value
+    return r.status.value
 
 
 async def build_roster(
@@ -45,12 +45,12 @@ async def build_roster(
             RosterRow(
                 person_id=r.person_id,
                 display_name=name,
-                status=_display_status(r.status, running),
+                status=_display_status(r, running),
                 checked_in_at=r.checked_in_at,
                 in_room=r.in_room,
                 minutes=r.attended_minutes,
                 camera_minutes=r.camera_minutes,
-                camera_known=camera_known,
+                camera_known=camera_known or r.camera_minutes > 0,
                 flags=tuple(f.value for f in r.flags),
             )
         )

@@ -86,7 +86,8 @@ def compute_record(
 
     # presence (rule 1): stays touching the widened window, merged, clipped
     window_start, window_end = session.window(policy)
-    presence = presence_from(all_entries, now)
+    # open stays run to "now", and no further than the end once it has passed
+    presence = presence_from(all_entries, min(now, session.end))
     stays = overlapping(presence.stays, window_start, window_end)
     merged = merge(stays, policy.reconnect_merge_seconds)
     clipped = clip(merged, session.start, session.end)
@@ -163,8 +164,7 @@ def compute_record(
     elif not attended_evidence:
         status = Status.ABSENT
     elif seen:
-        needed_us = policy.min_attendance_ratio * session.minutes * 60_000_000
-        if ended and attended_us < needed_us:
+        if ended and attended_minutes < policy.min_attendance_ratio * session.minutes:
             status = Status.PARTIAL
         elif first_seen is not None and first_seen > late_cutoff:
             status = Status.LATE

@@ -99,6 +99,7 @@ def _pair(events: Sequence[LedgerEntry], now: datetime) -> Presence:
                 if stay_since is None:
                     # a leave with no join: seen at that instant only
                     stays.append(Interval(start=at, end=at, uncertain=leave_uncertain))
+                    close_camera(at)
                 else:
                     close_stay(at, leave_uncertain)
     if stay_since is not None:

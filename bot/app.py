@@ -1,0 +1,100 @@
+"""The composition root: the one place that builds concrete things and wires them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from adapters.console.adapter import ConsoleAdapter
+from bot.clock import SystemClock
+from bot.config import Config
+from bot.engine import Engine
+from bot.housekeeping import Housekeeper
+from bot.ports import Clock, Store
+from bot.seed import materialize, seed
+from bot.web import bound_port, make_web_app, start_server
+from storage.memory import MemoryStore
+from storage.migrate import upgrade
+from storage.sql import open_store
+
+log = logging.getLogger("rollcall.app")
+
+
+@dataclass(kw_only=True)
+class App:
+    config: Config
+    store: Store
+    engine: Engine
+    clock: Clock
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+async def open_app(
+    config: Config, *, clock: Clock | None = None, migrate: bool = True, store: Store | None = None
+) -> App:
+    """Migrate, open the store, seed people/groups/enrollments and the coming sessions."""
+    clock = clock or SystemClock()
+    if store is None:
+        if config.storage_url == "memory://":
+            store = MemoryStore()
+        else:
+            if migrate:
+                await upgrade(config.storage_url)
+            store = await open_store(config.storage_url)
+    now = clock.now()
+    await seed(store, config, now)
+    await materialize(store, config, now)
+    engine = Engine(store=store, clock=clock, program=config.program)
+    return App(config=config, store=store, engine=engine, clock=clock)
+
+
+async def run(
+    config: Config,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """`rollcall run`: the HTTP server, housekeeping, and the enabled adapters (the
+    console when no platform is enabled). Stops on SIGTERM/SIGINT or end of console input."""
+    app = await open_app(config)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    web_app = make_web_app(app.store)
+    runner = await start_server(web_app, config.server.host, config.server.port)
+    log.info("listening on %s:%d", config.server.host, bound_port(runner))
+    keeper = Housekeeper(app.engine, config)
+    tasks = [asyncio.create_task(keeper.run(stop), name="housekeeping")]
+    console: ConsoleAdapter | None = None
+    platforms = (config.slack.enabled, config.discord.enabled, config.zoom.enabled)
+    if not any(platforms):
+        console = ConsoleAdapter(app.engine, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout)
+        tasks.append(asyncio.create_task(_console_then_stop(console, stop), name="console"))
+    try:
+        await stop.wait()
+    finally:
+        if console is not None:
+            console.stop()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await runner.cleanup()
+        await app.close()
+    return 0
+
+
+async def _console_then_stop(console: ConsoleAdapter, stop: asyncio.Event) -> None:
+    try:
+        await console.run()
+    finally:
+        stop.set()

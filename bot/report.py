@@ -1,0 +1,123 @@
+"""The attendance report: contract CSV columns, and table / JSON / HTML renderings."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from bot.domain import AttendanceRecord, Session
+from bot.timeutil import iso_local
+
+COLUMNS = (
+    "session_id",
+    "group_id",
+    "session_start",
+    "session_end",
+    "participant_id",
+    "status",
+    "attended_minutes",
+    "camera_minutes",
+    "first_seen",
+    "last_seen",
+    "checked_in_at",
+    "flags",
+    "verified_by",
+    "makeup_for",
+)
+FORMATS = ("table", "csv", "json", "html")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportRow:
+    session: Session
+    record: AttendanceRecord
+
+    def cells(self, tz: tzinfo) -> dict[str, str]:
+        r, s = self.record, self.session
+        return {
+            "session_id": s.id,
+            "group_id": s.group_id,
+            "session_start": iso_local(s.start, tz),
+            "session_end": iso_local(s.end, tz),
+            "participant_id": r.person_id,
+            "status": r.status.value,
+            "attended_minutes": str(r.attended_minutes),
+            "camera_minutes": str(r.camera_minutes),
+            "first_seen": iso_local(r.first_seen, tz),
+            "last_seen": iso_local(r.last_seen, tz),
+            "checked_in_at": iso_local(r.checked_in_at, tz),
+            "flags": ";".join(f.value for f in r.flags),
+            "verified_by": r.verified_by or "",
+            "makeup_for": r.makeup_for or "",
+        }
+
+
+def to_csv(rows: Sequence[ReportRow], tz: tzinfo) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row.cells(tz))
+    return buf.getvalue()
+
+
+def to_json(rows: Sequence[ReportRow], tz: tzinfo) -> str:
+    out = []
+    for row in rows:
+        cells: dict[str, object] = dict(row.cells(tz))
+        cells["attended_minutes"] = row.record.attended_minutes
+        cells["camera_minutes"] = row.record.camera_minutes
+        cells["flags"] = [f.value for f in row.record.flags]
+        for key in ("first_seen", "last_seen", "checked_in_at", "verified_by", "makeup_for"):
+            cells[key] = cells[key] or None
+        cells["participation"] = (
+            row.record.participation.value if row.record.participation else None
+        )
+        out.append(cells)
+    return json.dumps(out, indent=2) + "\n"
+
+
+def to_table(rows: Sequence[ReportRow], tz: tzinfo) -> str:
+    cols = ("session_id", "participant_id", "status", "attended_minutes", "camera_minutes", "flags")
+    heads = ("session", "participant", "status", "minutes", "camera", "flags")
+    data = [[row.cells(tz)[c] for c in cols] for row in rows]
+    widths = [max([len(h)] + [len(d[i]) for d in data]) for i, h in enumerate(heads)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for d in data:
+        lines.append("  ".join(v.ljust(w) for v, w in zip(d, widths, strict=True)).rstrip())
+    lines.append(f"{len(rows)} record{'s' if len(rows) != 1 else ''}")
+    return "\n".join(lines) + "\n"
+
+
+def to_html(rows: Sequence[ReportRow], tz: tzinfo, title: str = "Attendance report") -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row.cells(tz).values()) + "</tr>"
+        for row in rows
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<style>table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}"
+        f"</style></head><body><h1>{html.escape(title)}</h1><table><thead><tr>{head}</tr>"
+        f"</thead><tbody>{body}</tbody></table></body></html>\n"
+    )
+
+
+def render(fmt: str, rows: Sequence[ReportRow], tz: tzinfo, title: str = "") -> str:
+    if fmt == "csv":
+        return to_csv(rows, tz)
+    if fmt == "json":
+        return to_json(rows, tz)
+    if fmt == "html":
+        return to_html(rows, tz, title or "Attendance report")
+    return to_table(rows, tz)
+
+
+def sort_rows(rows: Sequence[ReportRow]) -> list[ReportRow]:
+    return sorted(rows, key=lambda r: (r.session.start, r.session.id, r.record.person_id))

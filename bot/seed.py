@@ -1,0 +1,50 @@
+"""Config → store, idempotently on every start; recurring sessions materialized ahead."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from bot.calendar import occurrences
+from bot.config import Config
+from bot.ports import Store
+
+AHEAD = timedelta(days=14)
+
+
+async def seed(store: Store, config: Config, at: datetime) -> None:
+    """People and groups as configured; enrollments only where none was ever recorded,
+    so an /unenroll is not undone by the next restart."""
+    for person in config.people:
+        existing = await store.get_person(person.id)
+        if existing is not None and existing.forgotten:
+            continue  # erased on request: never brought back from config
+        await store.upsert_person(person)
+    for group in config.groups:
+        await store.upsert_group(group)
+        for pid in group.participants:
+            await store.seed_enrollment(pid, group.id, at)
+
+
+def closed_dates(config: Config, group_id: str) -> list[date]:
+    days: list[date] = []
+    for c in config.closures:
+        if c.groups and group_id not in c.groups:
+            continue
+        d = c.start
+        while d <= c.end:
+            days.append(d)
+            d += timedelta(days=1)
+    return days
+
+
+async def materialize(store: Store, config: Config, at: datetime) -> int:
+    """Store the scheduled sessions of the next two weeks; existing ids are left alone."""
+    added = 0
+    for group in config.groups:
+        closed = closed_dates(config, group.id)
+        for s in occurrences(
+            group, config.program.timezone, at - timedelta(hours=12), at + AHEAD, closed
+        ):
+            if await store.add_session(s):
+                added += 1
+    return added
