@@ -39,14 +39,37 @@ class RosterView:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SurveyQuestionView:
+    id: str
+    kind: str  # "rating" (1-5) | "yes_no" | "choice" | "text"
+    prompt: str
+    choices: tuple[str, ...] = ()
+    anonymous: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SurveyForm:
+    """A survey to show as a modal/form. Answers come back as `SurveySubmitted`."""
+
+    session_id: str
+    title: str  # short, no program-type words: "How was today's group?"
+    questions: tuple[SurveyQuestionView, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Reply:
-    """An answer to the person who acted. Private unless `ephemeral` is False."""
+    """An answer to the person who acted. Private unless `ephemeral` is False.
+
+    With `survey`, a platform that can open a form (Slack modal, Discord modal)
+    opens it in response to the interaction; others show `text` and buttons.
+    """
 
     text: str
     ephemeral: bool = True
     view: RosterView | None = None
     buttons: tuple[Button, ...] = ()
     replace_original: bool = False
+    survey: SurveyForm | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

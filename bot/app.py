@@ -18,6 +18,7 @@ from bot.housekeeping import Housekeeper
 from bot.ports import Clock, Store
 from bot.seed import materialize, seed
 from bot.web import bound_port, make_web_app, start_server
+from bot.wiring import build_adapters
 from storage.memory import MemoryStore
 from storage.migrate import upgrade
 from storage.sql import open_store
@@ -71,13 +72,17 @@ async def run(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     web_app = make_web_app(app.store)
+    adapters = build_adapters(config, app.engine)
+    for adapter in adapters:
+        adapter.add_routes(web_app)
     runner = await start_server(web_app, config.server.host, config.server.port)
+    for adapter in adapters:
+        await adapter.start()
     log.info("listening on %s:%d", config.server.host, bound_port(runner))
     keeper = Housekeeper(app.engine, config)
     tasks = [asyncio.create_task(keeper.run(stop), name="housekeeping")]
     console: ConsoleAdapter | None = None
-    platforms = (config.slack.enabled, config.discord.enabled, config.zoom.enabled)
-    if not any(platforms):
+    if not (config.slack.enabled or config.discord.enabled):
         console = ConsoleAdapter(app.engine, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout)
         tasks.append(asyncio.create_task(_console_then_stop(console, stop), name="console"))
     try:
@@ -85,6 +90,11 @@ async def run(
     finally:
         if console is not None:
             console.stop()
+        for adapter in reversed(adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("stopping the %s adapter failed", adapter.name)
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -60,3 +60,14 @@ class PresenceObserved:
     stream: str = ""  # one connection within the source (pairs joins with leaves)
     key: str  # unique: a redelivery carries the same key
     reconciled: bool = False  # closed by reconciliation after a gap in events
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SurveySubmitted:
+    """Answers to a `SurveyForm`: (question id, answer text) pairs."""
+
+    actor: Actor
+    session_id: str
+    answers: tuple[tuple[str, str], ...]
+    at: datetime
+    request_id: str

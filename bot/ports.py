@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
+from bot.actions import DirectMessage
 from bot.domain import (
     AttendanceRecord,
     AuditEntry,
@@ -170,9 +172,17 @@ class Store(Directory, Sessions, Ledger, Audit, Records, Protocol):
     async def close(self) -> None: ...
 
 
-class Notifier(Protocol):
-    """Delivers a private message to one person on one channel."""
+class Delivery(StrEnum):
+    DELIVERED = "delivered"
+    UNREACHABLE = "unreachable"  # this channel cannot reach the person (DMs closed, no id)
+    RETRY = "retry"  # a passing failure (rate limit, 5xx, network): try again later
 
-    async def send_private(self, person: Person, text: str) -> bool:
-        """True if delivered; False if this channel cannot reach the person."""
+
+class Notifier(Protocol):
+    """Delivers a private message to one person on one channel ("chat", "email", "sms")."""
+
+    channel: str
+
+    async def deliver(self, person: Person, message: DirectMessage) -> Delivery:
+        """Send it. Must not raise for platform errors: map them to a `Delivery`."""
         ...
