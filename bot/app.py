@@ -52,7 +52,9 @@ async def open_app(
     now = clock.now()
     await seed(store, config, now)
     await materialize(store, config, now)
-    engine = Engine(store=store, clock=clock, program=config.program)
+    engine = Engine(
+        store=store, clock=clock, program=config.program, survey=config.survey.questions
+    )
     return App(config=config, store=store, engine=engine, clock=clock)
 
 

@@ -9,13 +9,15 @@ from bot.commands import COMMANDS, help_command
 from bot.commands.base import Access, CommandSpec, Context, Services
 from bot.commands.checkin import checkin_to
 from bot.commands.verify import mark_button
+from bot.config_types import DEFAULT_SURVEY_QUESTIONS, SurveyQuestion
 from bot.domain import Program
-from bot.events import ButtonPressed, CommandInvoked, PresenceObserved
+from bot.events import ButtonPressed, CommandInvoked, PresenceObserved, SurveySubmitted
 from bot.middleware import Request, dispatch
 from bot.ports import Clock, Store
 from bot.presence import observe
 from bot.recorder import Recorder
 from bot.sessions import SessionService
+from bot.surveys import submit, survey_button
 
 log = logging.getLogger("rollcall.engine")
 
@@ -43,6 +45,9 @@ BUTTONS: dict[str, CommandSpec] = {
     "checkin": CommandSpec(
         name="checkin", handler=_checkin_button, access=Access.ENROLLED, usage="", summary=""
     ),
+    "survey": CommandSpec(
+        name="survey", handler=survey_button, access=Access.ENROLLED, usage="", summary=""
+    ),
 }
 
 
@@ -51,8 +56,20 @@ HELP = CommandSpec(
 )
 
 
+SURVEY_SUBMIT = CommandSpec(
+    name="survey-submit", handler=submit, access=Access.ENROLLED, usage="", summary=""
+)
+
+
 class Engine:
-    def __init__(self, *, store: Store, clock: Clock, program: Program) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        program: Program,
+        survey: tuple[SurveyQuestion, ...] = DEFAULT_SURVEY_QUESTIONS,
+    ) -> None:
         recorder = Recorder(store, clock, program)
         self.services = Services(
             store=store,
@@ -60,6 +77,7 @@ class Engine:
             program=program,
             recorder=recorder,
             sessions=SessionService(recorder),
+            survey=survey,
         )
 
     @property
@@ -71,14 +89,32 @@ class Engine:
         return self.services.sessions
 
     async def handle(
-        self, event: CommandInvoked | ButtonPressed | PresenceObserved
+        self, event: CommandInvoked | ButtonPressed | PresenceObserved | SurveySubmitted
     ) -> list[Action]:
         if isinstance(event, CommandInvoked):
             return await self.command(event)
         if isinstance(event, ButtonPressed):
             return await self.button(event)
+        if isinstance(event, SurveySubmitted):
+            return await self.survey_submitted(event)
         await observe(self.recorder, event)
         return []
+
+    async def survey_submitted(self, ev: SurveySubmitted) -> list[Action]:
+        extra = {f"answer:{qid}": value for qid, value in ev.answers}
+        extra["session_id"] = ev.session_id
+        req = Request(
+            services=self.services,
+            spec=SURVEY_SUBMIT,
+            actor=ev.actor,
+            args=[],
+            at=ev.at,
+            request_id=ev.request_id,
+            channel_id=None,
+            is_dm=True,
+            extra=extra,
+        )
+        return await dispatch(req)
 
     async def command(self, ev: CommandInvoked) -> list[Action]:
         name = ev.command.strip().lstrip("/").lower()

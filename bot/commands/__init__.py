@@ -10,6 +10,7 @@ from bot.commands.checkin import checkin, checkout
 from bot.commands.enroll import enroll, unenroll
 from bot.commands.roster import roster
 from bot.commands.verify import verify
+from bot.surveys import survey_command
 
 ROSTER_DENIED = "Only this group's facilitators can see the roster."
 FACILITATORS_ONLY = "Only this group's facilitators can do that."
@@ -53,6 +54,13 @@ COMMANDS: dict[str, CommandSpec] = {
             access=Access.ENROLLED,
             usage="/attendance",
             summary="see your own record and this week's hours",
+        ),
+        CommandSpec(
+            name="survey",
+            handler=survey_command,
+            access=Access.ENROLLED,
+            usage="/survey",
+            summary="reopen the survey of your last session",
         ),
         CommandSpec(
             name="roster",

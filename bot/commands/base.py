@@ -8,6 +8,7 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from bot.actions import Action, Reply
+from bot.config_types import SurveyQuestion
 from bot.domain import Group, Person, Program
 from bot.events import Actor
 from bot.ports import Clock, Store
@@ -31,6 +32,7 @@ class Services:
     program: Program
     recorder: Recorder
     sessions: SessionService
+    survey: tuple[SurveyQuestion, ...] = ()
 
 
 @dataclass(kw_only=True)
