@@ -5,20 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
 import sys
 from dataclasses import dataclass
 from typing import TextIO
 
 from adapters.console.adapter import ConsoleAdapter
+from bot.autopilot import Autopilot
 from bot.clock import SystemClock
 from bot.config import Config
+from bot.dispatch import Dispatcher
 from bot.engine import Engine
-from bot.housekeeping import Housekeeper
 from bot.ports import Clock, Store
+from bot.scheduler import Scheduler
 from bot.seed import materialize, seed
 from bot.web import bound_port, make_web_app, start_server
-from bot.wiring import build_adapters
+from bot.wiring import build_adapters, build_channels
+from storage.leader import leader_for
 from storage.memory import MemoryStore
 from storage.migrate import upgrade
 from storage.sql import open_store
@@ -65,7 +70,7 @@ async def run(
     stdout: TextIO | None = None,
     stop: asyncio.Event | None = None,
 ) -> int:
-    """`rollcall run`: the HTTP server, housekeeping, and the enabled adapters (the
+    """`rollcall run`: the HTTP server, the scheduler, and the enabled adapters (the
     console when no platform is enabled). Stops on SIGTERM/SIGINT or end of console input."""
     app = await open_app(config)
     stop = stop or asyncio.Event()
@@ -81,17 +86,33 @@ async def run(
     for adapter in adapters:
         await adapter.start()
     log.info("listening on %s:%d", config.server.host, bound_port(runner))
-    keeper = Housekeeper(app.engine, config)
-    tasks = [asyncio.create_task(keeper.run(stop), name="housekeeping")]
+    tasks: list[asyncio.Task[None]] = []
     console: ConsoleAdapter | None = None
     if not (config.slack.enabled or config.discord.enabled):
         console = ConsoleAdapter(app.engine, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout)
         tasks.append(asyncio.create_task(_console_then_stop(console, stop), name="console"))
+    channels = build_channels(config, adapters, console)
+    dispatcher = Dispatcher(
+        app.store,
+        app.clock,
+        notifiers=channels.notifiers,
+        posters=channels.posters,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+    )
+
+    async def materialize_ahead() -> int:
+        return await materialize(app.store, config, app.clock.now())
+
+    autopilot = Autopilot(app.engine, config, dispatcher, materialize=materialize_ahead)
+    scheduler = Scheduler(autopilot, leader_for(config.storage_url))
+    scheduler.start()
     try:
         await stop.wait()
     finally:
         if console is not None:
             console.stop()
+        await scheduler.stop()
+        await channels.close()
         for adapter in reversed(adapters):
             try:
                 await adapter.stop()

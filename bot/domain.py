@@ -68,6 +68,7 @@ class EvidenceKind(StrEnum):
     ABSENCE_NOTICE = "absence_notice"  # data: reason
     SURVEY = "survey"  # data: attended (bool)
     GUEST_LINK = "guest_link"  # data: guest_key -> person_id
+    MAKEUP_BOOKING = "makeup_booking"  # session_id: the make-up; data: makeup_for
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

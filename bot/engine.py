@@ -12,6 +12,7 @@ from bot.commands.verify import mark_button
 from bot.config_types import DEFAULT_SURVEY_QUESTIONS, SurveyQuestion
 from bot.domain import Program
 from bot.events import ButtonPressed, CommandInvoked, PresenceObserved, SurveySubmitted
+from bot.makeup import book_button
 from bot.middleware import Request, dispatch
 from bot.ports import Clock, Store
 from bot.presence import observe
@@ -47,6 +48,9 @@ BUTTONS: dict[str, CommandSpec] = {
     ),
     "survey": CommandSpec(
         name="survey", handler=survey_button, access=Access.ENROLLED, usage="", summary=""
+    ),
+    "makeup": CommandSpec(
+        name="makeup", handler=book_button, access=Access.ENROLLED, usage="", summary=""
     ),
 }
 

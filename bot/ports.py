@@ -7,11 +7,11 @@ suite runs over all of them (tests/contract/).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from bot.actions import DirectMessage
+from bot.actions import ChannelPost, DirectMessage
 from bot.domain import (
     AttendanceRecord,
     AuditEntry,
@@ -23,6 +23,7 @@ from bot.domain import (
     Session,
     SessionState,
 )
+from bot.outbox import OutboxItem, OutboxStatus
 
 
 class Clock(Protocol):
@@ -157,7 +158,53 @@ class Records(Protocol):
         ...
 
 
-class Store(Directory, Sessions, Ledger, Audit, Records, Protocol):
+class Outbox(Protocol):
+    """Notifications to send. See bot.outbox."""
+
+    async def enqueue(self, items: Sequence[OutboxItem]) -> int:
+        """Insert the items whose key is new; returns how many were added."""
+        ...
+
+    async def claim_due(
+        self, now: datetime, *, worker: str, limit: int, lease: timedelta
+    ) -> list[OutboxItem]:
+        """Claim up to `limit` items that are due: pending with next attempt (or due_at)
+        <= now, or claimed by someone whose lease ran out. Ordered by due_at, key.
+        On PostgreSQL, rows are locked with FOR UPDATE SKIP LOCKED so that several
+        processes never claim the same item."""
+        ...
+
+    async def finish(
+        self,
+        key: str,
+        status: OutboxStatus,
+        *,
+        at: datetime,
+        channel: str | None = None,
+        error: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> None:
+        """Record an outcome. PENDING with `next_attempt_at` = retry later (attempts + 1)."""
+        ...
+
+    async def outbox_items(
+        self,
+        *,
+        person_id: str | None = None,
+        kind: str | None = None,
+        status: OutboxStatus | None = None,
+    ) -> list[OutboxItem]:
+        """Ordered by due_at, key."""
+        ...
+
+    async def mark_unreachable(self, person_id: str, channel: str, at: datetime) -> bool:
+        """Remember that `channel` cannot reach the person; True if this is new."""
+        ...
+
+    async def unreachable_channels(self, person_id: str) -> set[str]: ...
+
+
+class Store(Directory, Sessions, Ledger, Audit, Records, Outbox, Protocol):
     async def ping(self) -> bool:
         """True when storage answers (for /healthz)."""
         ...
@@ -185,4 +232,14 @@ class Notifier(Protocol):
 
     async def deliver(self, person: Person, message: DirectMessage) -> Delivery:
         """Send it. Must not raise for platform errors: map them to a `Delivery`."""
+        ...
+
+
+class Poster(Protocol):
+    """Posts in a group's shared channel (never naming anyone)."""
+
+    platform: str
+
+    async def post(self, group: Group, post: ChannelPost) -> Delivery:
+        """Delivery.UNREACHABLE when the group has no channel on this platform."""
         ...

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain import (
     AttendanceRecord,
@@ -20,6 +20,7 @@ from bot.domain import (
     SessionState,
 )
 from bot.ledger import GENESIS, audit_hash, ledger_hash
+from bot.outbox import OutboxItem, OutboxStatus
 
 
 class MemoryStore:
@@ -33,6 +34,8 @@ class MemoryStore:
         self._notes: dict[str, tuple[str | None, str]] = {}  # key -> (person_id, text)
         self._audit: list[AuditEntry] = []
         self._records: dict[tuple[str, str], AttendanceRecord] = {}
+        self._outbox: dict[str, OutboxItem] = {}
+        self._unreachable: dict[str, set[str]] = {}
         self._lock = asyncio.Lock()
 
     # -- lifecycle -------------------------------------------------------------
@@ -260,6 +263,90 @@ class MemoryStore:
                 out.append((s.start, s.id, r.person_id, r))
         return [t[3] for t in sorted(out, key=lambda t: t[:3])]
 
+    # -- outbox ----------------------------------------------------------------
+    async def enqueue(self, items: Sequence[OutboxItem]) -> int:
+        async with self._lock:
+            added = 0
+            for item in items:
+                if item.key not in self._outbox:
+                    self._outbox[item.key] = item
+                    added += 1
+            return added
+
+    async def claim_due(
+        self, now: datetime, *, worker: str, limit: int, lease: timedelta
+    ) -> list[OutboxItem]:
+        async with self._lock:
+            due = [
+                i
+                for i in self._outbox.values()
+                if (i.status is OutboxStatus.PENDING and (i.next_attempt_at or i.due_at) <= now)
+                or (
+                    i.status is OutboxStatus.CLAIMED
+                    and i.claimed_until is not None
+                    and i.claimed_until < now
+                )
+            ]
+            due.sort(key=lambda i: (i.due_at, i.key))
+            claimed = []
+            for i in due[:limit]:
+                c = dataclasses.replace(
+                    i, status=OutboxStatus.CLAIMED, claimed_by=worker, claimed_until=now + lease
+                )
+                self._outbox[i.key] = c
+                claimed.append(c)
+            return claimed
+
+    async def finish(
+        self,
+        key: str,
+        status: OutboxStatus,
+        *,
+        at: datetime,
+        channel: str | None = None,
+        error: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> None:
+        async with self._lock:
+            i = self._outbox[key]
+            self._outbox[key] = dataclasses.replace(
+                i,
+                status=status,
+                attempts=i.attempts + 1,
+                next_attempt_at=next_attempt_at if status is OutboxStatus.PENDING else None,
+                claimed_by=None,
+                claimed_until=None,
+                channel_used=channel,
+                finished_at=None if status is OutboxStatus.PENDING else at,
+                last_error=error,
+            )
+
+    async def outbox_items(
+        self,
+        *,
+        person_id: str | None = None,
+        kind: str | None = None,
+        status: OutboxStatus | None = None,
+    ) -> list[OutboxItem]:
+        out = [
+            i
+            for i in self._outbox.values()
+            if (person_id is None or i.person_id == person_id)
+            and (kind is None or i.kind == kind)
+            and (status is None or i.status is status)
+        ]
+        return sorted(out, key=lambda i: (i.due_at, i.key))
+
+    async def mark_unreachable(self, person_id: str, channel: str, at: datetime) -> bool:
+        known = self._unreachable.setdefault(person_id, set())
+        if channel in known:
+            return False
+        known.add(channel)
+        return True
+
+    async def unreachable_channels(self, person_id: str) -> set[str]:
+        return set(self._unreachable.get(person_id, set()))
+
     # -- erasure ---------------------------------------------------------------
     async def forget_person(self, person_id: str, *, audit: AuditEntry) -> bool:
         async with self._lock:
@@ -271,5 +358,7 @@ class MemoryStore:
             )
             for k in [k for k, (pid, _) in self._notes.items() if pid == person_id]:
                 del self._notes[k]
+            for k in [k for k, i in self._outbox.items() if i.person_id == person_id]:
+                self._outbox[k] = dataclasses.replace(self._outbox[k], text="", buttons=())
             self._append_audit(audit)
             return True

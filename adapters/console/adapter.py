@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from typing import TextIO
 
 from adapters.console.translate import HELP, ConsoleInput, parse_line, render_action
-from bot.actions import Action, Button
+from bot.actions import Action, Button, ChannelPost, DirectMessage
+from bot.domain import Group, Person
 from bot.engine import Engine
 from bot.errors import UserError
 from bot.events import Actor, ButtonPressed, CommandInvoked, Identity, PresenceObserved
+from bot.ports import Delivery
 from bot.timeutil import day_date_time, zone
 
 PLATFORM = "console"
@@ -35,9 +38,10 @@ class ConsoleAdapter:
         self.stdout = stdout
         self.prompt = prompt
         self.person_id: str | None = None
-        self.channel: str | None = None  # a group id, or None for a DM
+        self.where: str | None = None  # the group channel typed in, or None for a DM
         self.buttons: list[Button] = []
         self._stopping = asyncio.Event()
+        self._lines: asyncio.Queue[str] | None = None
 
     def say(self, text: str) -> None:
         self.stdout.write(text + "\n")
@@ -45,10 +49,12 @@ class ConsoleAdapter:
 
     async def _readline(self) -> str | None:
         if self.prompt:
-            where = f"#{self.channel}" if self.channel else "dm"
+            where = f"#{self.where}" if self.where else "dm"
             self.stdout.write(f"{self.person_id or '(nobody)'} {where}> ")
             self.stdout.flush()
-        line = await asyncio.to_thread(self.stdin.readline)
+        if self._lines is None:
+            self._lines = _start_reader(self.stdin)
+        line = await self._lines.get()
         return line if line else None
 
     async def run(self) -> None:
@@ -66,6 +72,28 @@ class ConsoleAdapter:
 
     def stop(self) -> None:
         self._stopping.set()
+
+    # -- the console is its own chat platform: DMs and channel posts are printed ----
+    @property
+    def notifier(self) -> ConsoleAdapter:
+        return self
+
+    @property
+    def poster(self) -> ConsoleAdapter:
+        return self
+
+    channel = "chat"
+    platform = PLATFORM
+
+    async def deliver(self, person: Person, message: DirectMessage) -> Delivery:
+        self.say(f"\n[DM to {person.id}] {message.text}")
+        for b in message.buttons:
+            self.say(f"  (button: {b.label} — type /{b.action} to use it)")
+        return Delivery.DELIVERED
+
+    async def post(self, group: Group, post: ChannelPost) -> Delivery:
+        self.say(f"\n[#{group.id}] {post.text}")
+        return Delivery.DELIVERED
 
     async def handle_line(self, line: str) -> bool:
         """One line of input; False when the console should end."""
@@ -101,19 +129,19 @@ class ConsoleAdapter:
             return
         self.person_id = person.id
         groups = await self.engine.services.store.enrollments(person_id=person.id)
-        self.channel = groups[0].group_id if groups else None
+        self.where = groups[0].group_id if groups else None
         self.say(f"You are now {person.display_name} ({person.id}, {person.role.value}).")
 
     async def _in(self, cmd: ConsoleInput) -> None:
         if not cmd.args or cmd.args[0].lower() == "dm":
-            self.channel = None
+            self.where = None
             self.say("Now typing in a direct message with rollcall.")
             return
         group = await self.engine.services.store.get_group(cmd.args[0])
         if group is None:
             self.say(f"No group {cmd.args[0]!r} (try `groups`).")
             return
-        self.channel = group.id
+        self.where = group.id
         self.say(f"Now typing in #{group.id} ({group.name}).")
 
     def _who(self) -> str | None:
@@ -129,8 +157,8 @@ class ConsoleAdapter:
             actor=Actor(platform=PLATFORM, user_id=who),
             command=cmd.args[0],
             text=cmd.text,
-            channel_id=self.channel,
-            is_dm=self.channel is None,
+            channel_id=self.where,
+            is_dm=self.where is None,
             at=self.engine.services.clock.now(),
             request_id=uuid.uuid4().hex,
         )
@@ -149,7 +177,7 @@ class ConsoleAdapter:
             actor=Actor(platform=PLATFORM, user_id=who),
             action=button.action,
             value=button.value,
-            channel_id=self.channel,
+            channel_id=self.where,
             at=self.engine.services.clock.now(),
             request_id=uuid.uuid4().hex,
         )
@@ -160,7 +188,7 @@ class ConsoleAdapter:
         if who is None:
             return
         action, rest = cmd.args[0], cmd.args[1:]
-        group_id = rest[0] if rest else self.channel
+        group_id = rest[0] if rest else self.where
         if group_id is None:
             self.say("Which group's room? e.g. `join evening-a`")
             return
@@ -188,7 +216,7 @@ class ConsoleAdapter:
 
     async def _start(self, cmd: ConsoleInput) -> None:
         """An ad-hoc session starting now, so a newcomer can try /checkin at once."""
-        group_id = cmd.args[0] if cmd.args else self.channel
+        group_id = cmd.args[0] if cmd.args else self.where
         if group_id is None:
             self.say("Usage: start GROUP [MINUTES]")
             return
@@ -240,6 +268,32 @@ class ConsoleAdapter:
                 text = _renumber(text, offset)
             self.buttons.extend(buttons)
             self.say(text)
+
+
+def _start_reader(stdin: TextIO) -> asyncio.Queue[str]:
+    """Lines of `stdin` ("" at the end), read by a daemon thread.
+
+    Not `asyncio.to_thread`: a read blocked in the default executor keeps `asyncio.run`
+    from returning (it joins the executor's threads), so SIGTERM or Ctrl-C would wait
+    for the next line of input. A daemon thread is left behind at exit instead.
+    """
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def pump() -> None:
+        line = "x"
+        while line:
+            try:
+                line = stdin.readline()
+            except (OSError, ValueError):
+                line = ""
+            try:
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+            except RuntimeError:  # the loop is closed: nobody is listening any more
+                return
+
+    threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+    return lines
 
 
 def _renumber(text: str, offset: int) -> str:

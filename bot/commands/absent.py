@@ -76,5 +76,5 @@ async def absent(ctx: Context) -> list[Action]:
                 f"it's less than {policy.advance_notice_hours:g} hours' notice, so your "
                 "facilitator may follow up."
             )
-    lines.append("Your facilitator can help you find a make-up session. Take care.")
+    lines.append("Send /makeup to see make-up options. Take care.")
     return ctx.reply("\n".join(lines))

@@ -23,11 +23,23 @@ async def _no_session_text(ctx: Context, group_ids: list[str]) -> str:
     return f"No session is open right now; your next one is {day_time(nxt.start, ctx.tz)}"
 
 
+async def booked_makeups_open(ctx: Context) -> list[Session]:
+    """Other groups' sessions the person booked as a make-up, open now."""
+    out = []
+    for e in await ctx.store.evidence(person_id=ctx.person.id, kinds=[EvidenceKind.MAKEUP_BOOKING]):
+        s = await ctx.store.get_session(e.session_id) if e.session_id else None
+        if s is not None and s.is_open(ctx.at, ctx.services.program.policy):
+            out.append(s)
+    return out
+
+
 async def checkin(ctx: Context) -> list[Action]:
     group_ids = await _candidate_groups(ctx)
     if group_ids is None:
         return ctx.reply("You're not enrolled in this group — ask your facilitator.")
     open_now = await ctx.services.sessions.open_sessions(group_ids, ctx.at)
+    if ctx.group is None:
+        open_now += await booked_makeups_open(ctx)
     if not open_now:
         return ctx.reply(await _no_session_text(ctx, group_ids))
     if len(open_now) > 1:

@@ -70,6 +70,7 @@ def compute_record(
     policy: Policy,
     now: datetime,
     made_up_by: str | None = None,
+    makeup_for: str | None = None,
     dm_unreachable: bool = False,
 ) -> AttendanceRecord:
     """Apply the status rules in order (first that applies wins) and set the flags.
@@ -77,8 +78,9 @@ def compute_record(
     `entries`: this person's evidence for the session (session-bound entries with
     `session_id == session.id`) and their presence entries for the group around
     it (any session_id). `made_up_by`: id of an attended make-up session for this
-    one. `now` bounds open stays; before the end no `partial` or `left_early` is
-    decided yet.
+    one; `makeup_for`: the missed session this one makes up for the person (a
+    booking), when the session itself is not a dedicated make-up. `now` bounds open
+    stays; before the end no `partial` or `left_early` is decided yet.
     """
     all_entries = list(entries)
     own = [e for e in all_entries if e.session_id == session.id]
@@ -194,7 +196,7 @@ def compute_record(
         checked_in_at=checked_in_at,
         flags=_sorted_flags(flags),
         verified_by=verified_by,
-        makeup_for=session.makeup_for,
+        makeup_for=session.makeup_for or makeup_for,
         participation=participation,
         in_room=in_room,
     )

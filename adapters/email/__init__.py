@@ -1,0 +1,1 @@
+"""E-mail notifications over SMTP (aiosmtplib): `adapters.email.notifier.EmailNotifier`."""

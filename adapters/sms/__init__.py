@@ -1,0 +1,1 @@
+"""SMS notifications through a Twilio-compatible REST API: `adapters.sms.notifier.SmsNotifier`."""

@@ -1,0 +1,181 @@
+"""Delivering the outbox: claim what is due, send it on the person's channels in order
+of preference, record the outcome. Never raises for a platform's failure."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from bot import messages
+from bot.actions import ChannelPost, DirectMessage
+from bot.domain import AuditEntry, Person
+from bot.outbox import Kind, OutboxItem, OutboxStatus
+from bot.ports import Clock, Delivery, Notifier, Poster, Store
+
+log = logging.getLogger("rollcall.dispatch")
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 6
+BATCH = 50
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1, 2, 4, 8 min … capped at 30 min."""
+    return min(timedelta(seconds=30 * 2**attempts), timedelta(minutes=30))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        notifiers: Mapping[str, Sequence[Notifier]],
+        posters: Sequence[Poster] = (),
+        worker: str = "worker",
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.notifiers = notifiers
+        self.posters = posters
+        self.worker = worker
+
+    async def run_once(self, limit: int = BATCH) -> int:
+        """Claim and deliver one batch; the number of items handled."""
+        items = await self.store.claim_due(
+            self.clock.now(), worker=self.worker, limit=limit, lease=LEASE
+        )
+        for item in items:
+            try:
+                await self._deliver(item)
+            except Exception:
+                log.exception("delivering outbox item %s failed", item.key)
+                await self._finish(item, OutboxStatus.PENDING, error="internal", retry=True)
+        return len(items)
+
+    async def drain(self, max_batches: int = 20) -> int:
+        total = 0
+        for _ in range(max_batches):
+            n = await self.run_once()
+            total += n
+            if n == 0:
+                break
+        return total
+
+    async def _finish(
+        self,
+        item: OutboxItem,
+        status: OutboxStatus,
+        *,
+        channel: str | None = None,
+        error: str | None = None,
+        retry: bool = False,
+    ) -> None:
+        now = self.clock.now()
+        if retry and item.attempts + 1 < MAX_ATTEMPTS:
+            await self.store.finish(
+                item.key,
+                OutboxStatus.PENDING,
+                at=now,
+                error=error,
+                next_attempt_at=now + backoff(item.attempts),
+            )
+            return
+        if retry:
+            status = OutboxStatus.FAILED
+        await self.store.finish(item.key, status, at=now, channel=channel, error=error)
+        if status in (OutboxStatus.DROPPED, OutboxStatus.FAILED):
+            await self.store.append_audit(
+                AuditEntry(
+                    at=now,
+                    actor_id="system",
+                    action=f"notification.{status.value}",
+                    target=item.key,
+                    detail={"kind": item.kind.value, "reason": error},
+                )
+            )
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        now = self.clock.now()
+        if item.expires_at is not None and now > item.expires_at:
+            await self._finish(item, OutboxStatus.DROPPED, error="too_late")
+            return
+        if item.kind is Kind.SESSION_OPEN:
+            await self._post(item)
+            return
+        person = await self.store.get_person(item.person_id) if item.person_id else None
+        if person is None or person.forgotten:
+            await self._finish(item, OutboxStatus.DROPPED, error="no_person")
+            return
+        message = DirectMessage(
+            person_id=person.id,
+            text=item.text,
+            kind=item.kind.value,
+            key=item.key,
+            buttons=item.buttons,
+        )
+        retry = False
+        order = _channel_order(person, self.notifiers)
+        blocked = await self.store.unreachable_channels(person.id)
+        # a channel known not to reach them is skipped while another one might
+        order = [c for c in order if c not in blocked] or order
+        for channel in order:
+            results = [await n.deliver(person, message) for n in self.notifiers[channel]]
+            if Delivery.DELIVERED in results:
+                await self._finish(item, OutboxStatus.SENT, channel=channel)
+                return
+            if Delivery.RETRY in results:
+                retry = True
+                break  # a passing failure: try this channel again before falling back
+            # every notifier of this channel says it cannot reach them
+            await self._unreachable(person, channel, now)
+        await self._finish(item, OutboxStatus.FAILED, error="unreachable", retry=retry)
+
+    async def _unreachable(self, person: Person, channel: str, now: datetime) -> None:
+        """Remember it; the person's facilitators learn it once per channel."""
+        if not await self.store.mark_unreachable(person.id, channel, now):
+            return
+        alerts = []
+        for group in await self.store.list_groups():
+            if person.id not in {
+                e.person_id for e in await self.store.enrollments(group_id=group.id)
+            }:
+                continue
+            for fid in group.facilitators:
+                alerts.append(
+                    OutboxItem(
+                        key=f"alert:unreachable:{person.id}:{channel}:to:{fid}",
+                        kind=Kind.ALERT,
+                        person_id=fid,
+                        group_id=group.id,
+                        due_at=now,
+                        expires_at=now + timedelta(days=7),
+                        text=messages.alert_unreachable(person, channel),
+                    )
+                )
+        await self.store.enqueue(alerts)
+
+    async def _post(self, item: OutboxItem) -> None:
+        group = await self.store.get_group(item.group_id) if item.group_id else None
+        if group is None:
+            await self._finish(item, OutboxStatus.DROPPED, error="no_group")
+            return
+        post = ChannelPost(group_id=group.id, text=item.text, key=item.key)
+        retry = False
+        delivered = False
+        for poster in self.posters:
+            result = await poster.post(group, post)
+            delivered |= result is Delivery.DELIVERED
+            retry |= result is Delivery.RETRY
+        if delivered:
+            await self._finish(item, OutboxStatus.SENT, channel="post")
+        elif retry:
+            await self._finish(item, OutboxStatus.PENDING, error="post_failed", retry=True)
+        else:
+            await self._finish(item, OutboxStatus.DROPPED, error="no_channel")
+
+
+def _channel_order(person: Person, notifiers: Mapping[str, Sequence[Notifier]]) -> list[str]:
+    """The person's own channels, in their order of preference."""
+    return [c for c in person.channels if c in notifiers]
