@@ -10,6 +10,7 @@ import signal
 import socket
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TextIO
 
 from adapters.console.adapter import ConsoleAdapter
@@ -19,7 +20,7 @@ from bot.config import Config
 from bot.dispatch import Dispatcher
 from bot.engine import Engine
 from bot.ports import Clock, Store
-from bot.scheduler import Scheduler
+from bot.scheduler import TICK_SECONDS, Scheduler
 from bot.seed import materialize, seed
 from bot.web import bound_port, make_web_app, start_server
 from bot.wiring import build_adapters, build_channels
@@ -98,13 +99,18 @@ async def run(
         notifiers=channels.notifiers,
         posters=channels.posters,
         worker=f"{socket.gethostname()}:{os.getpid()}",
+        lease=timedelta(seconds=_env_seconds("ROLLCALL_OUTBOX_LEASE_SECONDS", 120)),
     )
 
     async def materialize_ahead() -> int:
         return await materialize(app.store, config, app.clock.now())
 
     autopilot = Autopilot(app.engine, config, dispatcher, materialize=materialize_ahead)
-    scheduler = Scheduler(autopilot, leader_for(config.storage_url))
+    scheduler = Scheduler(
+        autopilot,
+        leader_for(config.storage_url),
+        tick_seconds=_env_seconds("ROLLCALL_TICK_SECONDS", TICK_SECONDS),
+    )
     scheduler.start()
     try:
         await stop.wait()
@@ -124,6 +130,17 @@ async def run(
         await runner.cleanup()
         await app.close()
     return 0
+
+
+def _env_seconds(name: str, default: float) -> float:
+    """Operator tuning knobs (how often the scheduler wakes, how long a claim lasts)."""
+    raw = os.environ.get(name, "")
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        log.warning("%s is not a number; using %s", name, default)
+        return default
+    return value if value > 0 else default
 
 
 async def _console_then_stop(console: ConsoleAdapter, stop: asyncio.Event) -> None:

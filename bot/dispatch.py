@@ -34,17 +34,19 @@ class Dispatcher:
         notifiers: Mapping[str, Sequence[Notifier]],
         posters: Sequence[Poster] = (),
         worker: str = "worker",
+        lease: timedelta = LEASE,
     ) -> None:
         self.store = store
         self.clock = clock
         self.notifiers = notifiers
         self.posters = posters
         self.worker = worker
+        self.lease = lease
 
     async def run_once(self, limit: int = BATCH) -> int:
         """Claim and deliver one batch; the number of items handled."""
         items = await self.store.claim_due(
-            self.clock.now(), worker=self.worker, limit=limit, lease=LEASE
+            self.clock.now(), worker=self.worker, limit=limit, lease=self.lease
         )
         for item in items:
             try:
