@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -140,14 +140,14 @@ class Bot:
                 await self.proc.wait()
 
 
-async def until(predicate: object, timeout: float, what: str) -> float:
+async def until(predicate: Callable[[], bool], limit: float, what: str) -> float:
     """Poll `predicate()` until true; returns the seconds it took."""
     start = asyncio.get_running_loop().time()
     while True:
-        if predicate():  # type: ignore[operator]
+        if predicate():
             return asyncio.get_running_loop().time() - start
-        if asyncio.get_running_loop().time() - start > timeout:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        if asyncio.get_running_loop().time() - start > limit:
+            raise AssertionError(f"timed out after {limit}s waiting for {what}")
         await asyncio.sleep(0.2)
 
 
