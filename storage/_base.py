@@ -1,0 +1,145 @@
+"""Shared machinery of the SQL store: transactions, dialect-specific upserts, chain heads.
+
+Chain appends (ledger and audit) are serialized twice over: an asyncio.Lock inside
+the process, and in the database by locking the chain's `chain_heads` row
+(`SELECT ... FOR UPDATE` on PostgreSQL; on SQLite, write transactions start with
+BEGIN IMMEDIATE, which takes the database's single write lock). The new rows and
+the new head are written in the same transaction, so a chain never forks and its
+head always names its newest row.
+
+Lock order, to stay free of deadlocks between processes: the "ledger" head before
+the "audit" head, and a chain head before any other row a transaction writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from sqlalchemy import ColumnElement, Executable, Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.domain import AuditEntry
+from bot.ledger import GENESIS, audit_hash
+from storage import rows
+from storage.engine import BEGIN_OPTION, is_sqlite
+from storage.tables import audit, chain_heads
+
+Head = tuple[int, str]
+
+
+class SqlBase:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sqlite = is_sqlite(engine)
+        #: serializes chain appends within this process
+        self._lock = asyncio.Lock()
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    # -- transactions -------------------------------------------------------------
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads; its transaction is rolled back on exit."""
+        async with self._engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction: committed on success, rolled back on any error."""
+        async with self._engine.connect() as conn:
+            if self._sqlite:
+                await conn.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+            async with conn.begin():
+                yield conn
+
+    def _by(self, column: ColumnElement[str]) -> ColumnElement[str]:
+        """Order text by code point, as Python's `sorted` (and the memory store) do.
+
+        PostgreSQL otherwise sorts by the database's collation (en_US puts "p-a"
+        before "P-c" before "p-B"); SQLite's default BINARY already is code-point order.
+        """
+        return column if self._sqlite else column.collate("C")
+
+    # -- dialect-specific INSERT ... ON CONFLICT ---------------------------------------
+    def _upsert(self, table: Table, keys: Sequence[str], columns: Sequence[str]) -> Executable:
+        """INSERT that replaces `columns` of the row when `keys` collide (executemany-able)."""
+        if self._sqlite:
+            lite = sqlite.insert(table)
+            return lite.on_conflict_do_update(
+                index_elements=list(keys), set_={c: lite.excluded[c] for c in columns}
+            )
+        pg = postgresql.insert(table)
+        return pg.on_conflict_do_update(
+            index_elements=list(keys), set_={c: pg.excluded[c] for c in columns}
+        )
+
+    def _insert_new(self, table: Table, keys: Sequence[str]) -> Executable:
+        """INSERT that does nothing when `keys` collide (rowcount tells which happened)."""
+        if self._sqlite:
+            return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+    async def _upsert_rows(
+        self, conn: AsyncConnection, table: Table, keys: Sequence[str], values: list[rows.Values]
+    ) -> None:
+        if not values:
+            return
+        columns = [c for c in values[0] if c not in keys]
+        await conn.execute(self._upsert(table, keys, columns), values)
+
+    # -- chains -------------------------------------------------------------------
+    async def _lock_head(self, conn: AsyncConnection, chain: str) -> Head:
+        """Lock the chain's head row for this transaction and return (seq, hash)."""
+        stmt = (
+            select(chain_heads.c.seq, chain_heads.c.hash)
+            .where(chain_heads.c.chain == chain)
+            .with_for_update()
+        )
+        row = (await conn.execute(stmt)).first()
+        if row is None:
+            # The migration seeds both heads; this covers a schema made by create_all.
+            # On a non-empty chain, seq 1 then collides and the append fails loudly.
+            await conn.execute(
+                self._insert_new(chain_heads, ["chain"]),
+                {"chain": chain, "seq": 0, "hash": GENESIS},
+            )
+            row = (await conn.execute(stmt)).one()
+        return int(row.seq), str(row.hash)
+
+    async def _set_head(self, conn: AsyncConnection, chain: str, head: Head) -> None:
+        await conn.execute(
+            update(chain_heads)
+            .where(chain_heads.c.chain == chain)
+            .values(seq=head[0], hash=head[1])
+        )
+
+    async def _append_audit_locked(
+        self, conn: AsyncConnection, entry: AuditEntry, head: Head
+    ) -> Head:
+        """Write one audit row after `head` (already locked by this transaction)."""
+        seq, prev = head[0] + 1, head[1]
+        digest = audit_hash(prev, entry, seq)
+        await conn.execute(
+            audit.insert(), rows.audit_values(entry, seq=seq, prev_hash=prev, hash=digest)
+        )
+        new_head = (seq, digest)
+        await self._set_head(conn, "audit", new_head)
+        return new_head
+
+    async def _chain_head(self, chain: str) -> Head:
+        async with self._read() as conn:
+            row = (
+                await conn.execute(
+                    select(chain_heads.c.seq, chain_heads.c.hash).where(
+                        chain_heads.c.chain == chain
+                    )
+                )
+            ).first()
+        if row is None:
+            return (0, GENESIS)
+        return int(row.seq), str(row.hash)

@@ -1,0 +1,109 @@
+"""People, groups and enrollments (the `Directory` port) on SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from bot.domain import AuditEntry, Enrollment, Group, Person
+from storage import rows
+from storage._base import SqlBase
+from storage.tables import enrollments, groups, people
+
+_PLATFORM_COLUMNS = {"slack": people.c.slack_user_id, "discord": people.c.discord_user_id}
+
+
+class DirectorySql(SqlBase):
+    async def upsert_person(self, person: Person) -> None:
+        async with self._write() as conn:
+            await self._upsert_rows(conn, people, ["id"], [rows.person_values(person)])
+
+    async def get_person(self, person_id: str) -> Person | None:
+        async with self._read() as conn:
+            row = (await conn.execute(select(people).where(people.c.id == person_id))).first()
+        return rows.to_person(row._mapping) if row else None
+
+    async def list_people(self) -> list[Person]:
+        async with self._read() as conn:
+            result = await conn.execute(select(people).order_by(self._by(people.c.id)))
+            return [rows.to_person(r._mapping) for r in result]
+
+    async def find_person(self, *, platform: str, user_id: str) -> Person | None:
+        column = _PLATFORM_COLUMNS.get(platform)
+        if column is None:
+            return None
+        stmt = select(people).where(column == user_id).order_by(self._by(people.c.id)).limit(1)
+        async with self._read() as conn:
+            row = (await conn.execute(stmt)).first()
+        return rows.to_person(row._mapping) if row else None
+
+    async def find_person_by_email(self, email: str) -> Person | None:
+        want = email.strip().lower()
+        stmt = (
+            select(people)
+            .where(or_(people.c.zoom_email_lc == want, people.c.email_lc == want))
+            .order_by(self._by(people.c.id))
+            .limit(1)
+        )
+        async with self._read() as conn:
+            row = (await conn.execute(stmt)).first()
+        return rows.to_person(row._mapping) if row else None
+
+    async def upsert_group(self, group: Group) -> None:
+        async with self._write() as conn:
+            await self._upsert_rows(conn, groups, ["id"], [rows.group_values(group)])
+
+    async def get_group(self, group_id: str) -> Group | None:
+        async with self._read() as conn:
+            row = (await conn.execute(select(groups).where(groups.c.id == group_id))).first()
+        return rows.to_group(row._mapping) if row else None
+
+    async def list_groups(self) -> list[Group]:
+        async with self._read() as conn:
+            result = await conn.execute(select(groups).order_by(self._by(groups.c.id)))
+            return [rows.to_group(r._mapping) for r in result]
+
+    async def seed_enrollment(self, person_id: str, group_id: str, at: datetime) -> bool:
+        values = {"person_id": person_id, "group_id": group_id, "active": True, "changed_at": at}
+        async with self._write() as conn:
+            result = await conn.execute(
+                self._insert_new(enrollments, ["person_id", "group_id"]), values
+            )
+            return result.rowcount == 1
+
+    async def set_enrollment(
+        self, person_id: str, group_id: str, *, active: bool, at: datetime, audit: AuditEntry
+    ) -> bool:
+        where = (enrollments.c.person_id == person_id) & (enrollments.c.group_id == group_id)
+        async with self._lock, self._write() as conn:
+            # the audit head first: it also serializes concurrent changes across processes
+            head = await self._lock_head(conn, "audit")
+            current = (await conn.execute(select(enrollments.c.active).where(where))).first()
+            if current is None and not active:
+                return False
+            if current is not None and bool(current.active) == active:
+                return False
+            values = {"person_id": person_id, "group_id": group_id, "active": active}
+            values["changed_at"] = at
+            await self._upsert_rows(conn, enrollments, ["person_id", "group_id"], [values])
+            await self._append_audit_locked(conn, audit, head)
+            return True
+
+    async def enrollments(
+        self, *, person_id: str | None = None, group_id: str | None = None, active_only: bool = True
+    ) -> list[Enrollment]:
+        stmt = select(enrollments.c.person_id, enrollments.c.group_id, enrollments.c.active)
+        if person_id is not None:
+            stmt = stmt.where(enrollments.c.person_id == person_id)
+        if group_id is not None:
+            stmt = stmt.where(enrollments.c.group_id == group_id)
+        if active_only:
+            stmt = stmt.where(enrollments.c.active.is_(True))
+        stmt = stmt.order_by(self._by(enrollments.c.group_id), self._by(enrollments.c.person_id))
+        async with self._read() as conn:
+            result = await conn.execute(stmt)
+            return [
+                Enrollment(person_id=r.person_id, group_id=r.group_id, active=bool(r.active))
+                for r in result
+            ]

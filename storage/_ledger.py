@@ -1,0 +1,130 @@
+"""The evidence ledger and the audit log (the `Ledger` and `Audit` ports) on SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain import AuditEntry, EvidenceKind, LedgerEntry
+from bot.ledger import ledger_hash
+from storage import rows
+from storage._base import Head, SqlBase
+from storage.tables import audit, ledger, ledger_notes
+
+#: keys per `IN (...)` probe: well under every driver's bind-parameter limit
+_KEY_CHUNK = 500
+
+
+class LedgerSql(SqlBase):
+    async def append_evidence(
+        self, entries: Sequence[LedgerEntry], *, notes: Sequence[str | None] | None = None
+    ) -> list[bool]:
+        if notes is not None and len(notes) != len(entries):
+            raise ValueError(f"{len(notes)} notes given for {len(entries)} entries")
+        if not entries:
+            return []
+        stored = [False] * len(entries)
+        async with self._lock, self._write() as conn:
+            seq, prev = await self._lock_head(conn, "ledger")
+            # read after the head is locked: no other appender can add a key meanwhile
+            seen = await self._existing_keys(conn, {e.key for e in entries})
+            new_rows: list[rows.Values] = []
+            new_notes: list[rows.Values] = []
+            for i, entry in enumerate(entries):
+                if entry.key in seen:
+                    continue  # a replay, or a repeat within this batch
+                seen.add(entry.key)
+                seq += 1
+                digest = ledger_hash(prev, entry, seq)
+                new_rows.append(rows.ledger_values(entry, seq=seq, prev_hash=prev, hash=digest))
+                note = notes[i] if notes is not None else None
+                if note:
+                    new_notes.append({"key": entry.key, "person_id": entry.person_id, "text": note})
+                prev = digest
+                stored[i] = True
+            if new_rows:
+                await conn.execute(ledger.insert(), new_rows)
+                if new_notes:
+                    await conn.execute(ledger_notes.insert(), new_notes)
+                await self._set_head(conn, "ledger", (seq, prev))
+        return stored
+
+    @staticmethod
+    async def _existing_keys(conn: AsyncConnection, keys: Iterable[str]) -> set[str]:
+        wanted = sorted(keys)
+        found: set[str] = set()
+        for i in range(0, len(wanted), _KEY_CHUNK):
+            chunk = wanted[i : i + _KEY_CHUNK]
+            result = await conn.execute(select(ledger.c.key).where(ledger.c.key.in_(chunk)))
+            found.update(result.scalars())
+        return found
+
+    async def evidence(
+        self,
+        *,
+        session_id: str | None = None,
+        group_id: str | None = None,
+        person_id: str | None = None,
+        guest_key: str | None = None,
+        kinds: Sequence[EvidenceKind] | None = None,
+        at_from: datetime | None = None,
+        at_to: datetime | None = None,
+    ) -> list[LedgerEntry]:
+        stmt = select(ledger)
+        for column, value in (
+            (ledger.c.session_id, session_id),
+            (ledger.c.group_id, group_id),
+            (ledger.c.person_id, person_id),
+            (ledger.c.guest_key, guest_key),
+        ):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if kinds is not None:
+            stmt = stmt.where(ledger.c.kind.in_([str(k) for k in kinds]))
+        if at_from is not None:
+            stmt = stmt.where(ledger.c.at >= at_from)
+        if at_to is not None:
+            stmt = stmt.where(ledger.c.at < at_to)
+        async with self._read() as conn:
+            result = await conn.execute(stmt.order_by(ledger.c.seq))
+            return [rows.to_ledger_entry(r._mapping) for r in result]
+
+    async def ledger_page(self, *, after_seq: int = 0, limit: int = 1000) -> list[LedgerEntry]:
+        stmt = select(ledger).where(ledger.c.seq > after_seq).order_by(ledger.c.seq).limit(limit)
+        async with self._read() as conn:
+            result = await conn.execute(stmt)
+            return [rows.to_ledger_entry(r._mapping) for r in result]
+
+    async def chain_head(self, chain: str) -> Head:
+        # as the memory store: any name other than "ledger" means the audit chain
+        return await self._chain_head("ledger" if chain == "ledger" else "audit")
+
+    async def notes_for(self, person_id: str) -> list[tuple[str, str]]:
+        stmt = (
+            select(ledger_notes.c.key, ledger_notes.c.text)
+            .join(ledger, ledger.c.key == ledger_notes.c.key)
+            .where(ledger_notes.c.person_id == person_id)
+            .order_by(ledger.c.seq)
+        )
+        async with self._read() as conn:
+            result = await conn.execute(stmt)
+            return [(r.key, r.text) for r in result]
+
+    # -- audit -----------------------------------------------------------------------
+    async def append_audit(self, entry: AuditEntry) -> None:
+        async with self._lock, self._write() as conn:
+            head = await self._lock_head(conn, "audit")
+            await self._append_audit_locked(conn, entry, head)
+
+    async def audit_page(
+        self, *, after_seq: int = 0, limit: int = 1000, since: datetime | None = None
+    ) -> list[AuditEntry]:
+        stmt = select(audit).where(audit.c.seq > after_seq)
+        if since is not None:
+            stmt = stmt.where(audit.c.at >= since)
+        async with self._read() as conn:
+            result = await conn.execute(stmt.order_by(audit.c.seq).limit(limit))
+            return [rows.to_audit_entry(r._mapping) for r in result]

@@ -1,0 +1,185 @@
+"""The outbox of notifications (the `Outbox` port) on SQL.
+
+`claim_due` locks the rows it takes with FOR UPDATE SKIP LOCKED on PostgreSQL, so
+several processes never claim the same item; on SQLite the write transaction's
+BEGIN IMMEDIATE does the same job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+
+from bot.actions import Button
+from bot.outbox import Kind, OutboxItem, OutboxStatus
+from storage._base import SqlBase
+from storage.rows import RowMap, Values
+from storage.tables import outbox, unreachable
+
+
+def outbox_values(i: OutboxItem) -> Values:
+    return {
+        "key": i.key,
+        "kind": str(i.kind),
+        "due_at": i.due_at,
+        "text": i.text,
+        "person_id": i.person_id,
+        "group_id": i.group_id,
+        "session_id": i.session_id,
+        "expires_at": i.expires_at,
+        "buttons": [dataclasses.asdict(b) for b in i.buttons],
+        "status": str(i.status),
+        "attempts": i.attempts,
+        "next_attempt_at": i.next_attempt_at,
+        "claimed_by": i.claimed_by,
+        "claimed_until": i.claimed_until,
+        "channel_used": i.channel_used,
+        "finished_at": i.finished_at,
+        "last_error": i.last_error,
+    }
+
+
+def to_outbox_item(m: RowMap) -> OutboxItem:
+    buttons: list[dict[str, Any]] = m["buttons"]
+    return OutboxItem(
+        key=m["key"],
+        kind=Kind(m["kind"]),
+        due_at=m["due_at"],
+        text=m["text"],
+        person_id=m["person_id"],
+        group_id=m["group_id"],
+        session_id=m["session_id"],
+        expires_at=m["expires_at"],
+        buttons=tuple(Button(**b) for b in buttons),
+        status=OutboxStatus(m["status"]),
+        attempts=m["attempts"],
+        next_attempt_at=m["next_attempt_at"],
+        claimed_by=m["claimed_by"],
+        claimed_until=m["claimed_until"],
+        channel_used=m["channel_used"],
+        finished_at=m["finished_at"],
+        last_error=m["last_error"],
+    )
+
+
+class OutboxSql(SqlBase):
+    async def enqueue(self, items: Sequence[OutboxItem]) -> int:
+        fresh: dict[str, OutboxItem] = {}
+        for item in items:
+            fresh.setdefault(item.key, item)  # the first of a repeated key wins
+        if not fresh:
+            return 0
+        insert = self._insert_new(outbox, ["key"])
+        added = 0
+        async with self._write() as conn:
+            for item in fresh.values():
+                result = await conn.execute(insert, outbox_values(item))
+                added += result.rowcount
+        return added
+
+    async def claim_due(
+        self, now: datetime, *, worker: str, limit: int, lease: timedelta
+    ) -> list[OutboxItem]:
+        if limit <= 0:
+            return []
+        pending = str(OutboxStatus.PENDING)
+        claimed = str(OutboxStatus.CLAIMED)
+        due = or_(
+            and_(
+                outbox.c.status == pending,
+                func.coalesce(outbox.c.next_attempt_at, outbox.c.due_at) <= now,
+            ),
+            and_(
+                outbox.c.status == claimed,
+                outbox.c.claimed_until.is_not(None),
+                outbox.c.claimed_until < now,
+            ),
+        )
+        stmt = (
+            select(outbox)
+            .where(due)
+            .order_by(outbox.c.due_at, self._by(outbox.c.key))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        until = now + lease
+        async with self._write() as conn:
+            taken = [to_outbox_item(r._mapping) for r in await conn.execute(stmt)]
+            if not taken:
+                return []
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.key.in_([i.key for i in taken]))
+                .values(status=claimed, claimed_by=worker, claimed_until=until)
+            )
+        return [
+            dataclasses.replace(
+                i, status=OutboxStatus.CLAIMED, claimed_by=worker, claimed_until=until
+            )
+            for i in taken
+        ]
+
+    async def finish(
+        self,
+        key: str,
+        status: OutboxStatus,
+        *,
+        at: datetime,
+        channel: str | None = None,
+        error: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> None:
+        retry = status is OutboxStatus.PENDING
+        stmt = (
+            update(outbox)
+            .where(outbox.c.key == key)
+            .values(
+                status=str(status),
+                attempts=outbox.c.attempts + 1,
+                next_attempt_at=next_attempt_at if retry else None,
+                claimed_by=None,
+                claimed_until=None,
+                channel_used=channel,
+                finished_at=None if retry else at,
+                last_error=error,
+            )
+        )
+        async with self._write() as conn:
+            result = await conn.execute(stmt)
+            if result.rowcount != 1:
+                raise KeyError(key)
+
+    async def outbox_items(
+        self,
+        *,
+        person_id: str | None = None,
+        kind: str | None = None,
+        status: OutboxStatus | None = None,
+    ) -> list[OutboxItem]:
+        stmt = select(outbox)
+        if person_id is not None:
+            stmt = stmt.where(outbox.c.person_id == person_id)
+        if kind is not None:
+            stmt = stmt.where(outbox.c.kind == str(kind))
+        if status is not None:
+            stmt = stmt.where(outbox.c.status == str(status))
+        async with self._read() as conn:
+            result = await conn.execute(stmt.order_by(outbox.c.due_at, self._by(outbox.c.key)))
+            return [to_outbox_item(r._mapping) for r in result]
+
+    async def mark_unreachable(self, person_id: str, channel: str, at: datetime) -> bool:
+        values = {"person_id": person_id, "channel": channel, "at": at}
+        async with self._write() as conn:
+            result = await conn.execute(
+                self._insert_new(unreachable, ["person_id", "channel"]), values
+            )
+            return result.rowcount == 1
+
+    async def unreachable_channels(self, person_id: str) -> set[str]:
+        stmt = select(unreachable.c.channel).where(unreachable.c.person_id == person_id)
+        async with self._read() as conn:
+            return set((await conn.execute(stmt)).scalars())

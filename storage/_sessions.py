@@ -1,0 +1,114 @@
+"""Sessions and attendance records (the `Sessions` and `Records` ports) on SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from bot.domain import AttendanceRecord, AuditEntry, Session, SessionState
+from storage import rows
+from storage._base import SqlBase
+from storage.tables import records as record_rows
+from storage.tables import sessions
+
+_RECORD_KEYS = ("session_id", "person_id")
+
+
+class SessionsSql(SqlBase):
+    async def add_session(self, session: Session, *, audit: AuditEntry | None = None) -> bool:
+        insert = self._insert_new(sessions, ["id"])
+        if audit is None:
+            async with self._write() as conn:
+                result = await conn.execute(insert, rows.session_values(session))
+                return result.rowcount == 1
+        async with self._lock, self._write() as conn:
+            head = await self._lock_head(conn, "audit")
+            result = await conn.execute(insert, rows.session_values(session))
+            if result.rowcount != 1:
+                return False
+            await self._append_audit_locked(conn, audit, head)
+            return True
+
+    async def get_session(self, session_id: str) -> Session | None:
+        async with self._read() as conn:
+            row = (await conn.execute(select(sessions).where(sessions.c.id == session_id))).first()
+        return rows.to_session(row._mapping) if row else None
+
+    async def list_sessions(
+        self,
+        *,
+        group_id: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        states: Sequence[SessionState] | None = None,
+    ) -> list[Session]:
+        stmt = select(sessions)
+        if group_id is not None:
+            stmt = stmt.where(sessions.c.group_id == group_id)
+        if start_from is not None:
+            stmt = stmt.where(sessions.c.start >= start_from)
+        if start_to is not None:
+            stmt = stmt.where(sessions.c.start < start_to)
+        if states is not None:
+            stmt = stmt.where(sessions.c.state.in_([str(s) for s in states]))
+        stmt = stmt.order_by(sessions.c.start, self._by(sessions.c.id))
+        async with self._read() as conn:
+            result = await conn.execute(stmt)
+            return [rows.to_session(r._mapping) for r in result]
+
+    async def set_session_state(
+        self, session_id: str, state: SessionState, *, audit: AuditEntry | None = None
+    ) -> None:
+        stmt = update(sessions).where(sessions.c.id == session_id).values(state=str(state))
+        if audit is None:
+            async with self._write() as conn:
+                result = await conn.execute(stmt)
+                if result.rowcount != 1:
+                    raise KeyError(session_id)
+            return
+        async with self._lock, self._write() as conn:
+            head = await self._lock_head(conn, "audit")
+            result = await conn.execute(stmt)
+            if result.rowcount != 1:
+                raise KeyError(session_id)  # rolls the transaction back
+            await self._append_audit_locked(conn, audit, head)
+
+    # -- records ---------------------------------------------------------------------
+    async def save_records(self, records: Sequence[AttendanceRecord]) -> None:
+        # one row per key (the last one wins, as in a dict): PostgreSQL refuses to
+        # touch the same row twice in one INSERT ... ON CONFLICT
+        latest = {(r.session_id, r.person_id): r for r in records}
+        values = [rows.record_values(r) for r in latest.values()]
+        if not values:
+            return
+        async with self._write() as conn:
+            await self._upsert_rows(conn, record_rows, _RECORD_KEYS, values)
+
+    async def records(
+        self,
+        *,
+        group_id: str | None = None,
+        person_id: str | None = None,
+        session_id: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+    ) -> list[AttendanceRecord]:
+        stmt = select(record_rows).join(sessions, sessions.c.id == record_rows.c.session_id)
+        if group_id is not None:
+            stmt = stmt.where(record_rows.c.group_id == group_id)
+        if person_id is not None:
+            stmt = stmt.where(record_rows.c.person_id == person_id)
+        if session_id is not None:
+            stmt = stmt.where(record_rows.c.session_id == session_id)
+        if start_from is not None:
+            stmt = stmt.where(sessions.c.start >= start_from)
+        if start_to is not None:
+            stmt = stmt.where(sessions.c.start < start_to)
+        stmt = stmt.order_by(
+            sessions.c.start, self._by(sessions.c.id), self._by(record_rows.c.person_id)
+        )
+        async with self._read() as conn:
+            result = await conn.execute(stmt)
+            return [rows.to_record(r._mapping) for r in result]

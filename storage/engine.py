@@ -1,0 +1,87 @@
+"""The async engine: config URL forms mapped to async drivers, SQLite tuned for safety.
+
+Accepted URLs (`[storage] url` in the config):
+
+- ``sqlite:///rollcall.db`` / ``sqlite+aiosqlite:///rollcall.db`` (aiosqlite)
+- ``postgresql://...`` / ``postgres://...`` / ``postgresql+asyncpg://...`` (asyncpg)
+
+On SQLite every new connection gets WAL, ``synchronous=FULL``, foreign keys and a
+5 s busy timeout. SQLAlchemy (not the sqlite3 module) emits ``BEGIN``, so reads
+run in real transactions; a connection carrying the execution option
+``sqlite_begin="IMMEDIATE"`` starts its transaction with ``BEGIN IMMEDIATE``,
+taking the write lock up front so that two processes queue behind
+``busy_timeout`` instead of failing on a stale read snapshot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+)
+
+#: execution option read by the SQLite "begin" hook: "" (deferred) or "IMMEDIATE"
+BEGIN_OPTION = "sqlite_begin"
+
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def async_url(url: str | URL) -> URL:
+    """The URL with its async driver; ValueError for anything we do not support."""
+    parsed = make_url(url)
+    driver = _DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise ValueError(
+            f"unsupported storage url scheme {parsed.drivername!r}: "
+            "use sqlite:///FILE or postgresql://USER@HOST/DB"
+        )
+    return parsed.set(drivername=driver)
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An `AsyncEngine` for a config URL. Extra keyword arguments go to SQLAlchemy."""
+    target = async_url(url)
+    if target.get_backend_name() == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_async_engine(target, **kwargs)
+    engine = create_async_engine(target, **kwargs)
+    _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN away from the sqlite3 module (it skips it before SELECT and DDL).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in SQLITE_PRAGMAS:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = str(conn.get_execution_options().get(BEGIN_OPTION, "")).upper()
+        if mode not in ("", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
+            raise ValueError(f"bad {BEGIN_OPTION} execution option: {mode!r}")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())

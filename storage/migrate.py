@@ -1,0 +1,69 @@
+"""Schema migrations, programmatically: `await upgrade(url)` is `rollcall db upgrade`.
+
+Alembic's command API is synchronous and its env.py drives the async engine with
+`asyncio.run`, so the whole upgrade runs in a worker thread (its own event loop);
+the caller's loop never blocks. Idempotent: at head, it does nothing.
+
+Alembic keeps its `context`/`op` proxies in module globals, so two migrations in
+one process must not overlap: a process-wide lock serializes them. Between
+processes, env.py serializes with a database lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from storage.engine import async_url, make_engine
+
+INI_PATH = Path(__file__).with_name("alembic.ini")
+_ALEMBIC_LOCK = threading.Lock()  # alembic's proxies are process-global
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic Config for this package's migrations, aimed at `url`."""
+    cfg = Config(str(INI_PATH))
+    cfg.attributes["url"] = async_url(url).render_as_string(hide_password=False)
+    cfg.attributes["programmatic"] = True  # env.py leaves the app's logging alone
+    return cfg
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(Config(str(INI_PATH))).get_current_head()
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at `url` to `revision` (default: head)."""
+    await asyncio.to_thread(_locked, command.upgrade, alembic_config(url), revision)
+
+
+async def downgrade(url: str, revision: str) -> None:
+    """Migrate the database at `url` down to `revision` ("base": drop everything)."""
+    await asyncio.to_thread(_locked, command.downgrade, alembic_config(url), revision)
+
+
+def _locked(fn: Callable[[Config, str], None], cfg: Config, revision: str) -> None:
+    with _ALEMBIC_LOCK:
+        fn(cfg, revision)
+
+
+async def current_revision(url: str) -> str | None:
+    """The revision the database is at; None for an empty database."""
+
+    def _current(conn: Connection) -> str | None:
+        return MigrationContext.configure(conn).get_current_revision()
+
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(_current)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,241 @@
+"""Domain objects <-> table rows. Pure mapping; nothing here touches the database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.domain import (
+    AttendanceRecord,
+    AuditEntry,
+    EvidenceKind,
+    Flag,
+    Group,
+    LedgerEntry,
+    Participation,
+    Person,
+    Role,
+    Schedule,
+    Session,
+    SessionState,
+    Status,
+)
+
+Values = dict[str, Any]
+RowMap = Mapping[Any, Any]
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if value is not None else None
+
+
+def person_values(p: Person) -> Values:
+    return {
+        "id": p.id,
+        "display_name": p.display_name,
+        "role": str(p.role),
+        "slack_user_id": p.slack_user_id,
+        "discord_user_id": p.discord_user_id,
+        "zoom_email": p.zoom_email,
+        "email": p.email,
+        "zoom_email_lc": _lower(p.zoom_email),
+        "email_lc": _lower(p.email),
+        "phone": p.phone,
+        "timezone": p.timezone,
+        "quiet_hours": p.quiet_hours,
+        "channels": list(p.channels),
+        "aliases": list(p.aliases),
+        "zoom_registrant_id": p.zoom_registrant_id,
+        "forgotten": p.forgotten,
+    }
+
+
+def to_person(m: RowMap) -> Person:
+    return Person(
+        id=m["id"],
+        display_name=m["display_name"],
+        role=Role(m["role"]),
+        slack_user_id=m["slack_user_id"],
+        discord_user_id=m["discord_user_id"],
+        zoom_email=m["zoom_email"],
+        email=m["email"],
+        phone=m["phone"],
+        timezone=m["timezone"],
+        quiet_hours=m["quiet_hours"],
+        channels=tuple(m["channels"]),
+        aliases=tuple(m["aliases"]),
+        zoom_registrant_id=m["zoom_registrant_id"],
+        forgotten=bool(m["forgotten"]),
+    )
+
+
+def forgotten_values(p: Person) -> Values:
+    """What remains of a person after erasure: id and role (see Store.forget_person)."""
+    return person_values(
+        Person(id=p.id, display_name="forgotten", role=p.role, channels=(), forgotten=True)
+    )
+
+
+def group_values(g: Group) -> Values:
+    s = g.schedule
+    return {
+        "id": g.id,
+        "name": g.name,
+        "schedule_rrule": s.rrule if s else None,
+        "schedule_start": s.start if s else None,
+        "schedule_minutes": s.minutes if s else None,
+        "facilitators": list(g.facilitators),
+        "participants": list(g.participants),
+        "slack_channel": g.slack_channel,
+        "discord_guild_id": g.discord_guild_id,
+        "discord_text_channel_id": g.discord_text_channel_id,
+        "discord_voice_channel_id": g.discord_voice_channel_id,
+        "zoom_meeting_id": g.zoom_meeting_id,
+        "capacity": g.capacity,
+    }
+
+
+def to_group(m: RowMap) -> Group:
+    schedule = None
+    if m["schedule_rrule"] is not None:
+        schedule = Schedule(
+            rrule=m["schedule_rrule"], start=m["schedule_start"], minutes=m["schedule_minutes"]
+        )
+    return Group(
+        id=m["id"],
+        name=m["name"],
+        schedule=schedule,
+        facilitators=tuple(m["facilitators"]),
+        participants=tuple(m["participants"]),
+        slack_channel=m["slack_channel"],
+        discord_guild_id=m["discord_guild_id"],
+        discord_text_channel_id=m["discord_text_channel_id"],
+        discord_voice_channel_id=m["discord_voice_channel_id"],
+        zoom_meeting_id=m["zoom_meeting_id"],
+        capacity=m["capacity"],
+    )
+
+
+def session_values(s: Session) -> Values:
+    return {
+        "id": s.id,
+        "group_id": s.group_id,
+        "start": s.start,
+        "end": s.end,
+        "state": str(s.state),
+        "makeup_for": s.makeup_for,
+    }
+
+
+def to_session(m: RowMap) -> Session:
+    return Session(
+        id=m["id"],
+        group_id=m["group_id"],
+        start=m["start"],
+        end=m["end"],
+        state=SessionState(m["state"]),
+        makeup_for=m["makeup_for"],
+    )
+
+
+def ledger_values(e: LedgerEntry, *, seq: int, prev_hash: str, hash: str) -> Values:
+    return {
+        "seq": seq,
+        "key": e.key,
+        "kind": str(e.kind),
+        "group_id": e.group_id,
+        "session_id": e.session_id,
+        "person_id": e.person_id,
+        "guest_key": e.guest_key,
+        "actor_id": e.actor_id,
+        "source": e.source,
+        "at": e.at,
+        "recorded_at": e.recorded_at,
+        "data": dict(e.data),
+        "prev_hash": prev_hash,
+        "hash": hash,
+    }
+
+
+def to_ledger_entry(m: RowMap) -> LedgerEntry:
+    return LedgerEntry(
+        key=m["key"],
+        kind=EvidenceKind(m["kind"]),
+        group_id=m["group_id"],
+        at=m["at"],
+        recorded_at=m["recorded_at"],
+        source=m["source"],
+        session_id=m["session_id"],
+        person_id=m["person_id"],
+        guest_key=m["guest_key"],
+        actor_id=m["actor_id"],
+        data=dict(m["data"]),
+        seq=m["seq"],
+        prev_hash=m["prev_hash"],
+        hash=m["hash"],
+    )
+
+
+def audit_values(a: AuditEntry, *, seq: int, prev_hash: str, hash: str) -> Values:
+    return {
+        "seq": seq,
+        "at": a.at,
+        "actor_id": a.actor_id,
+        "action": a.action,
+        "target": a.target,
+        "detail": dict(a.detail),
+        "prev_hash": prev_hash,
+        "hash": hash,
+    }
+
+
+def to_audit_entry(m: RowMap) -> AuditEntry:
+    return AuditEntry(
+        at=m["at"],
+        actor_id=m["actor_id"],
+        action=m["action"],
+        target=m["target"],
+        detail=dict(m["detail"]),
+        seq=m["seq"],
+        prev_hash=m["prev_hash"],
+        hash=m["hash"],
+    )
+
+
+def record_values(r: AttendanceRecord) -> Values:
+    return {
+        "session_id": r.session_id,
+        "group_id": r.group_id,
+        "person_id": r.person_id,
+        "status": str(r.status),
+        "attended_minutes": r.attended_minutes,
+        "camera_minutes": r.camera_minutes,
+        "first_seen": r.first_seen,
+        "last_seen": r.last_seen,
+        "checked_in_at": r.checked_in_at,
+        "flags": [str(f) for f in r.flags],
+        "verified_by": r.verified_by,
+        "makeup_for": r.makeup_for,
+        "participation": str(r.participation) if r.participation is not None else None,
+        "in_room": r.in_room,
+    }
+
+
+def to_record(m: RowMap) -> AttendanceRecord:
+    participation = m["participation"]
+    return AttendanceRecord(
+        session_id=m["session_id"],
+        group_id=m["group_id"],
+        person_id=m["person_id"],
+        status=Status(m["status"]),
+        attended_minutes=m["attended_minutes"],
+        camera_minutes=m["camera_minutes"],
+        first_seen=m["first_seen"],
+        last_seen=m["last_seen"],
+        checked_in_at=m["checked_in_at"],
+        flags=tuple(Flag(f) for f in m["flags"]),
+        verified_by=m["verified_by"],
+        makeup_for=m["makeup_for"],
+        participation=Participation(participation) if participation is not None else None,
+        in_room=bool(m["in_room"]),
+    )

@@ -1,0 +1,76 @@
+"""`SqlStore`: the `bot.ports.Store` on SQLite or PostgreSQL, behaving as storage.memory.
+
+Everything goes through SQLAlchemy's async engine (aiosqlite / asyncpg), so no
+call blocks the event loop; every method is one transaction; reads return
+`bot.domain` types. The schema comes from the Alembic migrations
+(`await storage.migrate.upgrade(url)`, i.e. `rollcall db upgrade`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain import AuditEntry
+from storage import rows
+from storage._directory import DirectorySql
+from storage._ledger import LedgerSql
+from storage._outbox import OutboxSql
+from storage._sessions import SessionsSql
+from storage.engine import make_engine
+from storage.tables import ledger_notes, outbox, people
+
+if TYPE_CHECKING:
+    from bot.ports import Store
+
+PING_TIMEOUT_SECONDS = 5.0
+
+
+class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql):
+    """A `Store` on an `AsyncEngine`. `close()` disposes of the engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+
+    async def ping(self) -> bool:
+        try:
+            async with asyncio.timeout(PING_TIMEOUT_SECONDS), self._read() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError, TimeoutError):
+            return False
+        return True
+
+    async def forget_person(self, person_id: str, *, audit: AuditEntry) -> bool:
+        async with self._lock, self._write() as conn:
+            head = await self._lock_head(conn, "audit")
+            row = (await conn.execute(select(people).where(people.c.id == person_id))).first()
+            if row is None:
+                return False
+            values = rows.forgotten_values(rows.to_person(row._mapping))
+            del values["id"]
+            await conn.execute(update(people).where(people.c.id == person_id).values(values))
+            await conn.execute(delete(ledger_notes).where(ledger_notes.c.person_id == person_id))
+            # queued messages to them keep their key and state, not their words
+            await conn.execute(
+                update(outbox).where(outbox.c.person_id == person_id).values(text="", buttons=[])
+            )
+            await self._append_audit_locked(conn, audit, head)
+            return True
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+
+async def open_store(url: str) -> SqlStore:
+    """A `SqlStore` for a config URL (see storage.engine). Does not migrate."""
+    return SqlStore(make_engine(url))
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_port(store: SqlStore) -> Store:
+        return store  # mypy fails here when bot.ports.Store grows a method we lack

@@ -1,0 +1,159 @@
+"""Shared fixtures: a throwaway PostgreSQL cluster for the tests that need one.
+
+`pg_url` is a fresh, empty database on a private cluster that the first test asking
+for it starts (initdb + pg_ctl from /usr/lib/postgresql/<ver>/bin, run as user
+postgres when we are root) and the end of the session stops and deletes.
+
+Without PostgreSQL binaries those tests are skipped with the reason, except under
+CI=true, where that is a failure: CI must run every backend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import itertools
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PG_BIN_ENV = "ROLLCALL_PG_BIN"  # optional override: a directory holding initdb and pg_ctl
+_ICU = ["--locale=C.UTF-8", "--locale-provider=icu", "--icu-locale=en-US"]
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def _pg_bin_dir() -> Path | None:
+    override = os.environ.get(PG_BIN_ENV)
+    if override:
+        candidates = [override]
+    else:
+        found = glob.glob("/usr/lib/postgresql/*/bin")
+        candidates = sorted(found, key=lambda p: _version_key(Path(p).parent.name), reverse=True)
+    for candidate in candidates:
+        path = Path(candidate)
+        if (path / "initdb").is_file() and (path / "pg_ctl").is_file():
+            return path
+    return None
+
+
+def _version_key(name: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in name.split(".") if part.isdigit())
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True, slots=True)
+class PgCluster:
+    bin_dir: Path
+    host: str
+    port: int
+    user: str = "postgres"
+
+    def url(self, database: str, driver: str = "postgresql+asyncpg") -> str:
+        return f"{driver}://{self.user}@{self.host}:{self.port}/{database}"
+
+    def client(self, tool: str, *args: str) -> None:
+        """Run a client program (createdb, dropdb, psql) against this cluster."""
+        argv = [str(self.bin_dir / tool), "-h", self.host, "-p", str(self.port), "-U", self.user]
+        done = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"{tool} failed ({done.returncode}): {done.stderr}")
+
+
+def _as_postgres(argv: list[str]) -> list[str]:
+    """Run as user postgres when we are root (initdb refuses to run as root)."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *argv]
+    return argv
+
+
+def _run(argv: list[str]) -> None:
+    done = subprocess.run(_as_postgres(argv), capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"{argv[0]} failed ({done.returncode}): {done.stderr or done.stdout}")
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """`timeout pytest ...` sends SIGTERM, which by default kills Python without running
+    fixture teardown and so leaves the cluster running; make it an interrupt instead."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, interrupt)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    bin_dir = _pg_bin_dir()
+    if bin_dir is None:
+        reason = (
+            "PostgreSQL binaries not found (/usr/lib/postgresql/<ver>/bin/initdb); "
+            "install the postgresql package or set " + PG_BIN_ENV
+        )
+        if _in_ci():
+            pytest.fail(f"CI=true: {reason}", pytrace=False)
+        pytest.skip(reason)
+    _stop_cleanly_on_sigterm()
+    root = Path(tempfile.mkdtemp(prefix="rollcall-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, user="postgres", group="postgres")
+    data, log = root / "data", root / "server.log"
+    port = _free_port()
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    options += " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    started = False
+    try:
+        initdb = [str(bin_dir / "initdb"), "-A", "trust", "-U", "postgres", "-E", "UTF8"]
+        try:
+            # a linguistic collation, as production databases have: it sorts "p-a" before
+            # "P-c" before "p-B", which the stores must not let leak into their ordering
+            _run([*initdb, *_ICU, str(data)])
+        except RuntimeError:
+            shutil.rmtree(data, ignore_errors=True)
+            _run([*initdb, str(data)])
+        _run(
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"]
+        )
+        started = True
+        yield PgCluster(bin_dir=bin_dir, host="127.0.0.1", port=port)
+    except RuntimeError as exc:
+        server_log = log.read_text(errors="replace") if log.exists() else ""
+        pytest.fail(f"could not start PostgreSQL: {exc}\n{server_log[-2000:]}", pytrace=False)
+    finally:
+        if started:
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+                _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
+        shutil.rmtree(root, ignore_errors=True)
+
+
+_db_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
+    """A fresh, empty database (postgresql+asyncpg://...), dropped after the test.
+
+    Synchronous on purpose (createdb/dropdb), so async fixtures may ask for it
+    with `request.getfixturevalue("pg_url")` while their event loop runs.
+    """
+    name = f"t{os.getpid()}_{next(_db_numbers)}"
+    pg_cluster.client("createdb", name)
+    yield pg_cluster.url(name)
+    pg_cluster.client("dropdb", "--if-exists", "--force", name)
