@@ -33,6 +33,8 @@ class MemoryStore:
         self._keys: set[str] = set()
         self._notes: dict[str, tuple[str | None, str]] = {}  # key -> (person_id, text)
         self._audit: list[AuditEntry] = []
+        #: (seq, hash) of each chain's newest row, kept apart like the SQL stores' heads
+        self._heads: dict[str, tuple[int, str]] = {"ledger": (0, GENESIS), "audit": (0, GENESIS)}
         self._records: dict[tuple[str, str], AttendanceRecord] = {}
         self._outbox: dict[str, OutboxItem] = {}
         self._unreachable: dict[str, set[str]] = {}
@@ -96,10 +98,11 @@ class MemoryStore:
                 return False
             if current is None and not active:
                 return False
+            stored = self._chained(audit)
             self._enrollments[(person_id, group_id)] = Enrollment(
                 person_id=person_id, group_id=group_id, active=active
             )
-            self._append_audit(audit)
+            self._push_audit(stored)
             return True
 
     async def enrollments(
@@ -119,9 +122,10 @@ class MemoryStore:
         async with self._lock:
             if session.id in self._sessions:
                 return False
+            stored = self._chained(audit) if audit is not None else None
             self._sessions[session.id] = session
-            if audit is not None:
-                self._append_audit(audit)
+            if stored is not None:
+                self._push_audit(stored)
             return True
 
     async def get_session(self, session_id: str) -> Session | None:
@@ -152,9 +156,10 @@ class MemoryStore:
             s = self._sessions.get(session_id)
             if s is None:
                 raise KeyError(session_id)
+            stored = self._chained(audit) if audit is not None else None
             self._sessions[session_id] = dataclasses.replace(s, state=state)
-            if audit is not None:
-                self._append_audit(audit)
+            if stored is not None:
+                self._push_audit(stored)
 
     # -- ledger ----------------------------------------------------------------
     async def append_evidence(
@@ -166,12 +171,13 @@ class MemoryStore:
                 if entry.key in self._keys:
                     out.append(False)
                     continue
-                seq = len(self._ledger) + 1
-                prev = self._ledger[-1].hash if self._ledger else GENESIS
+                last, prev = self._heads["ledger"]
+                seq = last + 1
                 stored = dataclasses.replace(
                     entry, seq=seq, prev_hash=prev, hash=ledger_hash(prev, entry, seq)
                 )
                 self._ledger.append(stored)
+                self._heads["ledger"] = (seq, stored.hash)
                 self._keys.add(entry.key)
                 note = notes[i] if notes is not None else None
                 if note:
@@ -206,22 +212,28 @@ class MemoryStore:
         return [e for e in self._ledger if e.seq > after_seq][:limit]
 
     async def chain_head(self, chain: str) -> tuple[int, str]:
-        rows: Sequence[LedgerEntry | AuditEntry]
-        rows = self._ledger if chain == "ledger" else self._audit
-        if not rows:
-            return (0, GENESIS)
-        return (rows[-1].seq, rows[-1].hash)
+        if chain not in self._heads:
+            raise ValueError(f"no chain {chain!r}")
+        return self._heads[chain]
 
     async def notes_for(self, person_id: str) -> list[tuple[str, str]]:
         return [(k, text) for k, (pid, text) in self._notes.items() if pid == person_id]
 
     # -- audit -----------------------------------------------------------------
-    def _append_audit(self, entry: AuditEntry) -> None:
-        seq = len(self._audit) + 1
-        prev = self._audit[-1].hash if self._audit else GENESIS
-        self._audit.append(
-            dataclasses.replace(entry, seq=seq, prev_hash=prev, hash=audit_hash(prev, entry, seq))
+    def _chained(self, entry: AuditEntry) -> AuditEntry:
+        """The entry with its place in the chain (computed before any change is made)."""
+        last, prev = self._heads["audit"]
+        seq = last + 1
+        return dataclasses.replace(
+            entry, seq=seq, prev_hash=prev, hash=audit_hash(prev, entry, seq)
         )
+
+    def _push_audit(self, stored: AuditEntry) -> None:
+        self._audit.append(stored)
+        self._heads["audit"] = (stored.seq, stored.hash)
+
+    def _append_audit(self, entry: AuditEntry) -> None:
+        self._push_audit(self._chained(entry))
 
     async def append_audit(self, entry: AuditEntry) -> None:
         async with self._lock:
@@ -353,6 +365,7 @@ class MemoryStore:
             p = self._people.get(person_id)
             if p is None:
                 return False
+            stored = self._chained(audit)
             self._people[person_id] = Person(
                 id=p.id, display_name="forgotten", role=p.role, channels=(), forgotten=True
             )
@@ -360,5 +373,5 @@ class MemoryStore:
                 del self._notes[k]
             for k in [k for k, i in self._outbox.items() if i.person_id == person_id]:
                 self._outbox[k] = dataclasses.replace(self._outbox[k], text="", buttons=())
-            self._append_audit(audit)
+            self._push_audit(stored)
             return True
