@@ -82,6 +82,14 @@ def _parser() -> argparse.ArgumentParser:
     au = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     au.add_parser("log", help="audit rows").add_argument("--since", metavar="DATE")
     au.add_parser("verify", help="check the hash chains; exit 1 on tampering")
+
+    guest = sub.add_parser("guest", help="people a meeting room saw whom nobody matched")
+    gs = guest.add_subparsers(dest="guest_command", required=True, metavar="ACTION")
+    gs.add_parser("list", help="guests seen, by group").add_argument("--group")
+    glink = gs.add_parser("link", help="count a guest's presence as a person's")
+    glink.add_argument("guest_key")
+    glink.add_argument("person_id")
+    glink.add_argument("--group", help="needed when the guest was seen in several groups")
     return p
 
 
@@ -96,6 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     tame_loggers()
     try:
+        if args.command == "demo":
+            # the demo brings its own cast, fake clock and in-memory store: no config needed
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo())
         config = load_config(args.config)
         from bot.cli_commands import dispatch
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.app import App, open_app, run
 from bot.config import Config
@@ -40,11 +41,18 @@ def _day_range(
 ) -> tuple[datetime | None, datetime | None]:
     """--from/--to as local dates, both inclusive."""
     tz = zone(app.config.program.timezone)
-    start = local_day_bounds(parse_date(date_from), tz)[0] if date_from else None
-    end = local_day_bounds(parse_date(date_to), tz)[1] if date_to else None
+    start = local_day_bounds(_date_option("--from", date_from), tz)[0] if date_from else None
+    end = local_day_bounds(_date_option("--to", date_to), tz)[1] if date_to else None
     if start and end and end <= start:
         raise UserError("--to is before --from")
     return start, end
+
+
+def _date_option(option: str, text: str) -> date:
+    try:
+        return parse_date(text)
+    except ValueError as e:
+        raise UserError(f"{option}: {e}") from None
 
 
 async def dispatch(args: argparse.Namespace, config: Config) -> int:
@@ -130,6 +138,12 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
     )
     tz = zone(app.config.program.timezone)
     text = render(args.format, rows, tz, title=f"{app.config.program.name} — attendance")
+    if args.out:
+        # the file first: a path we cannot write is an error, not an audited export
+        try:
+            await asyncio.to_thread(_write_file, args.out, text)
+        except OSError as e:
+            raise UserError(f"--out: cannot write {args.out}: {e.strerror or e}") from None
     await app.store.append_audit(
         AuditEntry(
             at=app.clock.now(),
@@ -140,7 +154,6 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
         )
     )
     if args.out:
-        await asyncio.to_thread(_write_file, args.out, text)
         print(f"wrote {len(rows)} rows to {args.out}", file=sys.stderr)
     else:
         _out(text)
@@ -149,11 +162,16 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
 
 def _write_file(path: str, text: str) -> None:
     tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
 
 
 async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
@@ -164,8 +182,10 @@ async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
         except ValueError as e:
             raise UserError(str(e)) from None
         week_start = local_day_bounds(monday, tz)[0]
-        # standing "as of" the end of that week, unless the week is still running
-        at = min(app.clock.now(), week_start + timedelta(days=7) - timedelta(seconds=1))
+        # standing "as of" the end of that week, unless the week is still running;
+        # a week to come is shown as of its start (nothing attended, every session left)
+        week_last = week_start + timedelta(days=7) - timedelta(seconds=1)
+        at = max(week_start, min(app.clock.now(), week_last))
     else:
         at = app.clock.now()
     policy = app.config.program.policy
@@ -259,3 +279,54 @@ HANDLERS = {
     "participant": cmd_participant,
     "audit": cmd_audit,
 }
+
+
+async def cmd_guest(app: App, args: argparse.Namespace) -> int:
+    from bot.guests import guests_of, link_guest
+
+    groups = await app.store.list_groups()
+    if args.group:
+        groups = [g for g in groups if g.id == args.group]
+        if not groups:
+            raise UserError(f"unknown group: {args.group}")
+    tz = zone(app.config.program.timezone)
+    if args.guest_command == "link":
+        result = await link_guest(
+            app.engine.recorder,
+            guest_key=args.guest_key,
+            person_id=args.person_id,
+            groups=groups,
+            actor_id=CLI_ACTOR,
+            source="cli",
+            request_id=f"{app.clock.now().isoformat()}",
+        )
+        verb = "linked" if result.changed else "already linked"
+        _out(
+            f"{verb} {args.guest_key} to {result.person_id} in {result.group.id}; "
+            f"{len(result.sessions)} session(s) recomputed"
+        )
+        return 0
+    shown = 0
+    for g in groups:
+        for guest in await guests_of(app.store, g.id):
+            linked = guest.linked_person_id or "-"
+            _out(
+                f"{guest.guest_key}\t{g.id}\t{iso_local(guest.first_seen, tz)}\t{linked}"
+                f"\t{guest.label}"
+            )
+            shown += 1
+    await app.store.append_audit(
+        AuditEntry(
+            at=app.clock.now(),
+            actor_id=CLI_ACTOR,
+            action="guest.list",
+            target=args.group or "all",
+            detail={"rows": shown},
+        )
+    )
+    if not shown:
+        print("no guests", file=sys.stderr)
+    return 0
+
+
+HANDLERS["guest"] = cmd_guest

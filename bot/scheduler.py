@@ -6,6 +6,7 @@ a SQLite database); every process delivers the outbox.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Protocol
@@ -39,8 +40,21 @@ class Scheduler:
         self.tick_seconds = tick_seconds
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._leader: bool | None = None
+        self._running: asyncio.Task[object] | None = None
+        self._stopping = False
 
     async def tick(self) -> None:
+        self._running = asyncio.current_task()
+        try:
+            await self._tick()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # cancelled by stop(): the next start picks up where this left off
+        finally:
+            self._running = None
+
+    async def _tick(self) -> None:
         leader = await self.leadership.try_acquire()
         if leader != self._leader:
             if leader:
@@ -67,7 +81,16 @@ class Scheduler:
         )
         self._aps.start()
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop waking up; let a tick in flight finish (up to `grace` seconds), else
+        cancel it. Nothing is lost either way: what is due lives in the store."""
+        self._stopping = True
         if self._aps.running:
             self._aps.shutdown(wait=False)
+        task = self._running
+        if task is not None and not task.done():
+            done, _ = await asyncio.wait({task}, timeout=grace)
+            if not done:
+                task.cancel()
+                await asyncio.wait({task}, timeout=grace)
         await self.leadership.release()

@@ -14,8 +14,8 @@ import fcntl
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
-import asyncpg
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger("rollcall.leader")
@@ -80,9 +80,11 @@ class PostgresLeader:
     def __init__(self, url: str) -> None:
         u = make_url(url).set(drivername="postgresql")
         self.dsn = u.render_as_string(hide_password=False)
-        self._conn: asyncpg.Connection | None = None
+        self._conn: Any = None  # an asyncpg connection, imported only when used
 
     async def try_acquire(self) -> bool:
+        import asyncpg
+
         if self._conn is not None and not self._conn.is_closed():
             try:
                 await self._conn.fetchval("SELECT 1")
@@ -102,6 +104,8 @@ class PostgresLeader:
         return True
 
     async def release(self) -> None:
+        import asyncpg
+
         conn, self._conn = self._conn, None
         if conn is not None and not conn.is_closed():
             with contextlib.suppress(asyncpg.PostgresError, OSError):

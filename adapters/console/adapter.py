@@ -19,7 +19,7 @@ from bot.engine import Engine
 from bot.errors import UserError
 from bot.events import Actor, ButtonPressed, CommandInvoked, Identity, PresenceObserved
 from bot.ports import Delivery
-from bot.timeutil import day_date_time, zone
+from bot.timeutil import day_date_time, local_day_bounds, zone
 
 PLATFORM = "console"
 
@@ -168,6 +168,9 @@ class ConsoleAdapter:
         who = self._who()
         if who is None:
             return
+        if not self.buttons:
+            self.say("The last reply has no buttons to press.")
+            return
         try:
             button = self.buttons[int(cmd.args[0]) - 1]
         except (IndexError, ValueError):
@@ -251,12 +254,12 @@ class ConsoleAdapter:
         elif what == "now":
             self.say(day_date_time(self.engine.services.clock.now(), tz))
         else:
-            now = self.engine.services.clock.now()
-            upcoming = await store.list_sessions(start_from=now.replace(hour=0, minute=0))
+            today = self.engine.services.clock.now().astimezone(tz).date()
+            upcoming = await store.list_sessions(start_from=local_day_bounds(today, tz)[0])
             for s in upcoming[:10]:
                 self.say(f"  {s.id:28} {day_date_time(s.start, tz)} ({s.state.value})")
             if not upcoming:
-                self.say("  No sessions scheduled. Create one: rollcall session create ...")
+                self.say("  No sessions from today on. Open one now: start GROUP [MINUTES]")
 
     def show(self, actions: list[Action]) -> None:
         tz = zone(self.engine.services.program.timezone)

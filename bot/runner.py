@@ -1,0 +1,115 @@
+"""`rollcall run`: the long-running process (server, scheduler, adapters, console).
+
+Kept apart from bot.app so that the short CLI commands don't import what only a
+running bot needs (the web server, the scheduler, the platform SDKs)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+from datetime import timedelta
+from typing import TextIO
+
+from adapters.console.adapter import ConsoleAdapter
+from bot.app import open_app
+from bot.autopilot import Autopilot
+from bot.config import Config
+from bot.dispatch import Dispatcher
+from bot.scheduler import TICK_SECONDS, Scheduler
+from bot.seed import materialize
+from bot.web import bound_port, make_web_app, start_server
+from bot.wiring import build_adapters, build_channels
+from storage.leader import leader_for
+
+log = logging.getLogger("rollcall.app")
+
+
+async def run(
+    config: Config,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """`rollcall run`: the HTTP server, the scheduler, and the enabled adapters (the
+    console when no platform is enabled). Stops on SIGTERM/SIGINT or end of console input."""
+    app = await open_app(config)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    web_app = make_web_app(app.store)
+    adapters = build_adapters(config, app.engine)
+    for adapter in adapters:
+        adapter.add_routes(web_app)
+    runner = await start_server(web_app, config.server.host, config.server.port)
+    for adapter in adapters:
+        await adapter.start()
+    log.info("listening on %s:%d", config.server.host, bound_port(runner))
+    tasks: list[asyncio.Task[None]] = []
+    console: ConsoleAdapter | None = None
+    if not (config.slack.enabled or config.discord.enabled):
+        console = ConsoleAdapter(app.engine, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout)
+        tasks.append(asyncio.create_task(_console_then_stop(console, stop), name="console"))
+    channels = build_channels(config, adapters, console)
+    dispatcher = Dispatcher(
+        app.store,
+        app.clock,
+        notifiers=channels.notifiers,
+        posters=channels.posters,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        lease=timedelta(seconds=_env_seconds("ROLLCALL_OUTBOX_LEASE_SECONDS", 120)),
+    )
+
+    async def materialize_ahead() -> int:
+        return await materialize(app.store, config, app.clock.now())
+
+    autopilot = Autopilot(app.engine, config, dispatcher, materialize=materialize_ahead)
+    scheduler = Scheduler(
+        autopilot,
+        leader_for(config.storage_url),
+        tick_seconds=_env_seconds("ROLLCALL_TICK_SECONDS", TICK_SECONDS),
+    )
+    scheduler.start()
+    try:
+        await stop.wait()
+    finally:
+        if console is not None:
+            console.stop()
+        await scheduler.stop()
+        await channels.close()
+        for adapter in reversed(adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("stopping the %s adapter failed", adapter.name)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await runner.cleanup()
+        await app.close()
+    return 0
+
+
+def _env_seconds(name: str, default: float) -> float:
+    """Operator tuning knobs (how often the scheduler wakes, how long a claim lasts)."""
+    raw = os.environ.get(name, "")
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        log.warning("%s is not a number; using %s", name, default)
+        return default
+    return value if value > 0 else default
+
+
+async def _console_then_stop(console: ConsoleAdapter, stop: asyncio.Event) -> None:
+    try:
+        await console.run()
+    finally:
+        stop.set()
