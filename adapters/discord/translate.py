@@ -1,0 +1,383 @@
+"""Discord payloads ↔ core types. Pure: no discord.py, no I/O.
+
+Voice states become presence actions, interaction options become the core's
+command text, roster views and survey forms become neutral component specs
+(views.py turns those into discord.ui objects), REST errors become a `Delivery`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from bot.actions import Button, RosterView, SurveyForm, SurveyQuestionView
+from bot.events import Identity, PresenceObserved
+from bot.ports import Delivery
+from bot.rules.intervals import CAMERA_OFF, CAMERA_ON, JOIN, LEAVE
+from bot.timeutil import clock_time
+
+SOURCE = "discord"
+#: the presence stream of voice channels (pairs joins with leaves in the ledger)
+STREAM = "voice"
+#: screen sharing is recorded as evidence the attendance rules do not count
+SCREEN_ON = "screen_on"
+SCREEN_OFF = "screen_off"
+
+# Discord limits (https://discord.com/developers/docs)
+MAX_CONTENT = 2000
+MAX_EMBED_DESCRIPTION = 4096
+MAX_CUSTOM_ID = 100
+MAX_BUTTON_LABEL = 80
+MAX_MODAL_ITEMS = 5
+MAX_LABEL = 45
+MAX_DESCRIPTION = 100
+MAX_PLACEHOLDER = 100
+MAX_SELECT_OPTIONS = 25
+MAX_ROWS = 5
+MAX_TEXT_ANSWER = 2000
+
+#: JSON error codes of the REST API
+CANNOT_DM = 50007  # "Cannot send messages to this user" (DMs closed, blocked, no shared server)
+UNKNOWN_USER = 10013
+
+BUTTON_PREFIX = "rollcall"
+PICK_PREFIX = "rollcallpick"
+BUTTON_TEMPLATE = r"rollcall:(?P<action>[a-z][a-z0-9_-]*):(?P<value>.+)"
+PICK_TEMPLATE = r"rollcallpick:(?P<action>[a-z][a-z0-9_-]*):(?P<value>.*)"
+PICK_SLOT = "{}"
+
+
+# ---------------------------------------------------------------- voice presence
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoiceSnapshot:
+    """One member's voice state in one guild, reduced to what attendance needs."""
+
+    channel_id: str | None
+    camera: bool = False  # self_video
+    streaming: bool = False  # self_stream (screen share / Go Live)
+
+
+def voice_actions(
+    old: VoiceSnapshot | None, new: VoiceSnapshot | None, bound: Collection[str]
+) -> list[tuple[str, str]]:
+    """(room id, action) pairs for a change of voice state. Only bound rooms count.
+
+    A move between channels is a leave of the old one and a join of the new one;
+    mute, deafen and suppress changes yield nothing, so they never split a stay.
+    A leave closes the camera by itself (the rules end camera time with the stay).
+    """
+    before = old.channel_id if old and old.channel_id in bound else None
+    after = new.channel_id if new and new.channel_id in bound else None
+    out: list[tuple[str, str]] = []
+    if before != after:
+        if before is not None:
+            out.append((before, LEAVE))
+        if after is not None and new is not None:
+            out.append((after, JOIN))
+            if new.camera:
+                out.append((after, CAMERA_ON))
+            if new.streaming:
+                out.append((after, SCREEN_ON))
+        return out
+    if after is None or old is None or new is None:
+        return out
+    if new.camera != old.camera:
+        out.append((after, CAMERA_ON if new.camera else CAMERA_OFF))
+    if new.streaming != old.streaming:
+        out.append((after, SCREEN_ON if new.streaming else SCREEN_OFF))
+    return out
+
+
+def presence_event(
+    *,
+    room_id: str,
+    user_id: str,
+    action: str,
+    at: datetime,
+    voice_session: str | None = None,
+    display_name: str | None = None,
+) -> PresenceObserved:
+    """A presence event at the adapter's clock (Discord's voice events carry no time).
+
+    The key is unique per member, action, voice connection and instant.
+    """
+    return PresenceObserved(
+        source=SOURCE,
+        room_id=room_id,
+        identity=Identity(platform_user_id=user_id, display_name=display_name),
+        action=action,
+        at=at,
+        stream=STREAM,
+        key=f"{room_id}:{user_id}:{action}:{voice_session or '-'}:{at.isoformat()}",
+    )
+
+
+# ---------------------------------------------------------------- slash commands
+
+#: option names per command, in the order the core reads its arguments
+OPTION_ORDER: dict[str, tuple[str, ...]] = {
+    "checkin": ("note",),
+    "checkout": (),
+    "absent": ("date", "reason"),
+    "attendance": (),
+    "roster": (),
+    "verify": ("person", "status", "participation", "note"),
+    "enroll": ("person", "group"),
+    "unenroll": ("person", "group"),
+    "survey": (),
+    "makeup": (),
+    "link": ("guest", "person"),
+    "help": (),
+}
+#: options whose value is written as name=value
+KEYED_OPTIONS = frozenset({"participation"})
+USER_OPTION = 6  # ApplicationCommandOptionType.USER
+GENERIC_OPTION = "text"
+
+
+def option_names(command: str) -> tuple[str, ...]:
+    """A command the adapter has no layout for takes its arguments as one text option."""
+    return OPTION_ORDER.get(command, (GENERIC_OPTION,))
+
+
+def command_text(command: str, options: Sequence[Mapping[str, Any]]) -> str:
+    """The core's text form of an interaction's options: users as <@ID>, in order."""
+    values: dict[str, str] = {}
+    for opt in options:
+        name, value = str(opt.get("name", "")), opt.get("value")
+        if value is None or value == "":
+            continue
+        text = f"<@{value}>" if opt.get("type") == USER_OPTION else " ".join(str(value).split())
+        values[name] = f"{name}={text}" if name in KEYED_OPTIONS else text
+    names = option_names(command)
+    ordered = [values[n] for n in names if n in values]
+    extra = [v for n, v in values.items() if n not in names]
+    return " ".join(ordered + extra)
+
+
+# ---------------------------------------------------------------- components
+
+
+def custom_id(action: str, value: str) -> str | None:
+    """rollcall:<action>:<value>, or None when Discord's 100-character limit forbids it."""
+    cid = f"{BUTTON_PREFIX}:{action}:{value}"
+    return cid if len(cid) <= MAX_CUSTOM_ID else None
+
+
+def parse_custom_id(cid: str) -> tuple[str, str] | None:
+    m = re.fullmatch(BUTTON_TEMPLATE, cid)
+    return (m.group("action"), m.group("value")) if m else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ButtonSpec:
+    label: str
+    custom_id: str
+    style: str = ""  # "primary" | "danger" | ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PickSpec:
+    """A select menu: choosing option `value` presses `action` with the template's slot filled."""
+
+    placeholder: str
+    custom_id: str  # rollcallpick:<action>:<template with {}>
+    options: tuple[tuple[str, str], ...]  # (label, value)
+
+
+Row = tuple[ButtonSpec, ...] | PickSpec
+
+
+def button_specs(buttons: Sequence[Button]) -> list[ButtonSpec]:
+    out = []
+    for b in buttons:
+        cid = custom_id(b.action, b.value)
+        if cid is not None:
+            out.append(ButtonSpec(label=b.label[:MAX_BUTTON_LABEL], custom_id=cid, style=b.style))
+    return out
+
+
+def rows_of(buttons: Sequence[ButtonSpec], width: int = 5) -> list[tuple[ButtonSpec, ...]]:
+    return [tuple(buttons[i : i + width]) for i in range(0, len(buttons), width)][:MAX_ROWS]
+
+
+def _common_template(values: Sequence[str]) -> str | None:
+    """ "s|{}|present" when every value is "s|<person>|present"."""
+    parts = [v.split("|") for v in values]
+    if not parts or any(len(p) != 3 for p in parts):
+        return None
+    heads, tails = {p[0] for p in parts}, {p[2] for p in parts}
+    if len(heads) != 1 or len(tails) != 1:
+        return None
+    return f"{heads.pop()}|{PICK_SLOT}|{tails.pop()}"
+
+
+def roster_rows(view: RosterView) -> list[Row]:
+    """Mark controls: one row of buttons per person for small rosters (Discord allows
+    5 rows), else one select menu per mark ("Mark present…") listing everyone."""
+    names = {r.person_id: r.display_name for r in view.rows}
+    people = [(pid, bs) for pid, bs in view.buttons_for if bs]
+    if len(people) <= MAX_ROWS:
+        rows: list[Row] = []
+        for pid, bs in people:
+            specs = [
+                ButtonSpec(
+                    label=f"{names.get(pid, pid)}: {b.label}"[:MAX_BUTTON_LABEL],
+                    custom_id=cid,
+                    style=b.style,
+                )
+                for b in bs
+                if (cid := custom_id(b.action, b.value)) is not None
+            ]
+            if specs:
+                rows.append(tuple(specs))
+        return rows
+    picks: list[Row] = []
+    labels = [b.label for b in people[0][1]]
+    for i, label in enumerate(labels[:MAX_ROWS]):
+        column = [(pid, bs[i]) for pid, bs in people if len(bs) > i]
+        template = _common_template([b.value for _, b in column])
+        action = column[0][1].action
+        cid = f"{PICK_PREFIX}:{action}:{template}" if template else ""
+        if not template or len(cid) > MAX_CUSTOM_ID:
+            continue
+        options = tuple((names.get(pid, pid)[:MAX_BUTTON_LABEL], pid) for pid, _ in column)[
+            :MAX_SELECT_OPTIONS
+        ]
+        picks.append(PickSpec(placeholder=f"Mark {label.lower()}…", custom_id=cid, options=options))
+    return picks
+
+
+def picked_value(template: str, chosen: str) -> str:
+    return template.replace(PICK_SLOT, chosen, 1)
+
+
+def roster_embed(view: RosterView, tz: tzinfo) -> dict[str, Any]:
+    """The roster as an embed (only ever sent ephemerally, to a facilitator)."""
+    lines = []
+    for r in view.rows:
+        parts = [f"**{r.display_name}** — {r.status}"]
+        if r.checked_in_at:
+            parts.append(f"checked in {clock_time(r.checked_in_at.astimezone(tz))}")
+        parts.append("in the room" if r.in_room else "not in the room")
+        parts.append(f"{r.minutes} min")
+        if r.camera_known:
+            parts.append(f"camera {r.camera_minutes} min")
+        if r.flags:
+            parts.append("flags: " + ", ".join(r.flags))
+        lines.append(" · ".join(parts))
+    if view.guests:
+        lines.append("Guests (not linked to anyone): " + ", ".join(view.guests))
+    if not view.rows:
+        lines.append("Nobody is enrolled yet.")
+    description = "\n".join(lines)
+    if len(description) > MAX_EMBED_DESCRIPTION:
+        description = description[: MAX_EMBED_DESCRIPTION - 1] + "…"
+    return {
+        "title": f"Roster: {view.title}"[:256],
+        "description": description,
+        "footer": {"text": ", ".join(f"{k}: {v}" for k, v in view.counts)[:2048]},
+    }
+
+
+def clip_content(text: str) -> str:
+    return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
+
+
+# ---------------------------------------------------------------- survey modal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FieldSpec:
+    """One modal field: a select (rating, yes/no, choice) or a text input."""
+
+    question_id: str
+    label: str  # ≤ 45 characters
+    description: str | None  # ≤ 100; the rest of a long prompt, or a hint
+    kind: str  # "select" | "text"
+    options: tuple[tuple[str, str], ...] = ()  # (label, value) for selects
+
+
+YES_NO = (("Yes", "yes"), ("No", "no"))
+RATING = tuple((str(i), str(i)) for i in range(1, 6))
+
+
+def _label_and_description(q: SurveyQuestionView) -> tuple[str, str | None]:
+    prompt = " ".join(q.prompt.split())
+    if len(prompt) <= MAX_LABEL:
+        label, rest = prompt, ""
+    else:
+        cut = prompt.rfind(" ", 0, MAX_LABEL - 1)
+        cut = cut if cut > 0 else MAX_LABEL - 1
+        label, rest = prompt[:cut] + "…", "…" + prompt[cut:].strip()
+    notes = [rest] if rest else []
+    if q.anonymous:
+        notes.append("(anonymous)")
+    description = " ".join(notes) or None
+    if description and len(description) > MAX_DESCRIPTION:
+        description = description[: MAX_DESCRIPTION - 1] + "…"
+    return label, description
+
+
+def survey_fields(form: SurveyForm) -> list[FieldSpec]:
+    """At most 5 fields (Discord's modal limit); later questions are left out."""
+    out = []
+    for q in form.questions[:MAX_MODAL_ITEMS]:
+        label, description = _label_and_description(q)
+        if q.kind == "text":
+            out.append(
+                FieldSpec(question_id=q.id, label=label, description=description, kind="text")
+            )
+            continue
+        if q.kind == "rating":
+            options: tuple[tuple[str, str], ...] = RATING
+        elif q.kind == "yes_no":
+            options = YES_NO
+        else:
+            options = tuple((c[:100], c[:100]) for c in q.choices[:MAX_SELECT_OPTIONS])
+        out.append(
+            FieldSpec(
+                question_id=q.id,
+                label=label,
+                description=description,
+                kind="select",
+                options=options,
+            )
+        )
+    return out
+
+
+def survey_answers(
+    fields: Sequence[FieldSpec], values: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    """(question id, answer text) for each field answered; skipped ones are left out."""
+    out = []
+    for f in fields:
+        value = values.get(f.question_id, "").strip()
+        if value:
+            out.append((f.question_id, value))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- delivery
+
+
+def delivery_for_error(status: int, code: int) -> Delivery:
+    """How a failed DM maps to the notifier port.
+
+    403 (50007: DMs closed, bot blocked, no shared server) and 404 (unknown user)
+    will not change by retrying soon: UNREACHABLE. 429 (after discord.py honoured
+    retry_after), 5xx and anything else that may pass: RETRY. Other 4xx are our
+    own mistakes; retrying would only add to the invalid-request count that gets
+    an IP banned, so they are UNREACHABLE too.
+    """
+    if status in (403, 404) or code in (CANNOT_DM, UNKNOWN_USER):
+        return Delivery.UNREACHABLE
+    if status == 429 or status >= 500 or status == 0:
+        return Delivery.RETRY
+    return Delivery.UNREACHABLE

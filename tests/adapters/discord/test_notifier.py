@@ -1,0 +1,112 @@
+"""DMs through the notifier port, channel posts, and what failures map to."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from adapters.discord.notifier import DiscordNotifier
+from bot.actions import Button, ChannelPost, DirectMessage
+from bot.domain import Person
+from bot.ports import Delivery, Notifier, Poster
+from tests.adapters.discord.fake_discord import Scripted
+from tests.adapters.discord.harness import P1, P2, TEXT, Harness
+
+J = Person(id="p-001", display_name="J.", discord_user_id=P1)
+M = Person(id="p-002", display_name="M.", discord_user_id=P2)
+
+
+def dm(key: str = "r1", buttons: tuple[Button, ...] = ()) -> DirectMessage:
+    return DirectMessage(
+        person_id="p-001",
+        text="Your group starts in 15 minutes.",
+        kind="reminder",
+        key=key,
+        buttons=buttons,
+    )
+
+
+def sends(h: Harness) -> int:
+    return h.fake.count("POST", "/channels/")
+
+
+async def test_a_dm_is_delivered_with_its_buttons(h: Harness) -> None:
+    notifier: Notifier = h.bot.notifier
+    assert notifier.channel == "chat"
+    button = Button(label="Answer", action="survey", value="evening-a-20261130-1800")
+    assert await notifier.deliver(J, dm(buttons=(button,))) is Delivery.DELIVERED
+    create, send = [r for r in h.fake.requests if r.method == "POST"]
+    assert create.path == "/users/@me/channels" and create.body == {"recipient_id": int(P1)}
+    assert send.body["content"] == "Your group starts in 15 minutes."
+    (row,) = send.body["components"]
+    assert row["components"][0]["custom_id"] == "rollcall:survey:evening-a-20261130-1800"
+    # the DM channel is reused
+    assert await notifier.deliver(J, dm("r2")) is Delivery.DELIVERED
+    assert h.fake.count("POST", "/users/@me/channels") == 1
+
+
+async def test_closed_dms_are_unreachable_and_not_tried_again_for_a_while(h: Harness) -> None:
+    h.fake.closed_dms.add(P1)
+    notifier = h.bot.notifier
+    assert await notifier.deliver(J, dm("r1")) is Delivery.UNREACHABLE
+    assert sends(h) == 1
+    for i in range(5):  # a burst of reminders, surveys, nudges: no request at all
+        assert await notifier.deliver(J, dm(f"again-{i}")) is Delivery.UNREACHABLE
+    assert sends(h) == 1
+    assert await notifier.deliver(M, dm("m1")) is Delivery.DELIVERED  # others unaffected
+    h.clock.advance(notifier.unreachable_for + timedelta(seconds=1))
+    h.fake.closed_dms.clear()  # they opened their DMs meanwhile
+    assert await notifier.deliver(J, dm("later")) is Delivery.DELIVERED
+
+
+async def test_rate_limits_are_honoured_then_reported(h: Harness) -> None:
+    notifier = h.bot.notifier
+    limited = {"message": "You are being rate limited.", "retry_after": 0.05, "global": False}
+    via = {"Via": "1.1 google", "X-RateLimit-Scope": "user"}
+    h.fake.failures["POST /channels/*/messages"] = [Scripted(429, limited, via)]
+    assert await notifier.deliver(J, dm("r1")) is Delivery.DELIVERED  # waited, then sent
+    assert sends(h) == 2
+    # a 429 without Discord's proxy header is a Cloudflare block: no retry at all
+    h.fake.failures["POST /channels/*/messages"] = [Scripted(429, limited)]
+    assert await notifier.deliver(J, dm("r2")) is Delivery.RETRY
+    assert sends(h) == 3
+    assert await notifier.deliver(J, dm("r3")) is Delivery.DELIVERED  # not remembered
+
+
+async def test_server_errors_are_retried_later(h: Harness) -> None:
+    h.fake.failures["POST /channels/*/messages"] = [Scripted(503, {"message": "unavailable"})]
+    assert await h.bot.notifier.deliver(J, dm()) is Delivery.RETRY
+    assert sends(h) == 1
+
+
+async def test_nobody_to_reach(h: Harness) -> None:
+    before = len(h.fake.requests)
+    no_id = Person(id="p-009", display_name="N.")
+    assert await h.bot.notifier.deliver(no_id, dm()) is Delivery.UNREACHABLE
+    assert len(h.fake.requests) == before
+
+
+async def test_a_stopped_client_asks_for_a_retry(h: Harness) -> None:
+    await h.bot.stop()
+    assert await h.bot.notifier.deliver(J, dm()) is Delivery.RETRY
+
+
+async def test_network_failure_is_a_retry(h: Harness) -> None:
+    notifier = DiscordNotifier(lambda: h.bot.client, h.clock)
+    await h.fake.stop()  # the stand-in vanishes
+    assert await notifier.deliver(J, dm()) is Delivery.RETRY
+
+
+async def test_channel_posts_go_to_the_groups_text_channel(h: Harness) -> None:
+    poster: Poster = h.bot
+    group = await h.engine_app.store.get_group("evening-a")
+    assert group is not None and poster.platform == "discord"
+    post = ChannelPost(group_id="evening-a", text="The session is open for /checkin.", key="k")
+    assert await poster.post(group, post) is Delivery.DELIVERED
+    (sent,) = [r for r in h.fake.requests if r.path == f"/channels/{TEXT}/messages"]
+    assert sent.body["content"] == "The session is open for /checkin."
+    assert sent.body["allowed_mentions"] == {"parse": []}
+    unbound = replace(group, discord_text_channel_id=None)
+    assert await poster.post(unbound, post) is Delivery.UNREACHABLE
+    h.fake.failures[f"POST /channels/{TEXT}/messages"] = [Scripted(503, {"message": "down"})]
+    assert await poster.post(group, post) is Delivery.RETRY
