@@ -104,10 +104,10 @@ async def cmd_session(app: App, args: argparse.Namespace) -> int:
             group_id=args.group, start_from=day_from, start_to=day_to
         )
         for s in found:
-            extra = f" makeup_for={s.makeup_for}" if s.makeup_for else ""
+            # tab-separated: id, group, start, minutes, state, makeup_for (may be empty)
             _out(
                 f"{s.id}\t{s.group_id}\t{iso_local(s.start, tz)}\t{s.minutes} min\t"
-                f"{s.state.value}{extra}"
+                f"{s.state.value}\t{s.makeup_for or ''}".rstrip("\t")
             )
         if not found:
             print("no sessions", file=sys.stderr)

@@ -129,7 +129,9 @@ class SessionService:
         if s.state is SessionState.ENDED:
             return s
         now = self.recorder.clock.now()
-        await self._close_open_stays(s, min(now, s.end) if now > s.start else s.end)
+        if now < s.start:
+            raise UserError(f"session {session_id} hasn't started yet; cancel it instead")
+        await self._close_open_stays(s, min(now, s.end))
         await self.store.set_session_state(
             s.id,
             SessionState.ENDED,

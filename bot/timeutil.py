@@ -63,6 +63,11 @@ def parse_date(text: str) -> date:
 _MONTH_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})$")
 
 
+def looks_like_date(word: str) -> bool:
+    """Digits with / or - between them: meant as a date even if it isn't a valid one."""
+    return re.fullmatch(r"\d{1,4}[/-]\d{1,2}(?:[/-]\d{1,4})?", word.strip()) is not None
+
+
 def parse_user_date(word: str, today: date) -> date | None:
     """What a participant may type: 2026-12-03, 12/3, today, tomorrow, tue, tuesday.
 

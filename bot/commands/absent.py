@@ -8,13 +8,19 @@ from bot.actions import Action
 from bot.commands.base import Context
 from bot.commands.people import enrolled_group_ids
 from bot.domain import EvidenceKind, LedgerEntry, Session, SessionState
-from bot.timeutil import day_date_time, local_day_bounds, parse_user_date
+from bot.errors import UserError
+from bot.timeutil import day_date_time, local_day_bounds, looks_like_date, parse_user_date
 
 
 async def _sessions_on(ctx: Context, group_ids: list[str], words: list[str]) -> list[Session]:
     """The sessions the notice is for, and consume the date word if there is one."""
     today = ctx.at.astimezone(ctx.tz).date()
     day = parse_user_date(words[0], today) if words else None
+    if day is None and words and looks_like_date(words[0]):
+        raise UserError(
+            f"I couldn't read the date {words[0]!r}. Try a date like 2026-12-03, 12/3, "
+            "tomorrow or tue."
+        )
     if day is not None:
         words.pop(0)
         start, end = local_day_bounds(day, ctx.tz)

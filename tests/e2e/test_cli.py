@@ -122,38 +122,35 @@ def test_session_create_list_end_cancel(scenario_site: Site) -> None:
     ids = [r.out_lines[-1] for r in created]
     assert ids == [f"{GROUP}-{tomorrow:%Y%m%d}-1000", f"{OTHER_GROUP}-{later:%Y%m%d}-0930"]
     assert "90 min" in created[0].stdout
-    ended, cancelled = cli.run_all(["session", "end", ids[0]], ["session", "cancel", ids[1]])
-    assert assert_ok(ended).out_lines == [f"ended {ids[0]}"]
+    not_yet, cancelled = cli.run_all(["session", "end", ids[0]], ["session", "cancel", ids[1]])
+    assert_user_error(not_yet, ids[0], "hasn't started yet")
     assert assert_ok(cancelled).out_lines == [f"cancelled {ids[1]}"]
 
     day = scenario_site.scenario.day.isoformat()
+    sid = scenario_site.scenario.session_id
     cancel_ended, every, past = cli.run_all(
-        ["session", "cancel", ids[0]],
+        ["session", "cancel", sid],
         ["session", "list"],
         ["session", "list", "--group", GROUP, "--from", day, "--to", day],
     )
-    assert_user_error(cancel_ended, ids[0], "already ended")
-    sid = scenario_site.scenario.session_id
+    assert_user_error(cancel_ended, sid, "already ended")
     assert [line.split("\t")[::4] for line in assert_ok(every).out_lines] == [
         [sid, "ended"],
-        [ids[0], "ended"],
-        [ids[1], "cancelled makeup_for=" + sid],
+        [ids[0], "scheduled"],
+        [ids[1], "cancelled"],
     ]
     start = datetime.fromisoformat(f"{later}T09:30").replace(tzinfo=TZ).isoformat()
-    assert every.out_lines[-1] == (
-        f"{ids[1]}\t{OTHER_GROUP}\t{start}\t45 min\tcancelled makeup_for={sid}"
-    )
+    assert every.out_lines[-1] == (f"{ids[1]}\t{OTHER_GROUP}\t{start}\t45 min\tcancelled\t{sid}")
     assert assert_ok(past).out_lines == [
         f"{sid}\t{GROUP}\t{scenario_site.scenario.iso(18)}\t60 min\tended"
     ]
     states = dict(db_rows(cli.db, "SELECT id, state FROM sessions"))
-    assert states == {sid: "ended", ids[0]: "ended", ids[1]: "cancelled"}
-    audit = db_rows(cli.db, "SELECT action, target FROM audit ORDER BY seq")[-4:]
+    assert states == {sid: "ended", ids[0]: "scheduled", ids[1]: "cancelled"}
+    audit = db_rows(cli.db, "SELECT action, target FROM audit ORDER BY seq")[-3:]
     assert sorted(audit) == sorted(
         [
             ("session.create", ids[0]),
             ("session.create", ids[1]),
-            ("session.end", ids[0]),
             ("session.cancel", ids[1]),
         ]
     )
