@@ -73,6 +73,7 @@ class Dispatcher:
         channel: str | None = None,
         error: str | None = None,
         retry: bool = False,
+        not_before: timedelta = timedelta(0),
     ) -> None:
         now = self.clock.now()
         if retry and item.attempts + 1 < MAX_ATTEMPTS:
@@ -81,7 +82,7 @@ class Dispatcher:
                 OutboxStatus.PENDING,
                 at=now,
                 error=error,
-                next_attempt_at=now + backoff(item.attempts),
+                next_attempt_at=now + max(backoff(item.attempts), not_before),
             )
             return
         if retry:
@@ -118,6 +119,7 @@ class Dispatcher:
             buttons=item.buttons,
         )
         retry = False
+        wait = timedelta(0)
         order = _channel_order(person, self.notifiers)
         blocked = await self.store.unreachable_channels(person.id)
         # a channel known not to reach them is skipped while another one might
@@ -129,10 +131,13 @@ class Dispatcher:
                 return
             if Delivery.RETRY in results:
                 retry = True
+                wait = max([_retry_after(n) for n in self.notifiers[channel]], default=wait)
                 break  # a passing failure: try this channel again before falling back
             # every notifier of this channel says it cannot reach them
             await self._unreachable(person, channel, now)
-        await self._finish(item, OutboxStatus.FAILED, error="unreachable", retry=retry)
+        await self._finish(
+            item, OutboxStatus.FAILED, error="unreachable", retry=retry, not_before=wait
+        )
 
     async def _unreachable(self, person: Person, channel: str, now: datetime) -> None:
         """Remember it; the person's facilitators learn it once per channel."""
@@ -176,6 +181,14 @@ class Dispatcher:
             await self._finish(item, OutboxStatus.PENDING, error="post_failed", retry=True)
         else:
             await self._finish(item, OutboxStatus.DROPPED, error="no_channel")
+
+
+def _retry_after(notifier: Notifier) -> timedelta:
+    """A notifier may say how long the platform asked it to wait (HTTP Retry-After)."""
+    seconds = getattr(notifier, "last_retry_after", None)
+    if isinstance(seconds, int | float) and seconds > 0:
+        return timedelta(seconds=min(float(seconds), 3600.0))
+    return timedelta(0)
 
 
 def _channel_order(person: Person, notifiers: Mapping[str, Sequence[Notifier]]) -> list[str]:
