@@ -138,9 +138,8 @@ def test_quiet_hours_move_a_message_out_of_them() -> None:
     # 02:00 falls in quiet hours; 08:00 is before the latest allowed moment
     assert outside_quiet(local(2026, 11, 30, 2), NY, quiet, latest) == local(2026, 11, 30, 8)
     # for a 7 AM session, 08:00 is too late: just before quiet hours began
-    assert outside_quiet(
-        local(2026, 11, 30, 6, 45), NY, quiet, local(2026, 11, 30, 7)
-    ) == local(2026, 11, 29, 20, 59)
+    early = outside_quiet(local(2026, 11, 30, 6, 45), NY, quiet, local(2026, 11, 30, 7))
+    assert early == local(2026, 11, 29, 20, 59)
     assert outside_quiet(local(2026, 11, 30, 12), NY, quiet, latest) == local(2026, 11, 30, 12)
 
 
