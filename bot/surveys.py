@@ -54,14 +54,26 @@ async def already_answered(ctx: Context, session_id: str) -> bool:
 
 
 async def last_attended(ctx: Context) -> Session | None:
-    """The most recent started session the person attended (or checked in to)."""
-    records = await ctx.store.records(person_id=ctx.person.id, start_to=ctx.at)
-    for r in reversed(records):
-        if r.status in ATTENDED or r.checked_in_at is not None:
-            s = await ctx.store.get_session(r.session_id)
-            if s is not None and s.state is not SessionState.CANCELLED:
-                return s
-    return None
+    """The most recent started session the person attended or checked in to (records
+    of ended sessions, check-ins of running ones)."""
+    ids = {
+        r.session_id
+        for r in await ctx.store.records(person_id=ctx.person.id, start_to=ctx.at)
+        if r.status in ATTENDED or r.checked_in_at is not None
+    }
+    ids |= {
+        e.session_id
+        for e in await ctx.store.evidence(person_id=ctx.person.id, kinds=[EvidenceKind.CHECKIN])
+        if e.session_id
+    }
+    best: Session | None = None
+    for sid in ids:
+        s = await ctx.store.get_session(sid)
+        if s is None or s.state is SessionState.CANCELLED or s.start > ctx.at:
+            continue
+        if best is None or s.start > best.start:
+            best = s
+    return best
 
 
 async def offer(ctx: Context, session: Session) -> list[Action]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import ColumnElement, Executable, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,6 +37,8 @@ class SqlBase:
         self._sqlite = is_sqlite(engine)
         #: serializes chain appends within this process
         self._lock = asyncio.Lock()
+        #: ledger appends waiting for the lock (written together: group commit)
+        self._pending: list[Any] = []
 
     @property
     def engine(self) -> AsyncEngine:

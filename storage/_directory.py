@@ -9,26 +9,31 @@ from sqlalchemy import or_, select
 from bot.domain import AuditEntry, Enrollment, Group, Person
 from storage import rows
 from storage._base import SqlBase
+from storage._cache import cached, invalidates
 from storage.tables import enrollments, groups, people
 
 _PLATFORM_COLUMNS = {"slack": people.c.slack_user_id, "discord": people.c.discord_user_id}
 
 
 class DirectorySql(SqlBase):
+    @invalidates
     async def upsert_person(self, person: Person) -> None:
         async with self._write() as conn:
             await self._upsert_rows(conn, people, ["id"], [rows.person_values(person)])
 
+    @cached
     async def get_person(self, person_id: str) -> Person | None:
         async with self._read() as conn:
             row = (await conn.execute(select(people).where(people.c.id == person_id))).first()
         return rows.to_person(row._mapping) if row else None
 
+    @cached
     async def list_people(self) -> list[Person]:
         async with self._read() as conn:
             result = await conn.execute(select(people).order_by(self._by(people.c.id)))
             return [rows.to_person(r._mapping) for r in result]
 
+    @cached
     async def find_person(self, *, platform: str, user_id: str) -> Person | None:
         column = _PLATFORM_COLUMNS.get(platform)
         if column is None:
@@ -38,6 +43,7 @@ class DirectorySql(SqlBase):
             row = (await conn.execute(stmt)).first()
         return rows.to_person(row._mapping) if row else None
 
+    @cached
     async def find_person_by_email(self, email: str) -> Person | None:
         want = email.strip().lower()
         stmt = (
@@ -50,20 +56,24 @@ class DirectorySql(SqlBase):
             row = (await conn.execute(stmt)).first()
         return rows.to_person(row._mapping) if row else None
 
+    @invalidates
     async def upsert_group(self, group: Group) -> None:
         async with self._write() as conn:
             await self._upsert_rows(conn, groups, ["id"], [rows.group_values(group)])
 
+    @cached
     async def get_group(self, group_id: str) -> Group | None:
         async with self._read() as conn:
             row = (await conn.execute(select(groups).where(groups.c.id == group_id))).first()
         return rows.to_group(row._mapping) if row else None
 
+    @cached
     async def list_groups(self) -> list[Group]:
         async with self._read() as conn:
             result = await conn.execute(select(groups).order_by(self._by(groups.c.id)))
             return [rows.to_group(r._mapping) for r in result]
 
+    @invalidates
     async def seed_enrollment(self, person_id: str, group_id: str, at: datetime) -> bool:
         values = {"person_id": person_id, "group_id": group_id, "active": True, "changed_at": at}
         async with self._write() as conn:
@@ -72,6 +82,7 @@ class DirectorySql(SqlBase):
             )
             return result.rowcount == 1
 
+    @invalidates
     async def set_enrollment(
         self, person_id: str, group_id: str, *, active: bool, at: datetime, audit: AuditEntry
     ) -> bool:
@@ -90,6 +101,7 @@ class DirectorySql(SqlBase):
             await self._append_audit_locked(conn, audit, head)
             return True
 
+    @cached
     async def enrollments(
         self, *, person_id: str | None = None, group_id: str | None = None, active_only: bool = True
     ) -> list[Enrollment]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -18,39 +19,75 @@ from storage.tables import audit, ledger, ledger_notes
 _KEY_CHUNK = 500
 
 
+_Request = tuple[list[LedgerEntry], list[str | None] | None, "asyncio.Future[list[bool]]"]
+
+
 class LedgerSql(SqlBase):
     async def append_evidence(
         self, entries: Sequence[LedgerEntry], *, notes: Sequence[str | None] | None = None
     ) -> list[bool]:
+        """Group commit: appends that arrive while another is being written wait for
+        the lock, and the next holder writes all of them in one transaction (one
+        fsync). A batch that fails is retried request by request, so one bad
+        request never fails another."""
         if notes is not None and len(notes) != len(entries):
             raise ValueError(f"{len(notes)} notes given for {len(entries)} entries")
         if not entries:
             return []
-        stored = [False] * len(entries)
-        async with self._lock, self._write() as conn:
+        done: asyncio.Future[list[bool]] = asyncio.get_running_loop().create_future()
+        self._pending.append((list(entries), list(notes) if notes else None, done))
+        async with self._lock:
+            if not done.done():
+                batch, self._pending = self._pending, []
+                await self._write_batch(batch)
+        return await done
+
+    async def _write_batch(self, batch: list[_Request]) -> None:
+        try:
+            results = await self._append(batch)
+        except Exception:
+            if len(batch) == 1:
+                raise
+            for request in batch:  # isolate the failing request
+                try:
+                    (result,) = await self._append([request])
+                except Exception as e:
+                    request[2].set_exception(e)
+                else:
+                    request[2].set_result(result)
+            return
+        for request, result in zip(batch, results, strict=True):
+            request[2].set_result(result)
+
+    async def _append(self, batch: list[_Request]) -> list[list[bool]]:
+        out = [[False] * len(entries) for entries, _, _ in batch]
+        async with self._write() as conn:
             seq, prev = await self._lock_head(conn, "ledger")
             # read after the head is locked: no other appender can add a key meanwhile
-            seen = await self._existing_keys(conn, {e.key for e in entries})
+            seen = await self._existing_keys(conn, {e.key for es, _, _ in batch for e in es})
             new_rows: list[rows.Values] = []
             new_notes: list[rows.Values] = []
-            for i, entry in enumerate(entries):
-                if entry.key in seen:
-                    continue  # a replay, or a repeat within this batch
-                seen.add(entry.key)
-                seq += 1
-                digest = ledger_hash(prev, entry, seq)
-                new_rows.append(rows.ledger_values(entry, seq=seq, prev_hash=prev, hash=digest))
-                note = notes[i] if notes is not None else None
-                if note:
-                    new_notes.append({"key": entry.key, "person_id": entry.person_id, "text": note})
-                prev = digest
-                stored[i] = True
+            for r, (entries, notes, _) in enumerate(batch):
+                for i, entry in enumerate(entries):
+                    if entry.key in seen:
+                        continue  # a replay, or a repeat within this batch
+                    seen.add(entry.key)
+                    seq += 1
+                    digest = ledger_hash(prev, entry, seq)
+                    new_rows.append(rows.ledger_values(entry, seq=seq, prev_hash=prev, hash=digest))
+                    note = notes[i] if notes is not None else None
+                    if note:
+                        new_notes.append(
+                            {"key": entry.key, "person_id": entry.person_id, "text": note}
+                        )
+                    prev = digest
+                    out[r][i] = True
             if new_rows:
                 await conn.execute(ledger.insert(), new_rows)
                 if new_notes:
                     await conn.execute(ledger_notes.insert(), new_notes)
                 await self._set_head(conn, "ledger", (seq, prev))
-        return stored
+        return out
 
     @staticmethod
     async def _existing_keys(conn: AsyncConnection, keys: Iterable[str]) -> set[str]:

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from bot.domain import AttendanceRecord, AuditEntry, Session, SessionState
 from storage import rows
 from storage._base import SqlBase
+from storage._cache import cached, invalidates
 from storage.tables import records as record_rows
 from storage.tables import sessions
 
@@ -17,6 +18,7 @@ _RECORD_KEYS = ("session_id", "person_id")
 
 
 class SessionsSql(SqlBase):
+    @invalidates
     async def add_session(self, session: Session, *, audit: AuditEntry | None = None) -> bool:
         insert = self._insert_new(sessions, ["id"])
         if audit is None:
@@ -31,11 +33,13 @@ class SessionsSql(SqlBase):
             await self._append_audit_locked(conn, audit, head)
             return True
 
+    @cached
     async def get_session(self, session_id: str) -> Session | None:
         async with self._read() as conn:
             row = (await conn.execute(select(sessions).where(sessions.c.id == session_id))).first()
         return rows.to_session(row._mapping) if row else None
 
+    @cached
     async def list_sessions(
         self,
         *,
@@ -58,6 +62,7 @@ class SessionsSql(SqlBase):
             result = await conn.execute(stmt)
             return [rows.to_session(r._mapping) for r in result]
 
+    @invalidates
     async def set_session_state(
         self, session_id: str, state: SessionState, *, audit: AuditEntry | None = None
     ) -> None:

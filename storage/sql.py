@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain import AuditEntry
 from storage import rows
+from storage._cache import ReadCache, invalidates
 from storage._directory import DirectorySql
 from storage._ledger import LedgerSql
 from storage._outbox import OutboxSql
@@ -33,8 +34,9 @@ PING_TIMEOUT_SECONDS = 5.0
 class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql):
     """A `Store` on an `AsyncEngine`. `close()` disposes of the engine."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, cache_seconds: float = 0.0) -> None:
         super().__init__(engine)
+        self._cache = ReadCache(cache_seconds)
 
     async def ping(self) -> bool:
         try:
@@ -44,6 +46,7 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql):
             return False
         return True
 
+    @invalidates
     async def forget_person(self, person_id: str, *, audit: AuditEntry) -> bool:
         async with self._lock, self._write() as conn:
             head = await self._lock_head(conn, "audit")
@@ -65,9 +68,14 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql):
         await self._engine.dispose()
 
 
-async def open_store(url: str) -> SqlStore:
+#: how long another process's change to people, groups, enrollments or sessions may
+#: take to be seen by this one (its own changes are seen at once)
+CACHE_SECONDS = 2.0
+
+
+async def open_store(url: str, *, cache_seconds: float = CACHE_SECONDS) -> SqlStore:
     """A `SqlStore` for a config URL (see storage.engine). Does not migrate."""
-    return SqlStore(make_engine(url))
+    return SqlStore(make_engine(url), cache_seconds=cache_seconds)
 
 
 if TYPE_CHECKING:

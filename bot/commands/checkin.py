@@ -74,7 +74,9 @@ async def checkin_to(ctx: Context, session: Session, note: str | None) -> list[A
         )
         at = clock_time(earlier[0].at.astimezone(ctx.tz)) if earlier else "earlier"
         return ctx.reply(f"You already checked in to {name} ({when}) at {at}.")
-    await ctx.services.recorder.recompute(session, [ctx.person.id])
+    # No recompute here: the session is open, so its records are derived when someone
+    # looks (the roster, a report) and when it ends. This keeps the check-in path to
+    # one durable write, for the top-of-the-hour storm.
     return ctx.reply(
         f"You're checked in to {name} ({when}) at {clock_time(ctx.at.astimezone(ctx.tz))}. Welcome!"
     )
@@ -104,7 +106,6 @@ async def checkout(ctx: Context) -> list[Action]:
         name = group.name if group else session.group_id
         if not new:
             return ctx.reply(f"You already checked out of {name}.")
-        await ctx.services.recorder.recompute(session, [ctx.person.id])
         return ctx.reply(
             f"You're checked out of {name} at {clock_time(ctx.at.astimezone(ctx.tz))}. "
             "Thanks for coming."
