@@ -9,6 +9,7 @@ bare SqlStore; `open_store` uses a couple of seconds).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Callable, Coroutine
@@ -22,6 +23,7 @@ class ReadCache:
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._entries: dict[tuple[Any, ...], tuple[float, Any]] = {}
+        self.flights: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
 
     def get(self, key: tuple[Any, ...]) -> tuple[bool, Any]:
         if self.ttl <= 0:
@@ -58,12 +60,31 @@ def cached(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine
     @functools.wraps(method)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         cache: ReadCache = args[0]._cache  # type: ignore[attr-defined]
+        if cache.ttl <= 0:
+            return await method(*args, **kwargs)
         key = (method.__name__, _key(args[1:]), _key(sorted(kwargs.items())))
         found, value = cache.get(key)
         if found:
             return _copy(value)  # type: ignore[no-any-return]
-        result = await method(*args, **kwargs)
+        # single flight: concurrent misses of one key share one query
+        flight = cache.flights.get(key)
+        if flight is not None:
+            return _copy(await asyncio.shield(flight))  # type: ignore[no-any-return]
+        flight = asyncio.get_running_loop().create_future()
+        cache.flights[key] = flight
+        try:
+            result = await method(*args, **kwargs)
+        except asyncio.CancelledError:
+            flight.cancel()
+            raise
+        except Exception as e:
+            flight.set_exception(e)
+            flight.exception()  # retrieved: no "never retrieved" warning
+            raise
+        finally:
+            cache.flights.pop(key, None)
         cache.put(key, _copy(result))
+        flight.set_result(_copy(result))
         return result
 
     return wrapper

@@ -23,6 +23,8 @@ class DirectorySql(SqlBase):
 
     @cached
     async def get_person(self, person_id: str) -> Person | None:
+        if self._cache.ttl > 0:  # answer from the cached directory: no query per person
+            return next((p for p in await self.list_people() if p.id == person_id), None)
         async with self._read() as conn:
             row = (await conn.execute(select(people).where(people.c.id == person_id))).first()
         return rows.to_person(row._mapping) if row else None
@@ -38,6 +40,9 @@ class DirectorySql(SqlBase):
         column = _PLATFORM_COLUMNS.get(platform)
         if column is None:
             return None
+        if self._cache.ttl > 0:
+            everyone = await self.list_people()
+            return next((p for p in everyone if p.platform_id(platform) == user_id), None)
         stmt = select(people).where(column == user_id).order_by(self._by(people.c.id)).limit(1)
         async with self._read() as conn:
             row = (await conn.execute(stmt)).first()
@@ -46,6 +51,11 @@ class DirectorySql(SqlBase):
     @cached
     async def find_person_by_email(self, email: str) -> Person | None:
         want = email.strip().lower()
+        if self._cache.ttl > 0:
+            for p in await self.list_people():
+                if want and want in {(p.zoom_email or "").lower(), (p.email or "").lower()}:
+                    return p
+            return None
         stmt = (
             select(people)
             .where(or_(people.c.zoom_email_lc == want, people.c.email_lc == want))
@@ -105,6 +115,14 @@ class DirectorySql(SqlBase):
     async def enrollments(
         self, *, person_id: str | None = None, group_id: str | None = None, active_only: bool = True
     ) -> list[Enrollment]:
+        if self._cache.ttl > 0 and (person_id is not None or group_id is not None):
+            return [
+                e
+                for e in await self.enrollments(active_only=False)
+                if (person_id is None or e.person_id == person_id)
+                and (group_id is None or e.group_id == group_id)
+                and (e.active or not active_only)
+            ]
         stmt = select(enrollments.c.person_id, enrollments.c.group_id, enrollments.c.active)
         if person_id is not None:
             stmt = stmt.where(enrollments.c.person_id == person_id)

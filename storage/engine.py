@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -62,6 +63,12 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     if target.get_backend_name() == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(target, **kwargs)
+    # Opening a SQLite connection costs a thread and the pragmas; SQLAlchemy's default
+    # for aiosqlite files is NullPool (a new connection per use). Keep a pool instead.
+    if (target.database or ":memory:") != ":memory:" and "poolclass" not in kwargs:
+        kwargs["poolclass"] = AsyncAdaptedQueuePool
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 10)
     engine = create_async_engine(target, **kwargs)
     _tune_sqlite(engine)
     return engine
