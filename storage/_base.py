@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.domain import AuditEntry
 from bot.ledger import GENESIS, audit_hash
 from storage import rows
+from storage._cache import ReadCache
 from storage.engine import BEGIN_OPTION, is_sqlite
 from storage.tables import audit, chain_heads
 
@@ -37,6 +38,8 @@ class SqlBase:
         self._sqlite = is_sqlite(engine)
         #: serializes chain appends within this process
         self._lock = asyncio.Lock()
+        #: reads of rarely-changing tables (SqlStore turns it on; see storage._cache)
+        self._cache = ReadCache(0.0)
         #: ledger appends waiting for the lock (written together: group commit)
         self._pending: list[Any] = []
 
