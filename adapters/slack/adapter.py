@@ -1,0 +1,344 @@
+"""The Slack adapter: slack-bolt's AsyncApp over HTTP (`POST /slack/events` on the shared
+aiohttp server) or Socket Mode, the same handlers behind both.
+
+Acks: a slash command's engine work (for /checkin: the durable ledger append) runs
+before the ack and its reply is the ack's body, so "You're checked in" is only ever
+shown once the check-in is stored. If the engine has not answered within
+`ack_deadline` (2 s; Slack gives 3), the ack says "Working on it…" and the answer
+follows through `response_url`. /roster always acks at once and answers through
+`response_url`. Buttons ack at once; survey submissions answer in the modal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import translate
+from adapters.slack.blocks import SURVEY_CALLBACK, home_view
+from adapters.slack.limits import ChannelPacer, SeenRecently
+from adapters.slack.notifier import SlackNotifier, SlackPoster
+from adapters.slack.outbound import Origin, Outbound
+from adapters.slack.quiet import quiet_sdk_loggers, sdk_logger
+from bot.actions import Action, Reply
+from bot.config import SlackConfig
+from bot.domain import Role
+from bot.engine import Engine
+from bot.events import Actor, ButtonPressed, CommandInvoked, SurveySubmitted
+from bot.timeutil import zone
+
+log = logging.getLogger("rollcall.slack")
+
+EVENTS_PATH = "/slack/events"
+WORKING = "Working on it…"
+SORRY = "Sorry — something went wrong on our side. Please try again in a moment."
+SAVED = "Thank you — your answers are saved."
+#: commands that ack at once and answer through response_url (they may be slow)
+ACK_FIRST = frozenset({"roster"})
+HOME_INTRO = "Your private rollcall page — only you can see it."
+
+Event = CommandInvoked | ButtonPressed | SurveySubmitted
+
+
+class SlackAdapter:
+    name = "slack"
+
+    def __init__(
+        self,
+        config: SlackConfig,
+        engine: Engine,
+        *,
+        ack_deadline: float = 2.0,
+        pace_interval: float = 1.0,
+        rate_limit_retries: int = 2,
+    ) -> None:
+        if config.mode not in ("http", "socket"):
+            raise ValueError(f"slack.mode must be 'http' or 'socket', not {config.mode!r}")
+        quiet_sdk_loggers()
+        self.config = config
+        self.engine = engine
+        self.ack_deadline = ack_deadline
+        self._tz = zone(engine.services.program.timezone)
+        self.client = AsyncWebClient(
+            token=config.bot_token, base_url=config.api_base_url, logger=sdk_logger(), timeout=10
+        )
+        self.client.retry_handlers.append(
+            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries)
+        )
+        self.notifier = SlackNotifier(self.client, ChannelPacer(interval=pace_interval))
+        self.poster = SlackPoster(self.notifier)
+        self.outbound = Outbound(engine=engine, client=self.client, notifier=self.notifier)
+        self.app = AsyncApp(
+            name="rollcall.slack.bolt",
+            logger=sdk_logger(),
+            signing_secret=config.signing_secret or "unused-in-socket-mode",
+            client=self.client,
+            # listeners run inline and ack themselves; their slow parts go to _later()
+            # (no 10 ms polling for the ack, no task per request)
+            process_before_response=True,
+        )
+        self._events_seen = SeenRecently(ttl=3600.0, max_size=10_000)
+        self._socket: Any = None
+        self._running: set[asyncio.Task[Any]] = set()
+        self._register()
+        quiet_sdk_loggers()  # the loggers bolt just created
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def add_routes(self, app: web.Application) -> None:
+        if self.config.mode == "http":
+            app.router.add_post(EVENTS_PATH, self.handle_http)
+
+    async def start(self) -> None:
+        await self._check_token()
+        if self.config.mode != "socket":
+            return
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        self._socket = AsyncSocketModeHandler(
+            self.app, self.config.app_token, logger=sdk_logger(), web_client=self.client
+        )
+        await self._socket.connect_async()
+        quiet_sdk_loggers()
+        log.info("slack: connected in Socket Mode")
+
+    async def _check_token(self) -> None:
+        """Say early (and by id only) whether the bot token works; never fatal."""
+        try:
+            auth = await self.client.auth_test()
+            log.info("slack: bot %s in team %s", auth.get("user_id"), auth.get("team_id"))
+        except SlackApiError as e:
+            error = e.response.get("error") if e.response is not None else None
+            log.error("slack: the bot token was not accepted: %s", error or "no answer")
+        except Exception as e:
+            log.error("slack: auth.test failed: %s (is api_base_url right?)", type(e).__name__)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        if self._socket is not None:
+            with contextlib.suppress(Exception):
+                await self._socket.close_async()
+            self._socket = None
+        await self.drain(grace, cancel=True)
+        await self.outbound.close()
+
+    async def drain(self, within: float = 5.0, *, cancel: bool = False) -> None:
+        """Wait for the work listeners left for after their ack; with `cancel`, cancel
+        what is still running after `within` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while self._running and loop.time() < deadline:
+            await asyncio.wait(set(self._running), timeout=deadline - loop.time())
+        if cancel:
+            for task in list(self._running):
+                task.cancel()
+
+    # --- HTTP ----------------------------------------------------------------------------
+
+    async def handle_http(self, request: web.Request) -> web.StreamResponse:
+        """Bolt verifies the signature (5-minute window) before anything is parsed into
+        an event; a refused request stores nothing and is logged without its body."""
+        try:
+            body = await request.text()
+            bolt_request = AsyncBoltRequest(
+                body=body, query=request.query_string, headers=dict(request.headers)
+            )
+        except web.HTTPException:
+            raise  # e.g. 413 for a body past the server's size limit
+        except Exception as e:
+            log.warning("slack: unreadable request refused (%s)", type(e).__name__)
+            return web.json_response({"error": "bad request"}, status=400)
+        response = await self.app.async_dispatch(bolt_request)
+        if response.status == 401:
+            log.warning("slack: request refused: bad or stale signature")
+        return await to_aiohttp_response(response)
+
+    # --- listeners -----------------------------------------------------------------------
+
+    def _register(self) -> None:
+        self.app.use(self._dedupe_events)
+        self.app.command(re.compile(r"^/"))(self._on_command)
+        self.app.action(re.compile(r"^rc:"))(self._on_action)
+        self.app.view_submission(SURVEY_CALLBACK)(self._on_survey)
+        self.app.event("app_home_opened")(self._on_home_opened)
+        self.app.event("user_huddle_changed")(self._on_huddle)
+        self.app.event(re.compile(r".*"))(self._on_other_event)
+
+    async def _dedupe_events(
+        self, body: dict[str, Any], req: AsyncBoltRequest, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """A redelivered event (same event_id; Slack adds X-Slack-Retry-Num) changes nothing.
+        Runs after bolt's signature check, so a forged request can't poison the cache."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if isinstance(event_id, str) and self._events_seen.check_and_add(event_id):
+            retry = (req.headers.get("x-slack-retry-num") or ["?"])[0]
+            log.info("slack: event %s redelivered (retry %s): ignored", event_id, retry)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    def _now(self) -> datetime:
+        return self.engine.services.clock.now()
+
+    def _later(self, work: Awaitable[None]) -> None:
+        """Work after the ack (bolt runs our listeners inline: process_before_response)."""
+        task = asyncio.ensure_future(work)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _handle(self, event: Event) -> list[Action]:
+        try:
+            return await self.engine.handle(event)
+        except Exception as e:
+            log.error("slack: request %s failed: %s", event.request_id, type(e).__name__)
+            return [Reply(text=SORRY)]
+
+    async def _answer(self, work: Awaitable[list[Action]], origin: Origin) -> None:
+        await self.outbound.perform(await work, origin)
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        event = translate.command_event(body, at=self._now())
+        origin = Origin(
+            user_id=event.actor.user_id,
+            channel_id=event.channel_id,
+            response_url=body.get("response_url") or None,
+            trigger_id=body.get("trigger_id") or None,
+            request_id=event.request_id,
+        )
+        if event.command in ACK_FIRST:
+            await ack()
+            self._later(self._answer(self._handle(event), origin))
+            return
+        task = asyncio.ensure_future(self._handle(event))
+        done, _ = await asyncio.wait({task}, timeout=self.ack_deadline)
+        if not done:
+            await ack(response_type="ephemeral", text=WORKING)
+            self._later(self._answer(task, origin))
+            return
+        actions = task.result()
+        first = next((a for a in actions if isinstance(a, Reply)), None)
+        if first is None or first.survey is not None or first.view is not None:
+            await ack()
+            self._later(self.outbound.perform(actions, origin))
+            return
+        await ack(translate.reply_message(first, self._tz))
+        rest = [a for a in actions if a is not first]
+        if rest:
+            self._later(self.outbound.perform(rest, origin))
+
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        event = translate.button_event(body, action, at=self._now())
+        if event is None:
+            return
+        in_view = (body.get("container") or {}).get("type") == "view"
+        origin = Origin(
+            user_id=event.actor.user_id,
+            channel_id=None if in_view else event.channel_id,
+            response_url=None if in_view else body.get("response_url") or None,
+            trigger_id=body.get("trigger_id") or None,
+            request_id=event.request_id,
+        )
+        self._later(self._answer(self._handle(event), origin))
+
+    async def _on_survey(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """The modal turns into the engine's answer ("saved", or what was wrong)."""
+        event = translate.survey_event(body, at=self._now())
+        if event is None:
+            await ack()
+            return
+        task = asyncio.ensure_future(self._handle(event))
+        done, _ = await asyncio.wait({task}, timeout=self.ack_deadline)
+        if done:
+            actions = task.result()
+            await ack(response_action="update", view=self._survey_answer(actions))
+            rest = [a for a in actions if not isinstance(a, Reply)]
+            if rest:
+                self._later(self.outbound.perform(rest, Origin(user_id=event.actor.user_id)))
+            return
+        await ack(response_action="update", view=translate.submitted_view("Saving…"))
+        view_id = (body.get("view") or {}).get("id")
+        self._later(self._survey_later(task, view_id, event.actor.user_id))
+
+    @staticmethod
+    def _survey_answer(actions: list[Action]) -> dict[str, Any]:
+        first = next((a for a in actions if isinstance(a, Reply)), None)
+        return translate.submitted_view(first.text if first is not None else SAVED)
+
+    async def _survey_later(
+        self, task: Awaitable[list[Action]], view_id: str | None, user_id: str
+    ) -> None:
+        actions = await task
+        try:
+            await self.client.views_update(view_id=view_id, view=self._survey_answer(actions))
+        except Exception as e:
+            log.warning("slack: survey answer view not updated: %s", type(e).__name__)
+        rest = [a for a in actions if not isinstance(a, Reply)]
+        await self.outbound.perform(rest, Origin(user_id=user_id))
+
+    async def _on_home_opened(self, event: dict[str, Any]) -> None:
+        user_id = translate.home_opened_user(event)
+        if user_id is not None:
+            self._later(self._publish_home(user_id))
+
+    async def _publish_home(self, user_id: str) -> None:
+        try:
+            view = await self._home(user_id)
+            await self.client.views_publish(user_id=user_id, view=view)
+        except Exception as e:
+            log.warning("slack: App Home for %s not published: %s", user_id, type(e).__name__)
+
+    async def _home(self, user_id: str) -> dict[str, Any]:
+        """The viewer's own record and, for facilitators, their groups. Nobody else's data."""
+        store = self.engine.services.store
+        person = await store.find_person(platform="slack", user_id=user_id)
+        if person is None or person.forgotten:
+            intro = "You're not enrolled in a group here — ask your facilitator."
+            return home_view(record_text=None, groups=(), intro=intro)
+        record_text = None
+        if await store.enrollments(person_id=person.id):
+            actions = await self._handle(
+                CommandInvoked(
+                    actor=Actor(platform="slack", user_id=user_id),
+                    command="attendance",
+                    is_dm=True,
+                    at=self._now(),
+                    request_id=f"slack:home:{user_id}:{self._now().isoformat()}",
+                )
+            )
+            record_text = next((a.text for a in actions if isinstance(a, Reply)), None)
+        groups = await store.list_groups()
+        if person.role is not Role.ADMIN:
+            groups = [g for g in groups if person.id in g.facilitators]
+        names = [g.name for g in groups] if person.role is not Role.PARTICIPANT else []
+        return home_view(record_text=record_text, groups=names, intro=HOME_INTRO)
+
+    async def _on_huddle(self, event: dict[str, Any]) -> None:
+        """A presence *hint* only: Slack says a user is in some huddle, never which
+        channel's or with whom, so it is not evidence of attendance and the core has no
+        event for it (see docs/slack.md). Logged by id, nothing stored."""
+        hint = translate.huddle_hint(event)
+        if hint is not None:
+            log.info(
+                "slack: huddle hint for %s: %s (not evidence; nothing stored)",
+                hint.user_id,
+                "in a huddle" if hint.in_huddle else "left huddles",
+            )
+
+    async def _on_other_event(self, event: dict[str, Any]) -> None:
+        """Events we don't use are acked and dropped (bolt would log them whole)."""
+        return None

@@ -1,0 +1,434 @@
+"""The top of the hour on Slack: signed /checkin slash commands against rollcall's
+`POST /slack/events` (real SQLite file, durable write before the ack) and against a bare
+slack-bolt app that only verifies the signature and acks. Loopback only.
+
+    python -m benchmarks.slack_checkin [--requests 600] [--concurrency 20] [--json FILE]
+
+Each server runs in its own process (the client in this one), so the two compete for
+the same two cores the way a deployment would. Every request is a different
+participant's first check-in. Prints throughput of both, their ratio (target ≥ 0.75)
+and the client-side ack latency p50/p99 (target p99 < 100 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+SECRET = "bench-signing-secret"
+NOW = datetime(2026, 5, 4, 22, 5, tzinfo=UTC)  # Monday 18:05 New York: sessions are open
+GROUP_SIZE = 15
+ROOT = str(Path(__file__).resolve().parents[1])
+PYTHONPATH = os.environ.get("PYTHONPATH", "")
+TIME_LIMIT = 120.0  # seconds per server, whatever the request count
+
+
+# --- the servers (child processes) -------------------------------------------------------
+
+
+async def _fake_web_api() -> tuple[web.AppRunner, str]:
+    """auth.test is all either bolt app calls (once, then cached)."""
+
+    async def api(request: web.Request) -> web.Response:
+        return web.json_response(
+            {"ok": True, "user_id": "UBOT", "bot_id": "B1", "team_id": "T1", "team": "t"}
+        )
+
+    app = web.Application()
+    app.router.add_post("/api/{method}", api)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+    return runner, f"http://127.0.0.1:{port}/api/"
+
+
+def _config_text(db: Path | None, api: str, people: int) -> str:
+    """`people` participants in groups of 15, all in a session open now; `db` None: memory."""
+    url = f"sqlite:///{db}" if db is not None else "memory://"
+    lines = [
+        f'[storage]\nurl = "{url}"',
+        "[server]\nport = 0",
+        "[slack]\nenabled = true",
+        'bot_token = "xoxb-bench"',
+        f'signing_secret = "{SECRET}"',
+        f'api_base_url = "{api}"',
+        '[program]\nname = "Bench"\ntimezone = "America/New_York"',
+    ]
+    for i in range(people):
+        lines.append(f'[[people]]\nid = "p-{i:04d}"\ndisplay_name = "P{i}"')
+        lines.append(f'slack_user_id = "U{i:06d}"')
+    lines.append('[[people]]\nid = "f-1"\ndisplay_name = "F"\nrole = "facilitator"')
+    for g in range(0, people, GROUP_SIZE):
+        members = ", ".join(f'"p-{i:04d}"' for i in range(g, min(g + GROUP_SIZE, people)))
+        lines.append(
+            f'[[groups]]\nid = "g-{g // GROUP_SIZE:03d}"\nname = "Group {g // GROUP_SIZE}"\n'
+            'schedule = { rrule = "FREQ=DAILY", start = "18:00", minutes = 180 }\n'
+            f'facilitators = ["f-1"]\nparticipants = [{members}]\n'
+            f'slack_channel = "C{g // GROUP_SIZE:05d}"'
+        )
+    return "\n".join(lines) + "\n"
+
+
+async def _serve_ours(people: int, db: Path | None) -> web.AppRunner:
+    from adapters.slack.adapter import SlackAdapter
+    from bot.app import open_app
+    from bot.clock import FakeClock
+    from bot.config import parse_config
+    from bot.web import make_web_app, start_server
+
+    _, api = await _fake_web_api()
+    config = parse_config(_config_text(db, api, people))
+    app = await open_app(config, clock=FakeClock(NOW))
+    adapter = SlackAdapter(config.slack, app.engine)
+    web_app = make_web_app(app.store)
+    adapter.add_routes(web_app)
+    return await start_server(web_app, "127.0.0.1", 0)
+
+
+async def _serve_bare() -> web.AppRunner:
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.app.async_app import AsyncApp
+    from slack_bolt.context.ack.async_ack import AsyncAck
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    _, api = await _fake_web_api()
+    bolt = AsyncApp(signing_secret=SECRET, client=AsyncWebClient(token="xoxb", base_url=api))
+
+    @bolt.command(re.compile(r"^/"))
+    async def ack_only(ack: AsyncAck) -> None:
+        await ack(response_type="ephemeral", text="ok")
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    app = web.Application()
+    app.router.add_post("/slack/events", events)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner
+
+
+async def _serve(kind: str, people: int, store: str) -> None:
+    logging.basicConfig(level=logging.ERROR)
+    with tempfile.TemporaryDirectory(prefix="rollcall-bench-") as tmp:
+        db = Path(tmp) / "bench.db" if store == "sqlite" else None
+        runner = await (_serve_ours(people, db) if kind == "ours" else _serve_bare())
+        port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+        print(port, flush=True)
+        # stop when the parent closes our stdin (or after the time limit)
+        await asyncio.wait_for(asyncio.to_thread(sys.stdin.read), TIME_LIMIT * 2)
+        await runner.cleanup()
+
+
+# --- the client (this process) -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Result:
+    server: str
+    requests: int
+    ok: int
+    seconds: float
+    throughput: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    #: acked "Working on it…" past the ack deadline, answered through response_url
+    answered_late: int
+
+
+class _ResponseSink:
+    """Where response_urls point: counts the answers that come after the ack."""
+
+    def __init__(self) -> None:
+        self.answers = 0
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        async def respond(request: web.Request) -> web.Response:
+            if "checked in" in await request.text():
+                self.answers += 1
+            return web.Response(text="ok")
+
+        app = web.Application()
+        app.router.add_post("/respond", respond)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
+        port = next(a[1] for a in self.runner.addresses if isinstance(a, tuple))
+        self.url = f"http://127.0.0.1:{port}/respond"
+
+    async def close(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+
+SINK = _ResponseSink()
+
+
+def _body(i: int) -> str:
+    return urllib.parse.urlencode(
+        {
+            "command": "/checkin",
+            "text": "",
+            "user_id": f"U{i:06d}",
+            "channel_id": f"C{i // GROUP_SIZE:05d}",
+            "channel_name": "group",
+            "team_id": "T1",
+            "response_url": SINK.url or "http://127.0.0.1:9/unused",
+            "trigger_id": f"trig-{i}",
+        }
+    )
+
+
+async def _load(
+    kind: str, port: int, *, first: int, count: int, concurrency: int, expect: str
+) -> Result:
+    """Participants first … first + count - 1 check in, `concurrency` requests at a time."""
+    url = f"http://127.0.0.1:{port}/slack/events"
+    verifier = SignatureVerifier(SECRET)
+    todo: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(first, first + count):
+        todo.put_nowait(i)
+    latencies: list[float] = []
+    ok = 0
+    answered_before = SINK.answers
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def worker(deadline: float) -> None:
+            nonlocal ok
+            while time.monotonic() < deadline:
+                try:
+                    i = todo.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                body = _body(i)
+                ts = str(int(time.time()))
+                headers = {
+                    "X-Slack-Request-Timestamp": ts,
+                    "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body) or "",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                }
+                started = time.perf_counter()
+                async with http.post(url, data=body, headers=headers) as resp:
+                    text = await resp.text()
+                latencies.append(time.perf_counter() - started)
+                if resp.status == 200 and expect in text:
+                    ok += 1
+
+        started = time.perf_counter()
+        deadline = time.monotonic() + TIME_LIMIT
+        await asyncio.gather(*(worker(deadline) for _ in range(concurrency)))
+        seconds = time.perf_counter() - started
+        await asyncio.sleep(0.5)  # answers still on their way to response_url
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    return Result(
+        server=kind,
+        requests=len(latencies),
+        ok=ok,
+        seconds=round(seconds, 3),
+        throughput=round(len(latencies) / seconds, 1),
+        p50_ms=round(q[49] * 1000, 1),
+        p99_ms=round(q[98] * 1000, 1),
+        max_ms=round(latencies[-1] * 1000, 1),
+        answered_late=SINK.answers - answered_before,
+    )
+
+
+@contextlib.asynccontextmanager
+async def _server(kind: str, people: int, store: str) -> AsyncIterator[int]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "benchmarks.slack_checkin",
+        "--serve",
+        kind,
+        "--requests",
+        str(people),
+        "--store",
+        store,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (ROOT, PYTHONPATH)))},
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), 120)
+    try:
+        yield int(line)
+    finally:
+        proc.stdin.close()
+        try:
+            await asyncio.wait_for(proc.wait(), 10)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+async def bench(count: int, concurrency: int, store: str) -> dict[str, Any]:
+    warmup = 20
+    results: dict[str, Result] = {}
+    await SINK.start()
+    try:
+        for kind, expect in (("bare", "ok"), ("ours", "checked in")):
+            async with _server(kind, count + warmup, store) as port:
+                # bolt's auth.test, SQLite's first pages: the first participants warm up
+                await _load(kind, port, first=0, count=warmup, concurrency=4, expect="")
+                results[kind] = await _load(
+                    kind, port, first=warmup, count=count, concurrency=concurrency, expect=expect
+                )
+    finally:
+        await SINK.close()
+    ratio = results["ours"].throughput / results["bare"].throughput
+    return {
+        "bare": asdict(results["bare"]),
+        "ours": asdict(results["ours"]),
+        "ratio": round(ratio, 3),
+        "targets": {"ratio": 0.75, "p99_ms": 100},
+        "concurrency": concurrency,
+        "store": store,
+        "cpus": os.cpu_count(),
+    }
+
+
+# --- where a check-in's time goes (--breakdown) -------------------------------------------
+
+
+class _TimedStore:
+    """Delegates to a Store, timing every coroutine method by phase: before the ledger
+    append, the append itself (the durable write), after it (the record recompute)."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.phase = "before"
+        self.stats: dict[tuple[str, str], list[float]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._store, name)
+        if not asyncio.iscoroutinefunction(target):
+            return target
+
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            phase = "append" if name == "append_evidence" else self.phase
+            started = time.perf_counter()
+            try:
+                return await target(*args, **kwargs)
+            finally:
+                entry = self.stats.setdefault((phase, name), [0, 0.0])
+                entry[0] += 1
+                entry[1] += time.perf_counter() - started
+                if name == "append_evidence":
+                    self.phase = "after"
+
+        return timed
+
+
+async def breakdown(count: int) -> None:
+    from bot.app import open_app
+    from bot.clock import FakeClock
+    from bot.config import parse_config
+    from bot.engine import Engine
+    from bot.events import Actor, CommandInvoked
+
+    with tempfile.TemporaryDirectory(prefix="rollcall-bench-") as tmp:
+        config = parse_config(_config_text(Path(tmp) / "b.db", "http://127.0.0.1:9/api/", count))
+        app = await open_app(config, clock=FakeClock(NOW))
+        timed = _TimedStore(app.store)
+        engine = Engine(
+            store=timed,
+            clock=app.clock,
+            program=config.program,
+            survey=config.survey.questions,
+        )
+        total = 0.0
+        for i in range(count):
+            timed.phase = "before"
+            event = CommandInvoked(
+                actor=Actor(platform="slack", user_id=f"U{i:06d}"),
+                command="checkin",
+                channel_id=f"C{i // GROUP_SIZE:05d}",
+                at=NOW,
+                request_id=f"bench-{i}",
+            )
+            started = time.perf_counter()
+            (reply, *_) = await engine.handle(event)
+            total += time.perf_counter() - started
+            assert "checked in" in getattr(reply, "text", ""), reply
+        await app.close()
+    print(f"{count} sequential check-ins: {total / count * 1000:.2f} ms each")
+    for phase in ("before", "append", "after"):
+        rows = sorted(
+            ((k[1], v) for k, v in timed.stats.items() if k[0] == phase), key=lambda r: -r[1][1]
+        )
+        spent = sum(v[1] for _, v in rows) / count * 1000
+        calls = sum(v[0] for _, v in rows) / count
+        print(f"  {phase:6} the append: {spent:6.2f} ms in {calls:.1f} store calls")
+        for name, (n, secs) in rows:
+            print(f"      {name:22} {n / count:4.1f} calls  {secs / count * 1000:6.2f} ms")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "memory"),
+        default="sqlite",
+        help="memory: the same run without storage, to see what storage costs",
+    )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="time each store call of sequential check-ins (no HTTP) instead",
+    )
+    parser.add_argument("--serve", choices=("ours", "bare"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.breakdown:
+        asyncio.run(breakdown(args.requests))
+        return 0
+    if args.serve:
+        asyncio.run(_serve(args.serve, args.requests, args.store))
+        return 0
+    report = asyncio.run(bench(args.requests, args.concurrency, args.store))
+    for kind in ("bare", "ours"):
+        r = report[kind]
+        print(
+            f"{kind:5}: {r['ok']}/{r['requests']} answered in the ack in {r['seconds']} s = "
+            f"{r['throughput']} req/s; ack p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
+            f"max {r['max_ms']} ms; {r['answered_late']} answered late via response_url"
+        )
+    print(f"ratio ours/bare: {report['ratio']} (target ≥ 0.75); ours p99 target < 100 ms")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
