@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from bot import messages
 from bot.actions import ChannelPost, DirectMessage
 from bot.domain import AuditEntry, Person
+from bot.logging_policy import describe
 from bot.outbox import Kind, OutboxItem, OutboxStatus
 from bot.ports import Clock, Delivery, Notifier, Poster, Store
 
@@ -51,8 +52,8 @@ class Dispatcher:
         for item in items:
             try:
                 await self._deliver(item)
-            except Exception:
-                log.exception("delivering outbox item %s failed", item.key)
+            except Exception as e:
+                log.error("delivering outbox item %s failed: %s", item.key, describe(e))
                 await self._finish(item, OutboxStatus.PENDING, error="internal", retry=True)
         return len(items)
 

@@ -14,6 +14,7 @@ from bot.commands.base import NOT_ENROLLED, Access, CommandSpec, Context, Servic
 from bot.domain import AuditEntry, Group, Person, Role
 from bot.errors import UserError
 from bot.events import Actor
+from bot.logging_policy import describe
 
 log = logging.getLogger("rollcall.engine")
 
@@ -65,8 +66,8 @@ async def guard_errors(req: Request, call_next: Next) -> list[Action]:
         return [Reply(text=str(e))]
     except PermissionError:
         return await _deny(req)
-    except Exception:
-        log.exception("command %s failed (request %s)", req.spec.name, req.request_id)
+    except Exception as e:
+        log.error("command %s failed (request %s): %s", req.spec.name, req.request_id, describe(e))
         return [Reply(text=SORRY)]
 
 

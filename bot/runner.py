@@ -20,6 +20,7 @@ from bot.app import open_app
 from bot.autopilot import Autopilot
 from bot.config import Config
 from bot.dispatch import Dispatcher
+from bot.logging_policy import describe
 from bot.scheduler import TICK_SECONDS, Scheduler
 from bot.seed import materialize
 from bot.web import bound_port, make_web_app, start_server
@@ -87,8 +88,8 @@ async def run(
         for adapter in reversed(adapters):
             try:
                 await adapter.stop()
-            except Exception:
-                log.exception("stopping the %s adapter failed", adapter.name)
+            except Exception as e:
+                log.error("stopping the %s adapter failed: %s", adapter.name, describe(e))
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

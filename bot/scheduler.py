@@ -14,6 +14,7 @@ from typing import Protocol
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.autopilot import Autopilot
+from bot.logging_policy import describe
 
 log = logging.getLogger("rollcall.scheduler")
 TICK_SECONDS = 15
@@ -64,8 +65,8 @@ class Scheduler:
             self._leader = leader
         try:
             await self.autopilot.tick(leader=leader)
-        except Exception:
-            log.exception("scheduler tick failed")
+        except Exception as e:
+            log.error("scheduler tick failed: %s", describe(e))
 
     def start(self) -> None:
         # no job store I/O: a memory job store; misfires coalesce into one run

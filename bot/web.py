@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot import metrics
+from bot.logging_policy import describe
 from bot.ports import Store
 
 log = logging.getLogger("rollcall.web")
@@ -37,8 +38,8 @@ async def no_tracebacks(
         return await handler(request)
     except web.HTTPException:
         raise
-    except Exception:
-        log.exception("request to %s failed", request.path)
+    except Exception as e:
+        log.error("request to %s failed: %s", request.path, describe(e))
         return web.json_response({"error": "internal error"}, status=500)
 
 

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.engine import Engine
+from bot.logging_policy import describe
 from bot.ports import Notifier, Poster
 
 log = logging.getLogger("rollcall.wiring")
@@ -59,8 +60,8 @@ class Channels:
         for close in self.closers:
             try:
                 await close()
-            except Exception:
-                log.exception("closing a notifier failed")
+            except Exception as e:
+                log.error("closing a notifier failed: %s", describe(e))
 
 
 def build_channels(

@@ -33,6 +33,7 @@ from bot.commands import COMMANDS
 from bot.config import DiscordConfig
 from bot.domain import Group
 from bot.engine import Engine
+from bot.logging_policy import describe
 from bot.ports import Delivery
 
 log = logging.getLogger("rollcall.discord")
@@ -156,8 +157,8 @@ class DiscordAdapter:
             await client.connect(reconnect=True)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("the Discord gateway connection ended")
+        except Exception as e:
+            log.error("the Discord gateway connection ended: %s", describe(e))
 
     async def stop(self) -> None:
         if self.client is not None:

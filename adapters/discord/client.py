@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import discord
 
 from adapters.discord.views import InteractionHandler
+from bot.logging_policy import describe
 
 log = logging.getLogger("rollcall.discord")
 
@@ -51,8 +52,8 @@ class _Events:
     async def _safely(self, name: str, coro: Any) -> None:
         try:
             await coro
-        except Exception:
-            log.exception("discord %s handler failed", name)
+        except Exception as e:
+            log.error("discord %s handler failed: %s", name, describe(e))
 
     async def setup_hook(self) -> None:
         await self._safely("setup", self.hooks.setup())

@@ -32,6 +32,7 @@ from adapters.discord.views import SurveyModal, build_view
 from bot.actions import Action, Reply
 from bot.engine import Engine
 from bot.events import Actor, ButtonPressed, CommandInvoked, SurveySubmitted
+from bot.logging_policy import describe
 from bot.middleware import SORRY
 from bot.timeutil import zone
 
@@ -116,8 +117,8 @@ class Interactions:
             deferred = await self._defer(interaction)
         try:
             actions = await task
-        except Exception:
-            log.exception("engine failed on interaction %s", interaction.id)
+        except Exception as e:
+            log.error("engine failed on interaction %s: %s", interaction.id, describe(e))
             actions = [Reply(text=SORRY)]
         try:
             await self._respond(interaction, actions, deferred=deferred)
