@@ -22,7 +22,10 @@ from bot.surveys import submit, survey_button
 
 log = logging.getLogger("rollcall.engine")
 
-UNKNOWN_COMMAND = "I don't know that command. Try /help."
+UNKNOWN_COMMAND = (
+    "I don't know that command. I know /checkin, /checkout, /absent, /attendance, /makeup "
+    "and /survey (facilitators also /roster, /verify, /enroll, /unenroll)."
+)
 STALE_BUTTON = "That button is out of date."
 
 

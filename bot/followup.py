@@ -15,6 +15,7 @@ from bot.config_types import RemindersConfig
 from bot.domain import (
     ATTENDED,
     AttendanceRecord,
+    EvidenceKind,
     Group,
     Person,
     Program,
@@ -27,6 +28,7 @@ from bot.makeup import options
 from bot.outbox import Kind, OutboxItem
 from bot.planner import person_zone
 from bot.ports import Store
+from bot.surveys import done_key
 from bot.timeutil import week_bounds, zone
 from bot.weekly import standing
 
@@ -93,7 +95,14 @@ class FollowUp:
     ) -> list[OutboxItem]:
         items: list[OutboxItem] = []
         tz = person_zone(person, self.program)
-        if record.status in ATTENDED and self.survey_enabled:
+        answered = await self.store.evidence(
+            session_id=session.id, person_id=person.id, kinds=[EvidenceKind.SURVEY]
+        )
+        if (
+            record.status in ATTENDED
+            and self.survey_enabled
+            and not any(e.key == done_key(session.id, person.id) for e in answered)
+        ):
             items.append(
                 self._dm(
                     key=f"survey:{session.id}:{person.id}",

@@ -89,7 +89,9 @@ def reminders_for(
                     group_id=group.id,
                     session_id=session.id,
                     due_at=due,
-                    expires_at=session.start,  # a reminder after the start is useless
+                    # a reminder is worth sending near its time, and never after the
+                    # start ("starts tomorrow" sent this morning would be wrong)
+                    expires_at=min(session.start, due + before / 2),
                     text=messages.reminder(group, session, tz, before),
                 )
             )

@@ -62,7 +62,7 @@ def test_console_session_end_to_end(config_dir: Path) -> None:
     assert "Recorded Morgan as late for Ad-hoc Group" in out
 
     assert "as PERSON_ID" in out and "press N" in out  # help
-    assert "I don't know that command. Try /help." in out
+    assert "I don't know that command. I know /checkin" in out
     assert "No person 'nobody' is configured" in out
 
     # logs carry ids only
