@@ -85,9 +85,12 @@ def program_config(db: Path) -> str:
             f'participants = [{members}]\nzoom_meeting_id = "{9000 + g}"'
         )
     return "\n".join(
-        [f'[storage]\nurl = "sqlite:///{db}"', '[program]\nname = "Bench"\ntimezone = "UTC"']
-        + people
-        + groups
+        [
+            f'[storage]\nurl = "sqlite:///{db}"',
+            '[program]\nname = "Bench"\ntimezone = "UTC"',
+            *people,
+            *groups,
+        ]
     )
 
 
@@ -110,7 +113,7 @@ async def program_month() -> dict[str, float]:
                 for g in range(GROUPS)
             ]
             clock.set(start - timedelta(minutes=5))
-            for g, s in enumerate(sessions):
+            for g in range(len(sessions)):
                 for i in range(g * per, (g + 1) * per):
                     if (i + week_day) % 7 == 0:
                         continue  # someone misses

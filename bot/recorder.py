@@ -16,11 +16,41 @@ from bot.domain import (
     Session,
     SessionState,
 )
+from bot.guests import linked_guest_keys
 from bot.ports import Clock, Store
 from bot.rules.attendance import compute_record
+from bot.rules.intervals import LEAVE, presence_from
 
 #: how far around a session's window presence events are read to pair joins with leaves
 PAIRING_MARGIN = timedelta(hours=12)
+
+
+def _is_closure(e: LedgerEntry) -> bool:
+    """A leave we wrote to close a stay (meeting or session end), not the platform's."""
+    return e.data.get("action") == LEAVE and (
+        bool(e.data.get("closed_by")) or e.key.startswith("session-end:")
+    )
+
+
+def without_stale_closures(presence: Sequence[LedgerEntry]) -> list[LedgerEntry]:
+    """Drop each closing leave that closes nothing: the platform's own leave for that
+    stream was delivered late, after the closure. Kept, it would read as a moment of
+    presence at the closing time (a wrong last_seen, a lost left_early)."""
+    closures = sorted((e for e in presence if _is_closure(e)), key=lambda e: (e.at, e.key))
+    if not closures:
+        return list(presence)
+    kept = [e for e in presence if not _is_closure(e)]
+    for c in closures:
+        stream = (c.data.get("source") or c.source, c.data.get("stream") or "")
+        before = [
+            e
+            for e in kept
+            if e.at <= c.at
+            and (e.data.get("source") or e.source, e.data.get("stream") or "") == stream
+        ]
+        if any(i.open for i in presence_from(before, c.at).stays):
+            kept.append(c)
+    return kept
 
 
 class Recorder:
@@ -60,9 +90,25 @@ class Recorder:
             at_from=start - PAIRING_MARGIN,
             at_to=end + PAIRING_MARGIN,
         )
+        # presence of guests linked to this person counts as theirs (bot.guests)
+        for guest_key in await linked_guest_keys(self.store, session.group_id, person_id):
+            presence += await self.store.evidence(
+                group_id=session.group_id,
+                guest_key=guest_key,
+                kinds=[EvidenceKind.PRESENCE],
+                at_from=start - PAIRING_MARGIN,
+                at_to=end + PAIRING_MARGIN,
+            )
         seen = {e.key for e in own}
-        entries = own + [e for e in presence if e.key not in seen]
-        made_up_by = await self._made_up_by(session, person_id)
+        entries = without_stale_closures(own + [e for e in presence if e.key not in seen])
+        booked_for = next(
+            (
+                str(e.data.get("makeup_for"))
+                for e in own
+                if e.kind is EvidenceKind.MAKEUP_BOOKING and e.data.get("makeup_for")
+            ),
+            None,
+        )
         return compute_record(
             session=session,
             group=group,
@@ -70,19 +116,28 @@ class Recorder:
             entries=entries,
             policy=policy,
             now=self.clock.now(),
-            made_up_by=made_up_by,
+            made_up_by=await self._made_up_by(session, person_id),
+            makeup_for=booked_for,
+            dm_unreachable="chat" in await self.store.unreachable_channels(person_id),
         )
 
     async def _made_up_by(self, session: Session, person_id: str) -> str | None:
+        """An attended make-up for `session`: a booked one, or a dedicated make-up session."""
+        candidates: list[str] = [
+            e.session_id
+            for e in await self.store.evidence(
+                person_id=person_id, kinds=[EvidenceKind.MAKEUP_BOOKING]
+            )
+            if e.data.get("makeup_for") == session.id and e.session_id
+        ]
         later = await self.store.list_sessions(
             start_from=session.start, states=[SessionState.SCHEDULED, SessionState.ENDED]
         )
-        for s in later:
-            if s.makeup_for != session.id:
-                continue
-            recs = await self.store.records(session_id=s.id, person_id=person_id)
+        candidates += [s.id for s in later if s.makeup_for == session.id]
+        for sid in candidates:
+            recs = await self.store.records(session_id=sid, person_id=person_id)
             if recs and recs[0].status in ATTENDED:
-                return s.id
+                return sid
         return None
 
     async def recompute(
@@ -104,10 +159,12 @@ class Recorder:
         ids = list(person_ids) if person_ids is not None else await self.participants(session)
         records = [await self.compute(session, group, pid) for pid in ids]
         await self.store.save_records(records)
-        if session.makeup_for:
-            original = await self.store.get_session(session.makeup_for)
-            if original is not None:
-                await self.recompute(original, ids)
+        # a make-up's attendance decides the missed session's record
+        for r in records:
+            if r.makeup_for and r.makeup_for != session.id:
+                original = await self.store.get_session(r.makeup_for)
+                if original is not None:
+                    await self.recompute(original, [r.person_id])
         return records
 
     async def sessions_touched(self, group_id: str, entry: LedgerEntry) -> list[Session]:

@@ -6,7 +6,8 @@ from collections import Counter
 from datetime import datetime, tzinfo
 
 from bot.actions import Button, RosterRow, RosterView
-from bot.domain import AttendanceRecord, EvidenceKind, Flag, Session, Status
+from bot.domain import AttendanceRecord, Flag, Session, Status
+from bot.guests import roster_guests
 from bot.recorder import Recorder
 from bot.timeutil import clock_time, day_time
 
@@ -68,13 +69,8 @@ async def build_roster(
                 ),
             )
         )
-    guests = sorted(
-        {
-            str(e.data.get("label") or e.guest_key)
-            for e in await store.evidence(group_id=session.group_id, kinds=[EvidenceKind.PRESENCE])
-            if e.person_id is None and e.guest_key and _in_window(recorder, session, e.at)
-        }
-    )
+    # unlinked guests as "label (guest key)", so that a facilitator can /link them
+    guests = await roster_guests(store, session, session.window(recorder.policy))
     counts = Counter(r.status for r in rows)
     in_room = sum(1 for r in rows if r.in_room)
     title = f"{group_name} — {day_time(session.start, tz)}–{clock_time(session.end.astimezone(tz))}"
@@ -83,15 +79,10 @@ async def build_roster(
         group_name=group_name,
         title=title,
         rows=tuple(rows),
-        guests=tuple(guests),
+        guests=guests,
         counts=(("enrolled", len(rows)), ("in the room", in_room), *sorted(counts.items())),
         buttons_for=tuple(buttons),
     )
-
-
-def _in_window(recorder: Recorder, session: Session, at: datetime) -> bool:
-    start, end = session.window(recorder.policy)
-    return start <= at <= end
 
 
 def render_roster(view: RosterView, tz: tzinfo) -> str:
@@ -109,6 +100,6 @@ def render_roster(view: RosterView, tz: tzinfo) -> str:
             parts.append("flags: " + ", ".join(r.flags))
         lines.append(" · ".join(parts))
     if view.guests:
-        lines.append("  Guests (not linked to anyone): " + ", ".join(view.guests))
+        lines.append("  Guests (not linked; /link KEY @person): " + ", ".join(view.guests))
     lines.append("  " + ", ".join(f"{k}: {v}" for k, v in view.counts))
     return "\n".join(lines)

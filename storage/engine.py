@@ -18,9 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",

@@ -8,8 +8,10 @@ from bot.commands.attendance import attendance
 from bot.commands.base import Access, CommandSpec, Context
 from bot.commands.checkin import checkin, checkout
 from bot.commands.enroll import enroll, unenroll
+from bot.commands.link import link
 from bot.commands.roster import roster
 from bot.commands.verify import verify
+from bot.makeup import makeup_command
 from bot.surveys import survey_command
 
 ROSTER_DENIED = "Only this group's facilitators can see the roster."
@@ -63,6 +65,13 @@ COMMANDS: dict[str, CommandSpec] = {
             summary="reopen the survey of your last session",
         ),
         CommandSpec(
+            name="makeup",
+            handler=makeup_command,
+            access=Access.ENROLLED,
+            usage="/makeup",
+            summary="book a make-up for a session you missed",
+        ),
+        CommandSpec(
             name="roster",
             handler=roster,
             access=Access.FACILITATOR,
@@ -93,6 +102,14 @@ COMMANDS: dict[str, CommandSpec] = {
             access=Access.FACILITATOR,
             usage="/unenroll @person [group]",
             summary="remove someone from a group",
+            denied=FACILITATORS_ONLY,
+        ),
+        CommandSpec(
+            name="link",
+            handler=link,
+            access=Access.FACILITATOR,
+            usage="/link GUEST_KEY @person",
+            summary="count a guest seen in the room (key on /roster) as this person",
             denied=FACILITATORS_ONLY,
         ),
     )
