@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,6 +24,8 @@ _Request = tuple[list[LedgerEntry], list[str | None] | None, "asyncio.Future[lis
 
 
 class LedgerSql(SqlBase):
+    _ledger_insert: tuple[str, list[tuple[str, Any]]] | None = None
+
     async def append_evidence(
         self, entries: Sequence[LedgerEntry], *, notes: Sequence[str | None] | None = None
     ) -> list[bool]:
@@ -83,11 +86,31 @@ class LedgerSql(SqlBase):
                     prev = digest
                     out[r][i] = True
             if new_rows:
-                await conn.execute(ledger.insert(), new_rows)
+                await self._insert_ledger_rows(conn, new_rows)
                 if new_notes:
                     await conn.execute(ledger_notes.insert(), new_notes)
                 await self._set_head(conn, "ledger", (seq, prev))
         return out
+
+    async def _insert_ledger_rows(self, conn: AsyncConnection, values: list[rows.Values]) -> None:
+        """On SQLite, one executemany with the columns' own bind processors, skipping
+        SQLAlchemy's per-row statement machinery (the hot path of a check-in storm)."""
+        if not self._sqlite:
+            await conn.execute(ledger.insert(), values)
+            return
+        if self._ledger_insert is None:
+            dialect = conn.dialect
+            columns = [c for c in ledger.columns if c.name in values[0]]
+            sql = "INSERT INTO ledger ({}) VALUES ({})".format(
+                ", ".join(c.name for c in columns), ", ".join("?" for _ in columns)
+            )
+            procs = [(c.name, c.type.bind_processor(dialect)) for c in columns]
+            self._ledger_insert = (sql, procs)
+        sql, procs = self._ledger_insert
+        params = [
+            tuple(p(v[name]) if p is not None else v[name] for name, p in procs) for v in values
+        ]
+        await conn.exec_driver_sql(sql, params)
 
     @staticmethod
     async def _existing_keys(conn: AsyncConnection, keys: Iterable[str]) -> set[str]:

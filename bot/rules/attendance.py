@@ -97,7 +97,11 @@ def compute_record(
     cams = merge(
         overlapping(presence.camera, window_start, window_end), policy.reconnect_merge_seconds
     )
-    camera_minutes = minutes_half_up(total_microseconds(clip(cams, session.start, session.end)))
+    # camera time counts only while present (a camera span may bridge a gap the stays
+    # do not), so camera minutes never exceed attended minutes
+    camera_minutes = minutes_half_up(
+        total_microseconds([c for stay in clipped for c in clip(cams, stay.start, stay.end)])
+    )
 
     first_seen = min((i.start for i in stays), default=None)
     last_seen = max((i.end for i in stays), default=None)

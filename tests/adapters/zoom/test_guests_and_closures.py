@@ -44,6 +44,11 @@ async def say(bot: ZoomBot, who: str, text: str, channel: str | None = "evening-
 
 
 async def record_of(bot: ZoomBot, session: Session, pid: str) -> AttendanceRecord:
+    """The record as anyone looking now would see it (a running session's records are
+    derived when looked at; an ended one's are kept up to date as evidence arrives)."""
+    if session.end > bot.clock.now():
+        (rec,) = await bot.app.engine.recorder.recompute(session, [pid])
+        return rec
     (rec,) = await bot.app.store.records(session_id=session.id, person_id=pid)
     return rec
 
