@@ -35,12 +35,15 @@ class SessionService:
     async def open_sessions(self, group_ids: Iterable[str], at: datetime) -> list[Session]:
         """Sessions open for check-in at `at`, across the given groups, by start."""
         policy = self.recorder.policy
+        # whole-hour bounds: the same query for a whole hour, so a store's read cache
+        # answers the check-in storm at the top of the hour; filtered exactly below
+        hour = at.replace(minute=0, second=0, microsecond=0)
         out: list[Session] = []
         for gid in sorted(set(group_ids)):
             for s in await self.store.list_sessions(
                 group_id=gid,
-                start_from=at - timedelta(minutes=MAX_MINUTES),
-                start_to=at + timedelta(minutes=policy.checkin_opens_minutes_before + 1),
+                start_from=hour - timedelta(minutes=MAX_MINUTES),
+                start_to=hour + timedelta(hours=2),
                 states=LIVE,
             ):
                 if s.is_open(at, policy):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -15,7 +16,43 @@ from storage.tables import enrollments, groups, people
 _PLATFORM_COLUMNS = {"slack": people.c.slack_user_id, "discord": people.c.discord_user_id}
 
 
+@dataclass(frozen=True, slots=True)
+class _PeopleIndex:
+    """Lookups over the cached directory (first by id wins, as the SQL queries do)."""
+
+    by_id: dict[str, Person]
+    by_platform: dict[tuple[str, str], Person]
+    by_email: dict[str, Person]
+
+    @classmethod
+    def of(cls, everyone: list[Person]) -> _PeopleIndex:
+        by_platform: dict[tuple[str, str], Person] = {}
+        by_email: dict[str, Person] = {}
+        for p in everyone:  # ordered by id: setdefault keeps the smallest
+            for platform in _PLATFORM_COLUMNS:
+                pid = p.platform_id(platform)
+                if pid:
+                    by_platform.setdefault((platform, pid), p)
+            for address in (p.zoom_email, p.email):
+                if address:
+                    by_email.setdefault(address.lower(), p)
+        return cls(by_id={p.id: p for p in everyone}, by_platform=by_platform, by_email=by_email)
+
+
 class DirectorySql(SqlBase):
+    @cached
+    async def _enrollment_index(self) -> dict[tuple[str, str | None], list[Enrollment]]:
+        """Every enrollment, by ("person", id) and by ("group", id), in query order."""
+        index: dict[tuple[str, str | None], list[Enrollment]] = {}
+        for e in await self.enrollments(active_only=False):
+            index.setdefault(("person", e.person_id), []).append(e)
+            index.setdefault(("group", e.group_id), []).append(e)
+        return index
+
+    @cached
+    async def _people_index(self) -> _PeopleIndex:
+        return _PeopleIndex.of(await self.list_people())
+
     @invalidates
     async def upsert_person(self, person: Person) -> None:
         async with self._write() as conn:
@@ -24,7 +61,7 @@ class DirectorySql(SqlBase):
     @cached
     async def get_person(self, person_id: str) -> Person | None:
         if self._cache.ttl > 0:  # answer from the cached directory: no query per person
-            return next((p for p in await self.list_people() if p.id == person_id), None)
+            return (await self._people_index()).by_id.get(person_id)
         async with self._read() as conn:
             row = (await conn.execute(select(people).where(people.c.id == person_id))).first()
         return rows.to_person(row._mapping) if row else None
@@ -41,8 +78,7 @@ class DirectorySql(SqlBase):
         if column is None:
             return None
         if self._cache.ttl > 0:
-            everyone = await self.list_people()
-            return next((p for p in everyone if p.platform_id(platform) == user_id), None)
+            return (await self._people_index()).by_platform.get((platform, user_id))
         stmt = select(people).where(column == user_id).order_by(self._by(people.c.id)).limit(1)
         async with self._read() as conn:
             row = (await conn.execute(stmt)).first()
@@ -52,10 +88,7 @@ class DirectorySql(SqlBase):
     async def find_person_by_email(self, email: str) -> Person | None:
         want = email.strip().lower()
         if self._cache.ttl > 0:
-            for p in await self.list_people():
-                if want and want in {(p.zoom_email or "").lower(), (p.email or "").lower()}:
-                    return p
-            return None
+            return (await self._people_index()).by_email.get(want) if want else None
         stmt = (
             select(people)
             .where(or_(people.c.zoom_email_lc == want, people.c.email_lc == want))
@@ -116,11 +149,17 @@ class DirectorySql(SqlBase):
         self, *, person_id: str | None = None, group_id: str | None = None, active_only: bool = True
     ) -> list[Enrollment]:
         if self._cache.ttl > 0 and (person_id is not None or group_id is not None):
+            index = await self._enrollment_index()
+            found = (
+                index.get(("person", person_id), [])
+                if person_id is not None
+                else index.get(("group", group_id), [])
+            )
             return [
                 e
-                for e in await self.enrollments(active_only=False)
-                if (person_id is None or e.person_id == person_id)
-                and (group_id is None or e.group_id == group_id)
+                for e in found
+                if (group_id is None or e.group_id == group_id)
+                and (person_id is None or e.person_id == person_id)
                 and (e.active or not active_only)
             ]
         stmt = select(enrollments.c.person_id, enrollments.c.group_id, enrollments.c.active)
