@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.config import Config
 from bot.dispatch import Dispatcher
 from bot.domain import SessionState
 from bot.engine import Engine
 from bot.followup import FollowUp
+from bot.logging_policy import describe
 from bot.planner import reminders_for, session_open_post
 
 log = logging.getLogger("rollcall.autopilot")
 
 FOLLOW_UP_WINDOW = timedelta(hours=26)  # re-run follow-ups of sessions that ended lately
+FOLLOW_UP_EVERY = timedelta(minutes=10)  # ... this often (enqueueing is idempotent)
 
 
 class Autopilot:
@@ -36,6 +38,7 @@ class Autopilot:
         self.config = config
         self.dispatcher = dispatcher
         self.materialize = materialize
+        self._followed_up: dict[str, datetime] = {}
         services = engine.services
         self.followup = FollowUp(
             store=services.store,
@@ -83,14 +86,23 @@ class Autopilot:
             start_to=now,
             states=[SessionState.ENDED],
         ):
-            if s.end + FOLLOW_UP_WINDOW >= now:
+            last = self._followed_up.get(s.id)
+            if s.end + FOLLOW_UP_WINDOW < now or (last and now - last < FOLLOW_UP_EVERY):
+                continue
+            try:
                 await store.enqueue(await self.followup.after_session(s, now))
+                self._followed_up[s.id] = now
+            except Exception as e:  # one session's trouble must not stop the others
+                log.error("follow-ups of session %s failed: %s", s.id, describe(e))
         return ended
 
     async def tick(self, *, leader: bool) -> None:
-        if leader:
-            if self.materialize is not None:
-                await self.materialize()
-            await self.plan()
-            await self.close_sessions()
-        await self.dispatcher.drain()
+        """Plan (leader only), then deliver — delivery runs even when planning failed."""
+        try:
+            if leader:
+                if self.materialize is not None:
+                    await self.materialize()
+                await self.plan()
+                await self.close_sessions()
+        finally:
+            await self.dispatcher.drain()

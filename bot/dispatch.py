@@ -16,9 +16,9 @@ from bot.ports import Clock, Delivery, Notifier, Poster, Store
 
 log = logging.getLogger("rollcall.dispatch")
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(minutes=5)  # time to deliver one claimed batch (an e-mail may take 45 s)
 MAX_ATTEMPTS = 6
-BATCH = 50
+BATCH = 5
 
 
 def backoff(attempts: int) -> timedelta:
@@ -131,9 +131,11 @@ class Dispatcher:
                 await self._finish(item, OutboxStatus.SENT, channel=channel)
                 return
             if Delivery.RETRY in results:
+                # a passing failure: fall to the next channel now, and if none delivers,
+                # try again later (honouring the platform's Retry-After)
                 retry = True
                 wait = max([_retry_after(n) for n in self.notifiers[channel]], default=wait)
-                break  # a passing failure: try this channel again before falling back
+                continue
             # every notifier of this channel says it cannot reach them
             await self._unreachable(person, channel, now)
         await self._finish(

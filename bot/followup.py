@@ -4,7 +4,6 @@ key derived from what it is about, so running it twice enqueues nothing new."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
@@ -246,11 +245,18 @@ class FollowUp:
         if possible_hours < policy.weekly_min_hours or possible_days < policy.weekly_min_days:
             text = messages.alert_weekly(person, st.hours, policy.weekly_min_hours, 0, now, tz)
             return key, text
-        per_session = left[0].minutes / 60 if left else 0.0
-        more = max(math.ceil(st.hours_needed / per_session - 1e-9), st.days_needed)
+        # the fewest of the remaining sessions that would meet both minimums, in order
+        hours, more = st.hours, 0
+        days: set[date] = set()
+        for s in left:
+            if hours >= policy.weekly_min_hours and st.days + len(days) >= policy.weekly_min_days:
+                break
+            hours += s.minutes / 60
+            days.add(s.start.astimezone(tz).date())
+            more += 1
         if more < len(left):
-            return None  # enough sessions left to spare one: not at risk yet
-        by = left[more - 1].start
+            return None  # a session to spare: not at risk yet
+        by = left[more - 1].start if more else session.end
         return key, messages.alert_weekly(person, st.hours, policy.weekly_min_hours, more, by, tz)
 
     async def _to_facilitators(

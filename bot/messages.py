@@ -39,10 +39,12 @@ def _span(delta: timedelta) -> str:
     return f"in {minutes} minutes"
 
 
-def reminder(group: Group, session: Session, tz: tzinfo, before: timedelta) -> str:
+def reminder(group: Group, session: Session, tz: tzinfo, before: timedelta | None) -> str:
+    """`before`: how long ahead this goes out, when exactly so (else no "in …")."""
+    when = day_time(session.start, tz)
+    starts = f"starts {_span(before)}, {when}" if before is not None else f"is on {when}"
     return (
-        f"Reminder: {group.name} starts {_span(before)}, {day_time(session.start, tz)}. "
-        "If you can't make it, send /absent — no need to explain."
+        f"Reminder: {group.name} {starts}. If you can't make it, send /absent — no need to explain."
     )
 
 

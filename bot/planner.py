@@ -78,7 +78,8 @@ def reminders_for(
         tz = person_zone(person, program)
         quiet = person_quiet(person, reminders.quiet_hours)
         for before in reminders.before:
-            due = outside_quiet(session.start - before, tz, quiet, session.start)
+            exact = session.start - before
+            due = outside_quiet(exact, tz, quiet, session.start)
             if due >= session.start:
                 continue
             items.append(
@@ -92,7 +93,8 @@ def reminders_for(
                     # a reminder is worth sending near its time, and never after the
                     # start ("starts tomorrow" sent this morning would be wrong)
                     expires_at=min(session.start, due + before / 2),
-                    text=messages.reminder(group, session, tz, before),
+                    # moved out of quiet hours, it no longer says "in 15 minutes"
+                    text=messages.reminder(group, session, tz, before if due == exact else None),
                 )
             )
     return items

@@ -19,7 +19,7 @@ from adapters.console.adapter import ConsoleAdapter
 from bot.app import open_app
 from bot.autopilot import Autopilot
 from bot.config import Config
-from bot.dispatch import Dispatcher
+from bot.dispatch import LEASE, Dispatcher
 from bot.logging_policy import describe
 from bot.scheduler import TICK_SECONDS, Scheduler
 from bot.seed import materialize
@@ -65,7 +65,9 @@ async def run(
         notifiers=channels.notifiers,
         posters=channels.posters,
         worker=f"{socket.gethostname()}:{os.getpid()}",
-        lease=timedelta(seconds=_env_seconds("ROLLCALL_OUTBOX_LEASE_SECONDS", 120)),
+        lease=timedelta(
+            seconds=_env_seconds("ROLLCALL_OUTBOX_LEASE_SECONDS", LEASE.total_seconds())
+        ),
     )
 
     async def materialize_ahead() -> int:
