@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from bot import messages
 from bot.actions import ChannelPost, DirectMessage
-from bot.domain import AuditEntry, Person
+from bot.domain import AuditEntry, Person, SessionState
 from bot.logging_policy import describe
 from bot.outbox import Kind, OutboxItem, OutboxStatus
 from bot.ports import Clock, Delivery, Notifier, Poster, Store
@@ -105,6 +105,11 @@ class Dispatcher:
         if item.expires_at is not None and now > item.expires_at:
             await self._finish(item, OutboxStatus.DROPPED, error="too_late")
             return
+        if item.session_id and item.kind is not Kind.ALERT:
+            session = await self.store.get_session(item.session_id)
+            if session is not None and session.state is SessionState.CANCELLED:
+                await self._finish(item, OutboxStatus.DROPPED, error="session_cancelled")
+                return
         if item.kind is Kind.SESSION_OPEN:
             await self._post(item)
             return

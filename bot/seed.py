@@ -6,7 +6,9 @@ from datetime import date, datetime, timedelta
 
 from bot.calendar import occurrences
 from bot.config import Config
+from bot.domain import AuditEntry, SessionState
 from bot.ports import Store
+from bot.timeutil import zone
 
 AHEAD = timedelta(days=14)
 
@@ -38,8 +40,10 @@ def closed_dates(config: Config, group_id: str) -> list[date]:
 
 
 async def materialize(store: Store, config: Config, at: datetime) -> int:
-    """Store the scheduled sessions of the next two weeks; existing ids are left alone."""
+    """Store the scheduled sessions of the next two weeks (existing ids are left alone),
+    and cancel stored, not yet started ones that fall on a closure added since."""
     added = 0
+    tz = zone(config.program.timezone)
     for group in config.groups:
         closed = closed_dates(config, group.id)
         for s in occurrences(
@@ -47,4 +51,21 @@ async def materialize(store: Store, config: Config, at: datetime) -> int:
         ):
             if await store.add_session(s):
                 added += 1
+        if not closed:
+            continue
+        for s in await store.list_sessions(
+            group_id=group.id, start_from=at, start_to=at + AHEAD, states=[SessionState.SCHEDULED]
+        ):
+            if s.start.astimezone(tz).date() in closed:
+                await store.set_session_state(
+                    s.id,
+                    SessionState.CANCELLED,
+                    audit=AuditEntry(
+                        at=at,
+                        actor_id="system",
+                        action="session.cancel",
+                        target=s.id,
+                        detail={"reason": "closure"},
+                    ),
+                )
     return added

@@ -287,3 +287,26 @@ async def test_a_survey_or_nudge_a_day_late_is_still_sent_later_dropped(kind: Ki
     )
     await w.pilot.dispatcher.drain()
     assert [m.key for _, _, m in w.inbox.sent] == [f"{kind}:x:p-001"]
+
+
+async def test_a_closure_added_later_cancels_the_stored_session() -> None:
+    import dataclasses
+
+    from bot.config import Closure
+    from bot.domain import SessionState
+
+    w = Week(local(2026, 11, 29, 17, 30))  # Monday 6 PM is within the planning horizon
+    await w.start()
+    await w.pilot.tick(leader=True)
+    monday = "ga-20261130-1800"
+    assert [i for i in await w.store.outbox_items(kind="reminder") if i.session_id == monday]
+    assert (await w.store.get_session(monday)).state is SessionState.SCHEDULED  # type: ignore[union-attr]
+    holiday = Closure(start=date(2026, 11, 30), end=date(2026, 11, 30), reason="snow")
+    w.config = dataclasses.replace(w.config, closures=(*w.config.closures, holiday))
+    w.boot()
+    await w.pilot.tick(leader=True)
+    assert (await w.store.get_session(monday)).state is SessionState.CANCELLED  # type: ignore[union-attr]
+    audit = [(a.action, a.target) for a in await w.store.audit_page()]
+    assert ("session.cancel", monday) in audit
+    await w.run_until(local(2026, 11, 30, 22), step=timedelta(minutes=30))
+    assert [m for _, _, m in w.inbox.sent if monday in m.key] == []  # planned ones dropped
