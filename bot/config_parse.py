@@ -487,8 +487,11 @@ class Table:
         value = self.opt_string(key, check=check)
         return default if value is None else value
 
-    def secret(self, key: str) -> str:
-        """A token or password: may be empty (the section decides whether it is required)."""
+    def secret(self, key: str, *, unused: bool = False) -> str:
+        """A token or password: may be empty (the section decides whether it is required).
+
+        `unused`: the section's settings make no use of it (Slack's app token in HTTP
+        mode), so an unset `${NAME}` in it is no error: it is just empty."""
         value = self.raw.get(key, _MISSING)
         if value is _MISSING:
             return ""
@@ -496,6 +499,12 @@ class Table:
         if not isinstance(value, str):
             self.reader.error(path, f"expected a string, got {type_name(value)}")
             return ""
+        if unused:
+            try:
+                out, unset = substitute_env(value, self.reader.env)
+            except ValueError:
+                return ""
+            return "" if unset else out
         expanded = self._expand(value, path)
         return "" if expanded is None else expanded[0]
 

@@ -149,12 +149,14 @@ def _slack(root: Table) -> SlackConfig:
     if t is None:
         return SlackConfig()
     url = t.string("api_base_url", SlackConfig().api_base_url, check=check_http_url)
+    mode = t.choice("mode", ("http", "socket"), "http")
     cfg = SlackConfig(
         enabled=t.resolve,
-        mode=t.choice("mode", ("http", "socket"), "http"),
+        mode=mode,
         bot_token=t.secret("bot_token"),
-        signing_secret=t.secret("signing_secret"),
-        app_token=t.secret("app_token"),
+        # each mode uses one of these two: the other's ${VAR} may stay unset
+        signing_secret=t.secret("signing_secret", unused=mode == "socket"),
+        app_token=t.secret("app_token", unused=mode == "http"),
         api_base_url=url if url.endswith("/") else url + "/",
     )
     if cfg.enabled:

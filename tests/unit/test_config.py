@@ -768,3 +768,24 @@ def test_quiet_hours_must_not_be_empty_range() -> None:
 def test_person_quiet_hours_are_normalized() -> None:
     cfg = parse_config(PEOPLE + "quiet_hours = '22:00 - 7:00'", {})
     assert cfg.people[2].quiet_hours == "22:00-07:00"
+
+
+def test_slack_http_mode_needs_no_app_token_and_socket_mode_no_signing_secret() -> None:
+    section = """
+[slack]
+enabled = true
+mode = "{mode}"
+bot_token = "${{SLACK_BOT_TOKEN}}"
+signing_secret = "${{SLACK_SIGNING_SECRET}}"
+app_token = "${{SLACK_APP_TOKEN}}"
+"""
+    http = parse_config(
+        section.format(mode="http"), {"SLACK_BOT_TOKEN": "b", "SLACK_SIGNING_SECRET": "s"}
+    )
+    assert (http.slack.signing_secret, http.slack.app_token) == ("s", "")
+    socket = parse_config(
+        section.format(mode="socket"), {"SLACK_BOT_TOKEN": "b", "SLACK_APP_TOKEN": "a"}
+    )
+    assert (socket.slack.signing_secret, socket.slack.app_token) == ("", "a")
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET is not set"):
+        parse_config(section.format(mode="http"), {"SLACK_BOT_TOKEN": "b"})
