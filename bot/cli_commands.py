@@ -58,10 +58,6 @@ def _date_option(option: str, text: str) -> date:
 async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
         return await run(config)
-    if args.command == "demo":
-        from bot.demo import run_demo
-
-        return await run_demo(config)
     if args.command == "db":
         from storage.migrate import upgrade
 

@@ -6,10 +6,10 @@ import logging
 
 from bot.actions import Action, Reply
 from bot.commands import COMMANDS, help_command
-from bot.commands.base import Access, CommandSpec, Context, Services
 from bot.commands.checkin import checkin_to
 from bot.commands.verify import mark_button
 from bot.config_types import DEFAULT_SURVEY_QUESTIONS, SurveyQuestion
+from bot.context import Access, CommandSpec, Context, Services
 from bot.domain import Program
 from bot.events import ButtonPressed, CommandInvoked, PresenceObserved, SurveySubmitted
 from bot.makeup import book_button

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.actions import Action, Button, Reply
-from bot.commands.base import Context
+from bot.context import Context
 from bot.domain import (
     EvidenceKind,
     LedgerEntry,

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.actions import Action, Reply
-from bot.commands.base import NOT_ENROLLED, Access, CommandSpec, Context, Services
+from bot.context import NOT_ENROLLED, Access, CommandSpec, Context, Services
 from bot.domain import AuditEntry, Group, Person, Role
 from bot.errors import UserError
 from bot.events import Actor

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime, tzinfo
 
 from bot.actions import Button, RosterRow, RosterView
-from bot.domain import AttendanceRecord, Flag, Session, Status
+from bot.domain import AttendanceRecord, Flag, Session, SessionState, Status
 from bot.guests import roster_guests
 from bot.recorder import Recorder
 from bot.timeutil import clock_time, day_time
@@ -35,7 +35,7 @@ async def build_roster(
     group = await store.get_group(session.group_id)
     group_name = group.name if group else session.group_id
     records = await recorder.recompute(session)
-    running = session.start <= now < session.end and session.state.value == "scheduled"
+    running = now < session.end and session.state is SessionState.SCHEDULED
     camera_known = bool(group and group.discord_voice_channel_id)
     rows: list[RosterRow] = []
     buttons: list[tuple[str, tuple[Button, ...]]] = []

@@ -13,8 +13,8 @@ import uuid
 from collections.abc import Sequence
 
 from bot.actions import Action, Button, Reply, SurveyForm, SurveyQuestionView
-from bot.commands.base import Context
 from bot.config_types import QuestionKind, SurveyQuestion
+from bot.context import Context
 from bot.domain import ATTENDED, EvidenceKind, LedgerEntry, Session, SessionState
 from bot.errors import UserError
 from bot.timeutil import day_date_time

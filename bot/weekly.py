@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import ATTENDED, Program
+from bot.domain import ATTENDED, Program, SessionState
 from bot.ports import Store
 from bot.timeutil import week_bounds, zone
 
@@ -42,7 +42,7 @@ async def standing(store: Store, program: Program, person_id: str, at: datetime)
     left = 0
     for e in await store.enrollments(person_id=person_id):
         for s in await store.list_sessions(group_id=e.group_id, start_from=at, start_to=end):
-            if s.state.value == "scheduled":
+            if s.state is SessionState.SCHEDULED:
                 left += 1
     policy = program.policy
     return WeekStanding(

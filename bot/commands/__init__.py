@@ -5,12 +5,12 @@ from __future__ import annotations
 from bot.actions import Action
 from bot.commands.absent import absent
 from bot.commands.attendance import attendance
-from bot.commands.base import Access, CommandSpec, Context
 from bot.commands.checkin import checkin, checkout
 from bot.commands.enroll import enroll, unenroll
 from bot.commands.link import link
 from bot.commands.roster import roster
 from bot.commands.verify import verify
+from bot.context import Access, CommandSpec, Context
 from bot.makeup import makeup_command
 from bot.surveys import survey_command
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.actions import Action
-from bot.commands.base import Context
 from bot.commands.people import enrolled_group_ids
+from bot.context import Context
 from bot.domain import EvidenceKind, LedgerEntry, Session, SessionState
 from bot.errors import UserError
 from bot.timeutil import day_date_time, local_day_bounds, looks_like_date, parse_user_date

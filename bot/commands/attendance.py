@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from bot.actions import Action
-from bot.commands.base import Context
+from bot.context import Context
 from bot.domain import ATTENDED, Status
 from bot.weekly import standing
 

@@ -1,79 +1,8 @@
-"""What every command handler gets, and how commands are declared."""
+"""Re-exported from bot.context (kept outside this package so that modules the
+commands use can import it without importing every command)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
-from enum import StrEnum
+from bot.context import NOT_ENROLLED, Access, CommandSpec, Context, Handler, Services
 
-from bot.actions import Action, Reply
-from bot.config_types import SurveyQuestion
-from bot.domain import Group, Person, Program
-from bot.events import Actor
-from bot.ports import Clock, Store
-from bot.recorder import Recorder
-from bot.sessions import SessionService
-from bot.timeutil import zone
-
-NOT_ENROLLED = "You're not enrolled in a group here — ask your facilitator."
-
-
-class Access(StrEnum):
-    KNOWN = "known"  # anyone configured
-    ENROLLED = "enrolled"  # a participant with an active enrollment
-    FACILITATOR = "facilitator"  # a facilitator of the group (or of some group), or an admin
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Services:
-    store: Store
-    clock: Clock
-    program: Program
-    recorder: Recorder
-    sessions: SessionService
-    survey: tuple[SurveyQuestion, ...] = ()
-
-
-@dataclass(kw_only=True)
-class Context:
-    services: Services
-    actor: Actor
-    person: Person
-    command: str
-    args: list[str]
-    at: datetime
-    request_id: str
-    channel_id: str | None = None
-    is_dm: bool = False
-    #: the group whose channel the command came from, if any
-    group: Group | None = None
-    extra: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def store(self) -> Store:
-        return self.services.store
-
-    @property
-    def tz(self) -> tzinfo:
-        return zone(self.person.timezone, self.services.program.timezone)
-
-    @property
-    def program_tz(self) -> tzinfo:
-        return zone(self.services.program.timezone)
-
-    def reply(self, text: str, **kw: object) -> list[Action]:
-        return [Reply(text=text, **kw)]  # type: ignore[arg-type]
-
-
-Handler = Callable[[Context], Awaitable[list[Action]]]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CommandSpec:
-    name: str
-    handler: Handler
-    access: Access
-    usage: str
-    summary: str
-    denied: str = "Only facilitators can do that."
+__all__ = ["NOT_ENROLLED", "Access", "CommandSpec", "Context", "Handler", "Services"]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.actions import Action, Button, Reply
-from bot.commands.base import Context
 from bot.commands.people import enrolled_group_ids
+from bot.context import Context
 from bot.domain import EvidenceKind, LedgerEntry, Session
 from bot.timeutil import clock_time, day_time
 
@@ -12,7 +12,11 @@ from bot.timeutil import clock_time, day_time
 async def _candidate_groups(ctx: Context) -> list[str] | None:
     groups = await enrolled_group_ids(ctx, ctx.person.id)
     if ctx.group is not None:
-        return [ctx.group.id] if ctx.group.id in groups else None
+        if ctx.group.id in groups:
+            return [ctx.group.id]
+        # a booked make-up in this group counts as being in it for that session
+        booked = await booked_makeups_open(ctx)
+        return [ctx.group.id] if any(s.group_id == ctx.group.id for s in booked) else None
     return groups
 
 
@@ -38,8 +42,11 @@ async def checkin(ctx: Context) -> list[Action]:
     if group_ids is None:
         return ctx.reply("You're not enrolled in this group — ask your facilitator.")
     open_now = await ctx.services.sessions.open_sessions(group_ids, ctx.at)
-    if ctx.group is None:
-        open_now += await booked_makeups_open(ctx)
+    for s in await booked_makeups_open(ctx):
+        if s.id not in {o.id for o in open_now} and (
+            ctx.group is None or s.group_id == ctx.group.id
+        ):
+            open_now.append(s)
     if not open_now:
         return ctx.reply(await _no_session_text(ctx, group_ids))
     if len(open_now) > 1:

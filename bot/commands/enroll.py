@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 
 from bot.actions import Action
-from bot.commands.base import Context
 from bot.commands.people import group_named, managed_groups, parse_mention
+from bot.context import Context
 from bot.domain import Group, Person, Role
 from bot.enrollment import set_enrollment
 from bot.errors import UserError

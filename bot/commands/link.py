@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.actions import Action
-from bot.commands.base import Context
 from bot.commands.people import managed_groups, resolve_person
+from bot.context import Context
 from bot.errors import UserError
 from bot.guests import link_guest
 

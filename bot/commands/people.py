@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.commands.base import Context
+from bot.context import Context
 from bot.domain import Group, Person, Role
 from bot.errors import UserError
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.actions import Action, Reply
-from bot.commands.base import Context
 from bot.commands.people import managed_groups
+from bot.context import Context
 from bot.domain import AuditEntry, Session
 from bot.roster import build_roster, render_roster
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.actions import Action
-from bot.commands.base import Context
 from bot.commands.people import enrolled_group_ids, managed_groups, resolve_person
 from bot.commands.roster import roster_reply
+from bot.context import Context
 from bot.domain import (
     VERIFIABLE,
     AuditEntry,
