@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--participant")
     rep.add_argument("--from", dest="date_from", metavar="DATE")
     rep.add_argument("--to", dest="date_to", metavar="DATE")
-    rep.add_argument("--format", default="table", metavar="table|csv|json|html")
+    rep.add_argument("--format", default="table", metavar="table|csv|json|html|fhir")
     rep.add_argument("--out", metavar="FILE")
 
     weekly = sub.add_parser("weekly", help="weekly-minimum standing per participant")

@@ -29,7 +29,19 @@ COLUMNS = (
     "verified_by",
     "makeup_for",
 )
-FORMATS = ("table", "csv", "json", "html")
+FORMATS = ("table", "csv", "json", "html", "fhir")
+
+#: FHIR R4 Encounter.status for each attendance status
+_FHIR_STATUS = {
+    "present": "finished",
+    "late": "finished",
+    "partial": "finished",
+    "made_up": "cancelled",
+    "absent": "cancelled",
+    "excused": "cancelled",
+    "unverified": "unknown",
+}
+_ROLLCALL = "urn:rollcall:attendance"  # our own code system for status and flags
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,6 +121,52 @@ def to_html(rows: Sequence[ReportRow], tz: tzinfo, title: str = "Attendance repo
     )
 
 
+def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
+    """A FHIR R4 Bundle (type "collection") of Encounter resources, one per record:
+    the participant as `subject` (Patient/<participant_id>), the session as the
+    Encounter's `partOf`-style identifier, the attended span as `period`, the minutes
+    as `length`, and rollcall's own status and flags as an extension, so an EHR can
+    import what a billing team needs."""
+    entries = []
+    for row in rows:
+        c, r = row.cells(tz), row.record
+        start = c["first_seen"] or c["checked_in_at"] or c["session_start"]
+        end = c["last_seen"] or c["session_end"]
+        encounter: dict[str, object] = {
+            "resourceType": "Encounter",
+            "id": f"{r.session_id}.{r.person_id}",
+            "identifier": [
+                {"system": "urn:rollcall:session", "value": r.session_id},
+                {"system": "urn:rollcall:group", "value": r.group_id},
+            ],
+            "status": _FHIR_STATUS.get(r.status.value, "unknown"),
+            "class": {
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                "code": "VR",
+                "display": "virtual",
+            },
+            "subject": {"reference": f"Patient/{r.person_id}"},
+            "period": {"start": start, "end": end},
+            "length": {
+                "value": r.attended_minutes,
+                "unit": "min",
+                "system": "http://unitsofmeasure.org",
+                "code": "min",
+            },
+            "extension": [
+                {"url": f"{_ROLLCALL}:status", "valueCode": r.status.value},
+                *({"url": f"{_ROLLCALL}:flag", "valueCode": f.value} for f in r.flags),
+            ],
+        }
+        if r.verified_by:
+            encounter["participant"] = [
+                {"individual": {"reference": f"Practitioner/{r.verified_by}"}}
+            ]
+        entries.append({"fullUrl": f"urn:uuid:{r.session_id}.{r.person_id}", "resource": encounter})
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    return json.dumps(bundle, indent=2) + "\n"
+
+
 def render(fmt: str, rows: Sequence[ReportRow], tz: tzinfo, title: str = "") -> str:
     if fmt == "csv":
         return to_csv(rows, tz)
@@ -116,6 +174,8 @@ def render(fmt: str, rows: Sequence[ReportRow], tz: tzinfo, title: str = "") -> 
         return to_json(rows, tz)
     if fmt == "html":
         return to_html(rows, tz, title or "Attendance report")
+    if fmt == "fhir":
+        return to_fhir(rows, tz)
     return to_table(rows, tz)
 
 

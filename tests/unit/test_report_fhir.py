@@ -1,0 +1,58 @@
+"""The FHIR export: a Bundle of Encounters an EHR can import."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain import AttendanceRecord, Flag, Session, Status
+from bot.report import ReportRow, render
+
+START = datetime(2026, 11, 30, 23, tzinfo=UTC)
+SESSION = Session(id="g-1", group_id="g", start=START, end=START + timedelta(hours=3))
+
+
+def test_fhir_bundle_of_encounters() -> None:
+    rows = [
+        ReportRow(
+            session=SESSION,
+            record=AttendanceRecord(
+                session_id="g-1",
+                group_id="g",
+                person_id="p-001",
+                status=Status.PARTIAL,
+                attended_minutes=120,
+                first_seen=START + timedelta(minutes=2),
+                last_seen=START + timedelta(minutes=122),
+                flags=(Flag.LEFT_EARLY,),
+            ),
+        ),
+        ReportRow(
+            session=SESSION,
+            record=AttendanceRecord(
+                session_id="g-1",
+                group_id="g",
+                person_id="p-002",
+                status=Status.EXCUSED,
+                verified_by="f-001",
+                flags=(Flag.OVERRIDE,),
+            ),
+        ),
+    ]
+    bundle = json.loads(render("fhir", rows, ZoneInfo("America/New_York")))
+    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
+    first, second = (e["resource"] for e in bundle["entry"])
+    assert first["resourceType"] == "Encounter" and first["status"] == "finished"
+    assert first["subject"] == {"reference": "Patient/p-001"}
+    assert first["period"] == {
+        "start": "2026-11-30T18:02:00-05:00",
+        "end": "2026-11-30T20:02:00-05:00",
+    }
+    assert first["length"]["value"] == 120 and first["length"]["code"] == "min"
+    codes = [x["valueCode"] for x in first["extension"]]
+    assert codes == ["partial", "left_early"]
+    assert second["status"] == "cancelled"
+    assert second["participant"] == [{"individual": {"reference": "Practitioner/f-001"}}]
+    # no names anywhere: ids only
+    assert "J." not in json.dumps(bundle)
