@@ -102,6 +102,9 @@ class Dispatcher:
 
     async def _deliver(self, item: OutboxItem) -> None:
         now = self.clock.now()
+        if not item.text:  # its words were erased on request (participant forget)
+            await self._finish(item, OutboxStatus.DROPPED, error="erased")
+            return
         if item.expires_at is not None and now > item.expires_at:
             await self._finish(item, OutboxStatus.DROPPED, error="too_late")
             return

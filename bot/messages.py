@@ -109,6 +109,6 @@ def alert_weekly(
 
 def alert_unreachable(person: Person, channel: str) -> str:
     return (
-        f"I can't reach {person.display_name} by {channel} direct message (their settings "
-        "block it). They'll get messages on their next channel, if they have one."
+        f"I can't reach {person.display_name} by {channel} direct message. They'll get "
+        "messages on their next channel, if they have one; you may want to check in."
     )

@@ -371,7 +371,11 @@ class MemoryStore:
             )
             for k in [k for k, (pid, _) in self._notes.items() if pid == person_id]:
                 del self._notes[k]
-            for k in [k for k, i in self._outbox.items() if i.person_id == person_id]:
+            for k in [
+                k
+                for k, i in self._outbox.items()
+                if i.person_id == person_id or (k.startswith("alert:") and f":{person_id}:" in k)
+            ]:
                 self._outbox[k] = dataclasses.replace(self._outbox[k], text="", buttons=())
             self._push_audit(stored)
             return True

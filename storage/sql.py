@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -58,8 +58,13 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql):
             await conn.execute(update(people).where(people.c.id == person_id).values(values))
             await conn.execute(delete(ledger_notes).where(ledger_notes.c.person_id == person_id))
             # queued messages to them keep their key and state, not their words
+            # ... nor do alerts about them sent to their facilitators (they name them)
+            escaped = person_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            about = outbox.c.key.like(f"alert:%:{escaped}:%", escape="\\")
             await conn.execute(
-                update(outbox).where(outbox.c.person_id == person_id).values(text="", buttons=[])
+                update(outbox)
+                .where(or_(outbox.c.person_id == person_id, about))
+                .values(text="", buttons=[])
             )
             await self._append_audit_locked(conn, audit, head)
             return True

@@ -161,3 +161,21 @@ async def test_forget_blanks_the_words_of_their_queued_messages(store: Store) ->
         OutboxStatus.PENDING,
     )
     assert (other.text, other.buttons) == ("text of to-p2", (button,))
+
+
+async def test_forget_blanks_alerts_about_them_to_others(store: Store) -> None:
+    await store.upsert_person(person("p_1"))
+    await store.enqueue(
+        [
+            item("alert:consecutive:g1:p_1:s1:to:f-1", kind=Kind.ALERT, person_id="f-1"),
+            item("alert:consecutive:g1:pX1:s1:to:f-1", kind=Kind.ALERT, person_id="f-1"),
+            item("alert:review:p_1:7:to:f-1", kind=Kind.ALERT, person_id="f-1"),
+        ]
+    )
+    await store.forget_person("p_1", audit=audit_entry("forget", target="p_1"))
+    texts = {i.key: i.text for i in await store.outbox_items()}
+    assert texts == {
+        "alert:consecutive:g1:p_1:s1:to:f-1": "",
+        "alert:consecutive:g1:pX1:s1:to:f-1": "text of alert:consecutive:g1:pX1:s1:to:f-1",
+        "alert:review:p_1:7:to:f-1": "",
+    }
