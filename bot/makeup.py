@@ -12,6 +12,7 @@ from bot.actions import Action, Button, Reply
 from bot.context import Context
 from bot.domain import (
     EvidenceKind,
+    Flag,
     LedgerEntry,
     Session,
     SessionState,
@@ -70,7 +71,9 @@ async def last_missed(ctx: Context) -> Session | None:
         if r.status not in MISSED:
             continue
         s = await ctx.store.get_session(r.session_id)
-        if s is None or s.end > ctx.at:
+        # a session still to come counts when they told us they'll miss it
+        noticed = r.status is Status.EXCUSED or Flag.LATE_NOTICE in r.flags
+        if s is None or (s.end > ctx.at and not noticed):
             continue
         if await booking_for(ctx.store, s.id, ctx.person.id) is None:
             return s

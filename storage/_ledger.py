@@ -42,7 +42,16 @@ class LedgerSql(SqlBase):
         async with self._lock:
             if not done.done():
                 batch, self._pending = self._pending, []
-                await self._write_batch(batch)
+                try:
+                    await self._write_batch(batch)
+                except BaseException as e:
+                    # cancelled or failed mid-batch: nobody in it may wait forever
+                    for request in batch:
+                        if request[2] is not done and not request[2].done():
+                            request[2].set_exception(
+                                e if isinstance(e, Exception) else RuntimeError("cancelled")
+                            )
+                    raise
         return await done
 
     async def _write_batch(self, batch: list[_Request]) -> None:

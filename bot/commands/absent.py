@@ -9,6 +9,7 @@ from bot.commands.people import enrolled_group_ids
 from bot.context import Context
 from bot.domain import EvidenceKind, LedgerEntry, Session, SessionState
 from bot.errors import UserError
+from bot.makeup import options
 from bot.timeutil import day_date_time, local_day_bounds, looks_like_date, parse_user_date
 
 
@@ -82,5 +83,13 @@ async def absent(ctx: Context) -> list[Action]:
                 f"it's less than {policy.advance_notice_hours:g} hours' notice, so your "
                 "facilitator may follow up."
             )
-    lines.append("Send /makeup to see make-up options. Take care.")
+    found = await options(ctx.store, sessions[0], ctx.person.id, ctx.at)
+    if found:
+        lines.append("To make it up, these have room:")
+        for o in found[:3]:
+            g = await ctx.store.get_group(o.group_id)
+            lines.append(f"• {g.name if g else o.group_id}, {day_date_time(o.start, ctx.tz)}")
+        lines.append("Send /makeup to book one. Take care.")
+    else:
+        lines.append("Your facilitator can help you find a way to make it up. Take care.")
     return ctx.reply("\n".join(lines))

@@ -310,3 +310,14 @@ async def test_a_closure_added_later_cancels_the_stored_session() -> None:
     assert ("session.cancel", monday) in audit
     await w.run_until(local(2026, 11, 30, 22), step=timedelta(minutes=30))
     assert [m for _, _, m in w.inbox.sent if monday in m.key] == []  # planned ones dropped
+
+
+async def test_an_advance_notice_offers_make_ups_right_away() -> None:
+    w = Week(local(2026, 11, 28, 12))  # Saturday: Monday's session is ahead
+    await w.start()
+    await w.pilot.tick(leader=True)
+    (reply,) = await w.chat.send("p-002", "/absent mon away", channel=None)
+    text = getattr(reply, "text", "")
+    assert "You're excused" in text and "• Group B" in text and "/makeup" in text
+    (offer,) = await w.chat.send("p-002", "/makeup", channel=None)
+    assert [b.label.split(" — ")[0] for b in getattr(offer, "buttons", ())][:1] == ["Group B"]
