@@ -26,6 +26,7 @@ from bot.domain import AuditEntry
 from bot.ledger import GENESIS, audit_hash
 from storage import rows
 from storage._cache import ReadCache
+from storage._sqlite_writer import SqliteLedgerWriter
 from storage.engine import BEGIN_OPTION, is_sqlite
 from storage.tables import audit, chain_heads
 
@@ -40,6 +41,8 @@ class SqlBase:
         self._lock = asyncio.Lock()
         #: reads of rarely-changing tables (SqlStore turns it on; see storage._cache)
         self._cache = ReadCache(0.0)
+        #: SQLite files: ledger batches go to a dedicated writer thread (SqlStore sets it)
+        self._writer: SqliteLedgerWriter | None = None
         #: ledger appends waiting for the lock (written together: group commit)
         self._pending: list[Any] = []
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,8 +23,6 @@ _Request = tuple[list[LedgerEntry], list[str | None] | None, "asyncio.Future[lis
 
 
 class LedgerSql(SqlBase):
-    _ledger_insert: tuple[str, list[tuple[str, Any]]] | None = None
-
     async def append_evidence(
         self, entries: Sequence[LedgerEntry], *, notes: Sequence[str | None] | None = None
     ) -> list[bool]:
@@ -72,6 +69,8 @@ class LedgerSql(SqlBase):
             request[2].set_result(result)
 
     async def _append(self, batch: list[_Request]) -> list[list[bool]]:
+        if self._writer is not None:  # a SQLite file: its own writer thread
+            return await self._writer.append([(entries, notes) for entries, notes, _ in batch])
         out = [[False] * len(entries) for entries, _, _ in batch]
         async with self._write() as conn:
             seq, prev = await self._lock_head(conn, "ledger")
@@ -95,31 +94,11 @@ class LedgerSql(SqlBase):
                     prev = digest
                     out[r][i] = True
             if new_rows:
-                await self._insert_ledger_rows(conn, new_rows)
+                await conn.execute(ledger.insert(), new_rows)
                 if new_notes:
                     await conn.execute(ledger_notes.insert(), new_notes)
                 await self._set_head(conn, "ledger", (seq, prev))
         return out
-
-    async def _insert_ledger_rows(self, conn: AsyncConnection, values: list[rows.Values]) -> None:
-        """On SQLite, one executemany with the columns' own bind processors, skipping
-        SQLAlchemy's per-row statement machinery (the hot path of a check-in storm)."""
-        if not self._sqlite:
-            await conn.execute(ledger.insert(), values)
-            return
-        if self._ledger_insert is None:
-            dialect = conn.dialect
-            columns = [c for c in ledger.columns if c.name in values[0]]
-            sql = "INSERT INTO ledger ({}) VALUES ({})".format(
-                ", ".join(c.name for c in columns), ", ".join("?" for _ in columns)
-            )
-            procs = [(c.name, c.type.bind_processor(dialect)) for c in columns]
-            self._ledger_insert = (sql, procs)
-        sql, procs = self._ledger_insert
-        params = [
-            tuple(p(v[name]) if p is not None else v[name] for name, p in procs) for v in values
-        ]
-        await conn.exec_driver_sql(sql, params)
 
     @staticmethod
     async def _existing_keys(conn: AsyncConnection, keys: Iterable[str]) -> set[str]:

@@ -22,6 +22,7 @@ from storage._directory import DirectorySql
 from storage._ledger import LedgerSql
 from storage._outbox import OutboxSql
 from storage._sessions import SessionsSql
+from storage._sqlite_writer import SqliteLedgerWriter
 from storage.engine import make_engine
 from storage.tables import ledger_notes, outbox, people
 
@@ -37,6 +38,9 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql):
     def __init__(self, engine: AsyncEngine, *, cache_seconds: float = 0.0) -> None:
         super().__init__(engine)
         self._cache = ReadCache(cache_seconds)
+        path = engine.url.database or ""
+        if self._sqlite and path not in ("", ":memory:") and not path.startswith("file:"):
+            self._writer = SqliteLedgerWriter(path, engine.dialect)
 
     async def ping(self) -> bool:
         try:
@@ -70,6 +74,8 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql):
             return True
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
         await self._engine.dispose()
 
 

@@ -42,11 +42,12 @@ async def checkin(ctx: Context) -> list[Action]:
     if group_ids is None:
         return ctx.reply("You're not enrolled in this group — ask your facilitator.")
     open_now = await ctx.services.sessions.open_sessions(group_ids, ctx.at)
-    for s in await booked_makeups_open(ctx):
-        if s.id not in {o.id for o in open_now} and (
-            ctx.group is None or s.group_id == ctx.group.id
-        ):
-            open_now.append(s)
+    if not open_now:  # nothing of their own groups: a booked make-up, maybe
+        open_now = [
+            s
+            for s in await booked_makeups_open(ctx)
+            if ctx.group is None or s.group_id == ctx.group.id
+        ]
     if not open_now:
         return ctx.reply(await _no_session_text(ctx, group_ids))
     if len(open_now) > 1:
