@@ -16,11 +16,13 @@ AHEAD = timedelta(days=14)
 async def seed(store: Store, config: Config, at: datetime) -> None:
     """People and groups as configured; enrollments only where none was ever recorded,
     so an /unenroll is not undone by the next restart."""
+    stored = {p.id: p for p in await store.list_people()}
     for person in config.people:
-        existing = await store.get_person(person.id)
+        existing = stored.get(person.id)
         if existing is not None and existing.forgotten:
             continue  # erased on request: never brought back from config
-        await store.upsert_person(person)
+        if existing != person:
+            await store.upsert_person(person)
     for group in config.groups:
         await store.upsert_group(group)
         for pid in group.participants:
