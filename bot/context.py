@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from bot.actions import Action, Reply
 from bot.config_types import SurveyQuestion
-from bot.domain import Group, Person, Program
+from bot.domain import (
+    EvidenceKind,
+    Group,
+    JSONScalar,
+    LedgerEntry,
+    Person,
+    Program,
+    Session,
+)
 from bot.events import Actor
 from bot.ports import Clock, Store
 from bot.recorder import Recorder
@@ -64,6 +72,27 @@ class Context:
 
     def reply(self, text: str, **kw: object) -> list[Action]:
         return [Reply(text=text, **kw)]  # type: ignore[arg-type]
+
+    def own_evidence(
+        self,
+        kind: EvidenceKind,
+        session: Session,
+        key: str,
+        data: Mapping[str, JSONScalar] | None = None,
+    ) -> LedgerEntry:
+        """Evidence the person gives about themselves for a session, now, by this actor."""
+        return LedgerEntry(
+            key=key,
+            kind=kind,
+            group_id=session.group_id,
+            session_id=session.id,
+            person_id=self.person.id,
+            actor_id=self.person.id,
+            at=self.at,
+            recorded_at=self.services.clock.now(),
+            source=self.actor.platform,
+            data=dict(data or {}),
+        )
 
 
 Handler = Callable[[Context], Awaitable[list[Action]]]

@@ -121,17 +121,11 @@ async def book_button(ctx: Context) -> list[Action]:
     record = await ctx.store.records(session_id=missed.id, person_id=ctx.person.id)
     if not record or record[0].status not in MISSED:
         raise UserError("That session doesn't need a make-up.")
-    entry = LedgerEntry(
-        key=f"makeup:{missed.id}:{ctx.person.id}",
-        kind=EvidenceKind.MAKEUP_BOOKING,
-        group_id=option.group_id,
-        session_id=option.id,
-        person_id=ctx.person.id,
-        actor_id=ctx.person.id,
-        at=ctx.at,
-        recorded_at=ctx.services.clock.now(),
-        source=ctx.actor.platform,
-        data={"makeup_for": missed.id},
+    entry = ctx.own_evidence(
+        EvidenceKind.MAKEUP_BOOKING,
+        option,
+        f"makeup:{missed.id}:{ctx.person.id}",
+        {"makeup_for": missed.id},
     )
     (new,) = await ctx.services.recorder.append([entry])
     if not new:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.actions import Action
 from bot.commands.people import enrolled_group_ids
 from bot.context import Context
-from bot.domain import EvidenceKind, LedgerEntry, Session, SessionState
+from bot.domain import EvidenceKind, Session, SessionState
 from bot.errors import UserError
 from bot.makeup import options
 from bot.timeutil import day_date_time, local_day_bounds, looks_like_date, parse_user_date
@@ -58,17 +58,7 @@ async def absent(ctx: Context) -> list[Action]:
         group = await ctx.store.get_group(s.group_id)
         name = group.name if group else s.group_id
         when = day_date_time(s.start, ctx.tz)
-        entry = LedgerEntry(
-            key=f"absence:{s.id}:{ctx.person.id}",
-            kind=EvidenceKind.ABSENCE_NOTICE,
-            group_id=s.group_id,
-            session_id=s.id,
-            person_id=ctx.person.id,
-            actor_id=ctx.person.id,
-            at=ctx.at,
-            recorded_at=ctx.services.clock.now(),
-            source=ctx.actor.platform,
-        )
+        entry = ctx.own_evidence(EvidenceKind.ABSENCE_NOTICE, s, f"absence:{s.id}:{ctx.person.id}")
         (new,) = await ctx.services.recorder.append([entry], notes=[reason])
         if not new:
             lines.append(f"You've already let us know you'll miss {name} on {when}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.actions import Action, Button, Reply
 from bot.commands.people import enrolled_group_ids
 from bot.context import Context
-from bot.domain import EvidenceKind, LedgerEntry, Session
+from bot.domain import EvidenceKind, Session
 from bot.timeutil import clock_time, day_time
 
 
@@ -63,17 +63,7 @@ async def checkin(ctx: Context) -> list[Action]:
 async def checkin_to(ctx: Context, session: Session, note: str | None) -> list[Action]:
     group = await ctx.store.get_group(session.group_id)
     name = group.name if group else session.group_id
-    entry = LedgerEntry(
-        key=f"checkin:{session.id}:{ctx.person.id}",
-        kind=EvidenceKind.CHECKIN,
-        group_id=session.group_id,
-        session_id=session.id,
-        person_id=ctx.person.id,
-        actor_id=ctx.person.id,
-        at=ctx.at,
-        recorded_at=ctx.services.clock.now(),
-        source=ctx.actor.platform,
-    )
+    entry = ctx.own_evidence(EvidenceKind.CHECKIN, session, f"checkin:{session.id}:{ctx.person.id}")
     (new,) = await ctx.services.recorder.append([entry], notes=[note])
     when = day_time(session.start, ctx.tz)
     if not new:
@@ -98,16 +88,8 @@ async def checkout(ctx: Context) -> list[Action]:
         )
         if not checked_in:
             continue
-        entry = LedgerEntry(
-            key=f"checkout:{session.id}:{ctx.person.id}",
-            kind=EvidenceKind.CHECKOUT,
-            group_id=session.group_id,
-            session_id=session.id,
-            person_id=ctx.person.id,
-            actor_id=ctx.person.id,
-            at=ctx.at,
-            recorded_at=ctx.services.clock.now(),
-            source=ctx.actor.platform,
+        entry = ctx.own_evidence(
+            EvidenceKind.CHECKOUT, session, f"checkout:{session.id}:{ctx.person.id}"
         )
         (new,) = await ctx.services.recorder.append([entry])
         group = await ctx.store.get_group(session.group_id)
