@@ -94,11 +94,16 @@ async def verify_chain(
     """Walk a chain page by page; the first bad row, or None when it is intact.
 
     `fetch(after_seq)` returns the next page ordered by seq; `head` is the store's
-    record of the last (seq, hash), so removing the newest rows is caught too.
+    record of the last (seq, hash), read before the walk, so removing the newest rows
+    is caught too, while rows appended during the walk (a running bot) are not
+    mistaken for tampering: the walk stops at the head.
     """
     prev = GENESIS
     expected_seq = 1
+    head_seq, head_hash = head
     async for row in _pages(fetch):
+        if row.seq > head_seq and row.seq == expected_seq:
+            break  # appended after the head was read
         if row.seq != expected_seq:
             return ChainProblem(
                 chain=chain,
@@ -117,7 +122,6 @@ async def verify_chain(
             return ChainProblem(chain=chain, seq=row.seq, reason="its content was altered")
         prev = row.hash
         expected_seq += 1
-    head_seq, head_hash = head
     if expected_seq - 1 != head_seq or (head_seq and prev != head_hash):
         return ChainProblem(
             chain=chain,

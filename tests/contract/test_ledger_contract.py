@@ -285,3 +285,11 @@ async def test_concurrent_audited_changes_keep_one_valid_audit_chain(store: Stor
     assert await verify(store, "ledger") is None
     assert len(await store.enrollments(group_id="g1")) == 10
     assert all(a.at.utcoffset() == timedelta(0) for a in log)
+
+
+async def test_rows_appended_after_the_head_was_read_are_not_tampering(store: Store) -> None:
+    await _fill(store)
+    head = await store.chain_head("audit")
+    await store.append_audit(audit_entry("later"))  # a running bot keeps writing
+    fetch = lambda after: store.audit_page(after_seq=after)  # noqa: E731
+    assert await verify_chain("audit", fetch, head) is None
