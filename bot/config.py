@@ -25,12 +25,6 @@ from collections.abc import Mapping
 from bot.config_parse import (
     ConfigError,
     Reader,
-    format_duration,
-    format_quiet_hours,
-    parse_duration,
-    parse_hhmm,
-    parse_quiet_hours,
-    substitute_env,
 )
 from bot.config_sections import read_config, resolve_storage_url
 from bot.config_types import (
@@ -48,6 +42,14 @@ from bot.config_types import (
     SurveyConfig,
     SurveyQuestion,
     ZoomConfig,
+)
+from bot.config_values import (
+    format_duration,
+    format_quiet_hours,
+    parse_duration,
+    parse_hhmm,
+    parse_quiet_hours,
+    substitute_env,
 )
 
 __all__ = [

@@ -11,6 +11,8 @@ from datetime import time
 from bot.config_parse import (
     Reader,
     Table,
+)
+from bot.config_values import (
     check_email,
     check_id,
     check_rrule,

@@ -15,17 +15,6 @@ from typing import Any
 from bot.config_parse import (
     Reader,
     Table,
-    check_email,
-    check_http_url,
-    check_id,
-    check_snowflake,
-    check_timezone,
-    normalize_phone,
-    parse_date,
-    parse_duration,
-    parse_quiet_hours,
-    quote,
-    type_name,
 )
 from bot.config_roster import check_roster, read_groups, read_people
 from bot.config_types import (
@@ -42,6 +31,19 @@ from bot.config_types import (
     SurveyConfig,
     SurveyQuestion,
     ZoomConfig,
+)
+from bot.config_values import (
+    check_email,
+    check_http_url,
+    check_id,
+    check_snowflake,
+    check_timezone,
+    normalize_phone,
+    parse_date,
+    parse_duration,
+    parse_quiet_hours,
+    quote,
+    type_name,
 )
 from bot.domain import Policy, Program
 
