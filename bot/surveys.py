@@ -134,7 +134,9 @@ async def submit(ctx: Context) -> list[Action]:
         k.removeprefix("answer:"): v for k, v in ctx.extra.items() if k.startswith("answer:")
     }
     enrolled = {e.group_id for e in await ctx.store.enrollments(person_id=ctx.person.id)}
-    if session.group_id not in enrolled:
+    if session.group_id not in enrolled and not await ctx.store.records(
+        session_id=session.id, person_id=ctx.person.id
+    ):  # a make-up guest of another group has a record there
         raise UserError("That survey isn't for a group you're in.")
     if await already_answered(ctx, session.id):
         return ctx.reply("You've already answered this survey — thank you!")
