@@ -81,7 +81,7 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql):
 
 #: how long another process's change to people, groups, enrollments or sessions may
 #: take to be seen by this one (its own changes are seen at once)
-CACHE_SECONDS = 2.0
+CACHE_SECONDS = 10.0
 
 
 async def open_store(url: str, *, cache_seconds: float = CACHE_SECONDS) -> SqlStore:
