@@ -47,12 +47,6 @@ def _copy(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
 
 
-def _key(value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        return tuple(_key(v) for v in value)
-    return value
-
-
 def cached(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
     """Cache a read method's result by its arguments (results are immutable domain
     objects, or lists of them, copied on the way out)."""
@@ -62,7 +56,13 @@ def cached(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine
         cache: ReadCache = args[0]._cache  # type: ignore[attr-defined]
         if cache.ttl <= 0:
             return await method(*args, **kwargs)
-        key = (method.__name__, _key(args[1:]), _key(sorted(kwargs.items())))
+        # a cheap key (this runs on every hot-path read): lists become tuples; keyword
+        # order is the call site's, so two orders are two entries, which is harmless
+        key = (
+            method.__name__,
+            *(tuple(a) if isinstance(a, list) else a for a in args[1:]),
+            *((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()),
+        )
         found, value = cache.get(key)
         if found:
             return _copy(value)  # type: ignore[no-any-return]
