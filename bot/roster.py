@@ -85,20 +85,26 @@ async def build_roster(
     )
 
 
+def row_details(r: RosterRow, tz: tzinfo) -> list[str]:
+    """What a roster says of one person after their name and status (every platform)."""
+    parts = []
+    if r.checked_in_at:
+        parts.append(f"checked in {clock_time(r.checked_in_at.astimezone(tz))}")
+    parts.append("in the room" if r.in_room else "not in the room")
+    parts.append(f"{r.minutes} min")
+    if r.camera_known:
+        parts.append(f"camera {r.camera_minutes} min")
+    if r.flags:
+        parts.append("flags: " + ", ".join(r.flags))
+    return parts
+
+
 def render_roster(view: RosterView, tz: tzinfo) -> str:
     """Plain text, for the console, the CLI and platforms without rich layouts."""
     lines = [f"Roster: {view.title}"]
     for r in view.rows:
-        parts = [f"  {r.display_name} ({r.person_id}): {r.status}"]
-        if r.checked_in_at:
-            parts.append(f"checked in {clock_time(r.checked_in_at.astimezone(tz))}")
-        parts.append("in the room" if r.in_room else "not in the room")
-        parts.append(f"{r.minutes} min")
-        if r.camera_known:
-            parts.append(f"camera {r.camera_minutes} min")
-        if r.flags:
-            parts.append("flags: " + ", ".join(r.flags))
-        lines.append(" · ".join(parts))
+        head = f"  {r.display_name} ({r.person_id}): {r.status}"
+        lines.append(" · ".join([head, *row_details(r, tz)]))
     if view.guests:
         lines.append("  Guests (not linked; /link KEY @person): " + ", ".join(view.guests))
     lines.append("  " + ", ".join(f"{k}: {v}" for k, v in view.counts))

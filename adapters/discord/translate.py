@@ -16,8 +16,8 @@ from typing import Any
 from bot.actions import Button, RosterView, SurveyForm, SurveyQuestionView
 from bot.events import Identity, PresenceObserved
 from bot.ports import Delivery
+from bot.roster import row_details
 from bot.rules.intervals import CAMERA_OFF, CAMERA_ON, JOIN, LEAVE
-from bot.timeutil import clock_time
 
 SOURCE = "discord"
 #: the presence stream of voice channels (pairs joins with leaves in the ledger)
@@ -261,16 +261,7 @@ def roster_embed(view: RosterView, tz: tzinfo) -> dict[str, Any]:
     """The roster as an embed (only ever sent ephemerally, to a facilitator)."""
     lines = []
     for r in view.rows:
-        parts = [f"**{r.display_name}** — {r.status}"]
-        if r.checked_in_at:
-            parts.append(f"checked in {clock_time(r.checked_in_at.astimezone(tz))}")
-        parts.append("in the room" if r.in_room else "not in the room")
-        parts.append(f"{r.minutes} min")
-        if r.camera_known:
-            parts.append(f"camera {r.camera_minutes} min")
-        if r.flags:
-            parts.append("flags: " + ", ".join(r.flags))
-        lines.append(" · ".join(parts))
+        lines.append(" · ".join([f"**{r.display_name}** — {r.status}", *row_details(r, tz)]))
     if view.guests:
         lines.append("Guests (not linked to anyone): " + ", ".join(view.guests))
     if not view.rows:

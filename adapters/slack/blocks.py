@@ -12,7 +12,7 @@ from datetime import tzinfo
 from typing import Any
 
 from bot.actions import Button, RosterRow, RosterView, SurveyForm, SurveyQuestionView
-from bot.timeutil import clock_time
+from bot.roster import row_details
 
 Block = dict[str, Any]
 
@@ -90,16 +90,8 @@ def text_blocks(text: str, buttons: Sequence[Button] = ()) -> list[Block]:
 
 
 def _row_text(row: RosterRow, tz: tzinfo) -> str:
-    parts = [f"*{escape(row.display_name)}* · {escape(row.status)}"]
-    if row.checked_in_at:
-        parts.append(f"checked in {clock_time(row.checked_in_at.astimezone(tz))}")
-    parts.append("in the room" if row.in_room else "not in the room")
-    parts.append(f"{row.minutes} min")
-    if row.camera_known:
-        parts.append(f"camera {row.camera_minutes} min")
-    if row.flags:
-        parts.append("flags: " + escape(", ".join(row.flags)))
-    return " · ".join(parts)
+    head = f"*{escape(row.display_name)}* · {escape(row.status)}"
+    return " · ".join([head, *(escape(p) for p in row_details(row, tz))])
 
 
 def _overflow(buttons: Sequence[Button], index: int) -> dict[str, Any]:
