@@ -247,14 +247,18 @@ async def close_open_stays(
     key_prefix: str,
     source: str | None = None,
     closed_by: str = ROOM_CLOSED,
+    seen_until: datetime | None = None,
 ) -> list[LedgerEntry]:
     """Append a leave at `at` for every stay (of `source`, or any) still open then in a
-    group's room. Keys derive from `key_prefix`, so running it again is a no-op."""
+    group's room. Keys derive from `key_prefix`, so running it again is a no-op.
+
+    `seen_until`: also count events up to then (a session's end looks past `at` to the
+    end of its window, so a leave a moment later already closes the stay)."""
     entries = await recorder.store.evidence(
         group_id=group_id,
         kinds=[EvidenceKind.PRESENCE],
         at_from=at - PAIRING_MARGIN,
-        at_to=at + _TICK,
+        at_to=max(seen_until or at, at) + _TICK,
     )
     streams: dict[tuple[str, str, str], list[LedgerEntry]] = {}
     for e in entries:

@@ -27,9 +27,7 @@ PAIRING_MARGIN = timedelta(hours=12)
 
 def _is_closure(e: LedgerEntry) -> bool:
     """A leave we wrote to close a stay (meeting or session end), not the platform's."""
-    return e.data.get("action") == LEAVE and (
-        bool(e.data.get("closed_by")) or e.key.startswith("session-end:")
-    )
+    return e.data.get("action") == LEAVE and bool(e.data.get("closed_by"))
 
 
 def without_stale_closures(presence: Sequence[LedgerEntry]) -> list[LedgerEntry]:

@@ -7,14 +7,12 @@ from datetime import datetime, timedelta
 
 from bot.domain import (
     AuditEntry,
-    EvidenceKind,
-    LedgerEntry,
     Session,
     SessionState,
 )
 from bot.errors import UserError
+from bot.presence import close_open_stays
 from bot.recorder import Recorder
-from bot.rules.intervals import presence_from
 from bot.timeutil import zone
 
 LIVE = (SessionState.SCHEDULED,)
@@ -164,37 +162,11 @@ class SessionService:
 
     async def _close_open_stays(self, s: Session, at: datetime) -> None:
         """Append a leave at `at` for every stay still open in the session's room."""
-        policy = self.recorder.policy
-        w_start, w_end = s.window(policy)
-        entries = await self.store.evidence(
+        await close_open_stays(
+            self.recorder,
             group_id=s.group_id,
-            kinds=[EvidenceKind.PRESENCE],
-            at_from=w_start - timedelta(hours=12),
-            at_to=w_end,
+            at=at,
+            key_prefix=f"session-end:{s.id}",
+            closed_by="session_end",
+            seen_until=s.window(self.recorder.policy)[1],
         )
-        by_stream: dict[tuple[str, str, str], list[LedgerEntry]] = {}
-        for e in entries:
-            who = e.person_id or f"guest:{e.guest_key}"
-            source = str(e.data.get("source") or e.source)
-            by_stream.setdefault((who, source, str(e.data.get("stream") or "")), []).append(e)
-        closing: list[LedgerEntry] = []
-        for (who, source, stream), evs in sorted(by_stream.items()):
-            if not any(i.open for i in presence_from(evs, at).stays):
-                continue
-            first = evs[0]
-            closing.append(
-                LedgerEntry(
-                    key=f"session-end:{s.id}:{who}:{source}:{stream}",
-                    kind=EvidenceKind.PRESENCE,
-                    group_id=s.group_id,
-                    session_id=s.id,
-                    person_id=first.person_id,
-                    guest_key=first.guest_key,
-                    at=at,
-                    recorded_at=self.recorder.clock.now(),
-                    source=source,
-                    data={"action": "leave", "source": source, "stream": stream},
-                )
-            )
-        if closing:
-            await self.recorder.append(closing)
