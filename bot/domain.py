@@ -142,6 +142,16 @@ class Group:
     zoom_meeting_id: str | None = None
     capacity: int | None = None
 
+    def channels(self, platform: str) -> tuple[str, ...]:
+        """Where a command from `platform` counts as coming from this group."""
+        if platform == "slack":
+            found: tuple[str | None, ...] = (self.slack_channel,)
+        elif platform == "discord":
+            found = (self.discord_text_channel_id, self.discord_voice_channel_id)
+        else:
+            return (self.id,)
+        return tuple(c for c in found if c)
+
     @property
     def has_presence_detection(self) -> bool:
         """Bound to a source that reports joins and leaves (PRODUCT.md rule 2)."""

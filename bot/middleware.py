@@ -5,9 +5,11 @@ Each middleware takes the request and `call_next`; handlers never repeat these c
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from bot.actions import Action, Reply
 from bot.context import NOT_ENROLLED, Access, CommandSpec, Context, Services
@@ -37,7 +39,10 @@ class Request:
 
 
 Next = Callable[[Request], Awaitable[list[Action]]]
-Middleware = Callable[[Request, Next], Awaitable[list[Action]]]
+
+
+class Middleware(Protocol):
+    def __call__(self, req: Request, call_next: Next) -> Awaitable[list[Action]]: ...
 
 
 async def _audit(req: Request, action: str, actor_id: str) -> None:
@@ -87,19 +92,10 @@ async def identify(req: Request, call_next: Next) -> list[Action]:
 async def locate_group(req: Request, call_next: Next) -> list[Action]:
     """The group whose channel the command came from (none in a DM)."""
     if req.channel_id and not req.is_dm:
-        for g in await req.services.store.list_groups():
-            if req.channel_id in _channels(g, req.actor.platform):
-                req.group = g
-                break
+        req.group = await req.services.store.find_group_by_channel(
+            platform=req.actor.platform, channel_id=req.channel_id
+        )
     return await call_next(req)
-
-
-def _channels(g: Group, platform: str) -> set[str]:
-    if platform == "slack":
-        return {c for c in (g.slack_channel,) if c}
-    if platform == "discord":
-        return {c for c in (g.discord_text_channel_id, g.discord_voice_channel_id) if c}
-    return {g.id}
 
 
 async def authorize(req: Request, call_next: Next) -> list[Action]:
@@ -137,13 +133,13 @@ async def run_handler(req: Request) -> list[Action]:
     return await req.spec.handler(ctx)
 
 
+def compose(chain: Sequence[Middleware], last: Next = run_handler) -> Next:
+    """The chain as one callable, built once: each step's `call_next` is the rest."""
+    nxt = last
+    for middleware in reversed(chain):
+        nxt = functools.partial(middleware, call_next=nxt)
+    return nxt
+
+
 DEFAULT_CHAIN: tuple[Middleware, ...] = (guard_errors, identify, locate_group, authorize)
-
-
-async def dispatch(req: Request, chain: Sequence[Middleware] = DEFAULT_CHAIN) -> list[Action]:
-    async def step(i: int, r: Request) -> list[Action]:
-        if i == len(chain):
-            return await run_handler(r)
-        return await chain[i](r, lambda nxt: step(i + 1, nxt))
-
-    return await step(0, req)
+dispatch: Next = compose(DEFAULT_CHAIN)

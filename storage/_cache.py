@@ -47,23 +47,33 @@ def _copy(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
 
 
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
 def cached(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
     """Cache a read method's result by its arguments (results are immutable domain
     objects, or lists of them, copied on the way out)."""
+
+    name = method.__name__
 
     @functools.wraps(method)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         cache: ReadCache = args[0]._cache  # type: ignore[attr-defined]
         if cache.ttl <= 0:
             return await method(*args, **kwargs)
-        # a cheap key (this runs on every hot-path read): lists become tuples; keyword
-        # order is the call site's, so two orders are two entries, which is harmless
-        key = (
-            method.__name__,
-            *(tuple(a) if isinstance(a, list) else a for a in args[1:]),
-            *((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()),
+        # a cheap key (this runs on every hot-path read); keyword order is the call
+        # site's, so two orders are two entries, which is harmless
+        key: tuple[Any, ...] = (
+            (name, args[1:], tuple(kwargs.items())) if kwargs else (name, args[1:])
         )
-        found, value = cache.get(key)
+        try:
+            found, value = cache.get(key)
+        except TypeError:  # a list among the arguments: tuples instead
+            key = _hashable(key)
+            found, value = cache.get(key)
         if found:
             return _copy(value)  # type: ignore[no-any-return]
         # single flight: concurrent misses of one key share one query

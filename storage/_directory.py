@@ -39,12 +39,36 @@ class _PeopleIndex:
         return cls(by_id={p.id: p for p in everyone}, by_platform=by_platform, by_email=by_email)
 
 
+@dataclass(frozen=True, slots=True)
+class _GroupIndex:
+    by_id: dict[str, Group]
+    by_channel: dict[tuple[str, str], Group]
+
+    @classmethod
+    def of(cls, every: list[Group]) -> _GroupIndex:
+        by_channel: dict[tuple[str, str], Group] = {}
+        for g in every:  # ordered by id: setdefault keeps the smallest
+            for platform in _CHANNEL_PLATFORMS:
+                for channel in g.channels(platform):
+                    by_channel.setdefault((platform, channel), g)
+        return cls(by_id={g.id: g for g in every}, by_channel=by_channel)
+
+
+_CHANNEL_PLATFORMS = ("slack", "discord")
+
+
 class DirectorySql(SqlBase):
+    """With the read cache on, single lookups (a person by chat id, a group by channel,
+    a person's enrollments) are answered from whole-table indexes built once per cache
+    lifetime, not cached key by key: at the top of the hour every key is new."""
+
     @cached
     async def _enrollment_index(self) -> dict[tuple[str, str | None], list[Enrollment]]:
-        """Every enrollment, by ("person", id) and by ("group", id), in query order."""
-        index: dict[tuple[str, str | None], list[Enrollment]] = {}
-        for e in await self.enrollments(active_only=False):
+        """Every enrollment, by ("person", id), by ("group", id) and under ("all", None),
+        in query order."""
+        index: dict[tuple[str, str | None], list[Enrollment]] = {("all", None): []}
+        for e in await self._query_enrollments(active_only=False):
+            index[("all", None)].append(e)
             index.setdefault(("person", e.person_id), []).append(e)
             index.setdefault(("group", e.group_id), []).append(e)
         return index
@@ -53,12 +77,15 @@ class DirectorySql(SqlBase):
     async def _people_index(self) -> _PeopleIndex:
         return _PeopleIndex.of(await self.list_people())
 
+    @cached
+    async def _group_index(self) -> _GroupIndex:
+        return _GroupIndex.of(await self.list_groups())
+
     @invalidates
     async def upsert_person(self, person: Person) -> None:
         async with self._write() as conn:
             await self._upsert_rows(conn, people, ["id"], [rows.person_values(person)])
 
-    @cached
     async def get_person(self, person_id: str) -> Person | None:
         if self._cache.ttl > 0:  # answer from the cached directory: no query per person
             return (await self._people_index()).by_id.get(person_id)
@@ -72,7 +99,6 @@ class DirectorySql(SqlBase):
             result = await conn.execute(select(people).order_by(self._by(people.c.id)))
             return [rows.to_person(r._mapping) for r in result]
 
-    @cached
     async def find_person(self, *, platform: str, user_id: str) -> Person | None:
         column = _PLATFORM_COLUMNS.get(platform)
         if column is None:
@@ -84,7 +110,6 @@ class DirectorySql(SqlBase):
             row = (await conn.execute(stmt)).first()
         return rows.to_person(row._mapping) if row else None
 
-    @cached
     async def find_person_by_email(self, email: str) -> Person | None:
         want = email.strip().lower()
         if self._cache.ttl > 0:
@@ -104,8 +129,9 @@ class DirectorySql(SqlBase):
         async with self._write() as conn:
             await self._upsert_rows(conn, groups, ["id"], [rows.group_values(group)])
 
-    @cached
     async def get_group(self, group_id: str) -> Group | None:
+        if self._cache.ttl > 0:
+            return (await self._group_index()).by_id.get(group_id)
         async with self._read() as conn:
             row = (await conn.execute(select(groups).where(groups.c.id == group_id))).first()
         return rows.to_group(row._mapping) if row else None
@@ -115,6 +141,14 @@ class DirectorySql(SqlBase):
         async with self._read() as conn:
             result = await conn.execute(select(groups).order_by(self._by(groups.c.id)))
             return [rows.to_group(r._mapping) for r in result]
+
+    async def find_group_by_channel(self, *, platform: str, channel_id: str) -> Group | None:
+        if self._cache.ttl > 0 and platform in _CHANNEL_PLATFORMS:
+            return (await self._group_index()).by_channel.get((platform, channel_id))
+        for g in await self.list_groups():
+            if channel_id in g.channels(platform):
+                return g
+        return None
 
     @invalidates
     async def seed_enrollment(self, person_id: str, group_id: str, at: datetime) -> bool:
@@ -144,24 +178,31 @@ class DirectorySql(SqlBase):
             await self._append_audit_locked(conn, audit, head)
             return True
 
-    @cached
     async def enrollments(
         self, *, person_id: str | None = None, group_id: str | None = None, active_only: bool = True
     ) -> list[Enrollment]:
-        if self._cache.ttl > 0 and (person_id is not None or group_id is not None):
-            index = await self._enrollment_index()
-            found = (
-                index.get(("person", person_id), [])
-                if person_id is not None
-                else index.get(("group", group_id), [])
+        if self._cache.ttl <= 0:
+            return await self._query_enrollments(
+                person_id=person_id, group_id=group_id, active_only=active_only
             )
-            return [
-                e
-                for e in found
-                if (group_id is None or e.group_id == group_id)
-                and (person_id is None or e.person_id == person_id)
-                and (e.active or not active_only)
-            ]
+        index = await self._enrollment_index()
+        if person_id is not None:
+            found = index.get(("person", person_id), [])
+        elif group_id is not None:
+            found = index.get(("group", group_id), [])
+        else:
+            found = index[("all", None)]
+        return [
+            e
+            for e in found
+            if (group_id is None or e.group_id == group_id)
+            and (person_id is None or e.person_id == person_id)
+            and (e.active or not active_only)
+        ]
+
+    async def _query_enrollments(
+        self, *, person_id: str | None = None, group_id: str | None = None, active_only: bool = True
+    ) -> list[Enrollment]:
         stmt = select(enrollments.c.person_id, enrollments.c.group_id, enrollments.c.active)
         if person_id is not None:
             stmt = stmt.where(enrollments.c.person_id == person_id)

@@ -17,6 +17,10 @@ from storage.tables import sessions
 _RECORD_KEYS = ("session_id", "person_id")
 
 
+def _states_key(states: Sequence[SessionState] | None) -> tuple[SessionState, ...] | None:
+    return None if states is None else tuple(states)
+
+
 class SessionsSql(SqlBase):
     @invalidates
     async def add_session(self, session: Session, *, audit: AuditEntry | None = None) -> bool:
@@ -39,8 +43,34 @@ class SessionsSql(SqlBase):
             row = (await conn.execute(select(sessions).where(sessions.c.id == session_id))).first()
         return rows.to_session(row._mapping) if row else None
 
-    @cached
     async def list_sessions(
+        self,
+        *,
+        group_id: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        states: Sequence[SessionState] | None = None,
+    ) -> list[Session]:
+        if self._cache.ttl > 0 and group_id is not None and start_from and start_to:
+            # a bounded window (the open-session lookup asks whole hours): one query for
+            # every group, cached, instead of one per group
+            window = await self._sessions_by_group(start_from, start_to, _states_key(states))
+            return list(window.get(group_id, ()))
+        return await self._list_sessions(
+            group_id=group_id, start_from=start_from, start_to=start_to, states=states
+        )
+
+    @cached
+    async def _sessions_by_group(
+        self, start_from: datetime, start_to: datetime, states: tuple[SessionState, ...] | None
+    ) -> dict[str, list[Session]]:
+        by_group: dict[str, list[Session]] = {}
+        for s in await self._list_sessions(start_from=start_from, start_to=start_to, states=states):
+            by_group.setdefault(s.group_id, []).append(s)
+        return by_group
+
+    @cached
+    async def _list_sessions(
         self,
         *,
         group_id: str | None = None,

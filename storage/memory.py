@@ -81,6 +81,12 @@ class MemoryStore:
     async def list_groups(self) -> list[Group]:
         return sorted(self._groups.values(), key=lambda g: g.id)
 
+    async def find_group_by_channel(self, *, platform: str, channel_id: str) -> Group | None:
+        for g in await self.list_groups():
+            if channel_id in g.channels(platform):
+                return g
+        return None
+
     async def seed_enrollment(self, person_id: str, group_id: str, at: datetime) -> bool:
         if (person_id, group_id) in self._enrollments:
             return False

@@ -2,6 +2,8 @@
 
 - memory: storage.memory.MemoryStore (the reference behaviour)
 - sqlite: a real file under tmp_path, migrated with storage.migrate.upgrade
+- sqlite-uncached: the same with the read cache off (`cache_seconds=0`): the cached
+  reads answer from whole-table indexes, the uncached ones query; both must agree
 - postgres: a fresh database on the throwaway cluster (tests/conftest.py), migrated
 
 To keep the suite quick, each SQL backend is migrated once per session into a
@@ -35,7 +37,7 @@ from storage.sql import SqlStore, open_store
 if TYPE_CHECKING:
     from tests.conftest import PgCluster
 
-BACKENDS = ("memory", "sqlite", "postgres")
+BACKENDS = ("memory", "sqlite", "sqlite-uncached", "postgres")
 
 #: tamper(chain, seq, how): how is "alter" (change a field) or "delete" (drop the row)
 Tamper = Callable[[str, int, str], Awaitable[None]]
@@ -126,13 +128,15 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         memory = MemoryStore()
         yield Backend(name=name, store=memory, tamper=_tamper_memory(memory))
         return
-    if name == "sqlite":
+    if name.startswith("sqlite"):
         path = tmp_path / "rollcall.db"
         _copy_sqlite(request.getfixturevalue("sqlite_template"), path)
         url = f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("pg_migrated_url")
-    store = await open_store(url)
+    store = await (
+        open_store(url, cache_seconds=0) if name.endswith("uncached") else open_store(url)
+    )
     try:
         yield Backend(name=name, store=store, tamper=_tamper_sql(store))
     finally:

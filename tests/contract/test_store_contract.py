@@ -6,6 +6,7 @@ part 2 (ledger, audit, hash chains, concurrency) is test_ledger_contract.py.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, time, timedelta, timezone
 
 import pytest
@@ -133,6 +134,33 @@ async def test_group_round_trip_and_order(store: Store) -> None:
     assert await store.get_group("g2") == renamed
 
 
+async def test_find_group_by_channel(store: Store) -> None:
+    evening = Group(
+        id="g2",
+        name="Evening",
+        slack_channel="C1",
+        discord_text_channel_id="20",
+        discord_voice_channel_id="30",
+    )
+    morning = Group(id="g1", name="Morning", discord_voice_channel_id="31")
+    echo = Group(id="g3", name="Echo", slack_channel="C1")  # the same channel: g2 wins
+    for g in (evening, morning, echo):
+        await store.upsert_group(g)
+    assert await store.find_group_by_channel(platform="slack", channel_id="C1") == evening
+    assert await store.find_group_by_channel(platform="discord", channel_id="20") == evening
+    assert await store.find_group_by_channel(platform="discord", channel_id="30") == evening
+    assert await store.find_group_by_channel(platform="discord", channel_id="31") == morning
+    assert await store.find_group_by_channel(platform="console", channel_id="g1") == morning
+    assert await store.find_group_by_channel(platform="slack", channel_id="20") is None
+    assert await store.find_group_by_channel(platform="discord", channel_id="C1") is None
+    assert await store.find_group_by_channel(platform="zoom", channel_id="nope") is None
+    # a change is seen at once by the process that made it
+    await store.upsert_group(dataclasses.replace(evening, slack_channel="C9"))
+    moved = await store.find_group_by_channel(platform="slack", channel_id="C1")
+    assert moved == echo
+    assert await store.find_group_by_channel(platform="slack", channel_id="C9") is not None
+
+
 # -- enrollments -----------------------------------------------------------------------
 async def test_seed_enrollment_is_idempotent(store: Store) -> None:
     assert await store.seed_enrollment("p-1", "g1", T0) is True
@@ -236,6 +264,17 @@ async def test_list_sessions_filters_and_order(store: Store) -> None:
     assert await ids(states=[SessionState.ENDED, SessionState.CANCELLED]) == ["s-d", "s-c"]
     assert await ids(states=[]) == []
     assert await ids(group_id="g2", states=[SessionState.SCHEDULED], start_from=T0) == ["s-e"]
+    # one group within both bounds (how the open session is looked up), before and
+    # after the sessions change
+    window = {"start_from": at(-day), "start_to": at(2 * day)}
+    assert await ids(group_id="g1", **window) == ["s-a", "s-b", "s-c"]
+    assert await ids(group_id="g2", **window) == ["s-d"]
+    assert await ids(group_id="g2", states=[SessionState.SCHEDULED], **window) == []
+    assert await ids(group_id="g9", **window) == []
+    await store.set_session_state("s-a", SessionState.ENDED)
+    assert await ids(group_id="g1", states=(SessionState.SCHEDULED,), **window) == ["s-b"]
+    await store.add_session(session("s-f", "g2", day))
+    assert await ids(group_id="g2", **window) == ["s-d", "s-f"]
     # bounds in another zone mean the same instants
     plus5 = timezone(timedelta(hours=5, minutes=30))
     assert await ids(start_from=T0.astimezone(plus5), start_to=at(1).astimezone(plus5)) == [
