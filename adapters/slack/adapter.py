@@ -170,12 +170,13 @@ class SlackAdapter:
     # --- listeners -----------------------------------------------------------------------
 
     def _register(self) -> None:
-        self.app.use(self._dedupe_events)
         self.app.command(re.compile(r"^/"))(self._on_command)
         self.app.action(re.compile(r"^rc:"))(self._on_action)
         self.app.view_submission(SURVEY_CALLBACK)(self._on_survey)
-        self.app.event("app_home_opened")(self._on_home_opened)
-        self.app.event("user_huddle_changed")(self._on_huddle)
+        # only events are redelivered: commands don't pay for the check
+        once = [self._dedupe_events]
+        self.app.event("app_home_opened", middleware=once)(self._on_home_opened)
+        self.app.event("user_huddle_changed", middleware=once)(self._on_huddle)
         self.app.event(re.compile(r".*"))(self._on_other_event)
 
     async def _dedupe_events(
