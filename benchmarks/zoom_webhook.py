@@ -81,6 +81,7 @@ async def _serve_ours(workdir: Path) -> tuple[web.AppRunner, Any]:
     from bot.app import open_app
     from bot.clock import FakeClock
     from bot.config import parse_config
+    from bot.runner import settle_memory
     from bot.web import make_web_app, start_server
 
     config = parse_config(_config_text(workdir / "bench.db"))
@@ -90,6 +91,7 @@ async def _serve_ours(workdir: Path) -> tuple[web.AppRunner, Any]:
     adapter.add_routes(web_app)
     runner = await start_server(web_app, "127.0.0.1", 0)
     await adapter.start()
+    settle_memory()  # as `rollcall run` does once it has started
     return runner, adapter
 
 
