@@ -136,6 +136,8 @@ class Dispatcher:
         for channel in order:
             results = [await n.deliver(person, message) for n in self.notifiers[channel]]
             if Delivery.DELIVERED in results:
+                if channel in blocked:  # they opened their DMs again (or the like)
+                    await self.store.clear_unreachable(person.id, channel)
                 await self._finish(item, OutboxStatus.SENT, channel=channel)
                 return
             if Delivery.RETRY in results:

@@ -205,6 +205,9 @@ class Outbox(Protocol):
         ...
 
     async def unreachable_channels(self, person_id: str) -> set[str]: ...
+    async def clear_unreachable(self, person_id: str, channel: str) -> bool:
+        """Forget that mark (the channel reached them again); True if there was one."""
+        ...
 
 
 class Store(Directory, Sessions, Ledger, Audit, Records, Outbox, Protocol):

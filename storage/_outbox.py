@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from bot.actions import Button
 from bot.outbox import Kind, OutboxItem, OutboxStatus
@@ -183,3 +183,10 @@ class OutboxSql(SqlBase):
         stmt = select(unreachable.c.channel).where(unreachable.c.person_id == person_id)
         async with self._read() as conn:
             return set((await conn.execute(stmt)).scalars())
+
+    async def clear_unreachable(self, person_id: str, channel: str) -> bool:
+        stmt = delete(unreachable).where(
+            (unreachable.c.person_id == person_id) & (unreachable.c.channel == channel)
+        )
+        async with self._write() as conn:
+            return (await conn.execute(stmt)).rowcount == 1

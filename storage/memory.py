@@ -365,6 +365,13 @@ class MemoryStore:
     async def unreachable_channels(self, person_id: str) -> set[str]:
         return set(self._unreachable.get(person_id, set()))
 
+    async def clear_unreachable(self, person_id: str, channel: str) -> bool:
+        known = self._unreachable.get(person_id, set())
+        if channel not in known:
+            return False
+        known.discard(channel)
+        return True
+
     # -- erasure ---------------------------------------------------------------
     async def forget_person(self, person_id: str, *, audit: AuditEntry) -> bool:
         async with self._lock:

@@ -141,6 +141,12 @@ async def test_unreachable_channels(store: Store) -> None:
     assert await store.mark_unreachable("p-2", "email", T0) is True
     assert await store.unreachable_channels("p-1") == {"chat", "sms"}
     assert await store.unreachable_channels("p-3") == set()
+    assert await store.clear_unreachable("p-1", "chat") is True
+    assert await store.clear_unreachable("p-1", "chat") is False
+    assert await store.clear_unreachable("p-3", "chat") is False
+    assert await store.unreachable_channels("p-1") == {"sms"}
+    assert await store.unreachable_channels("p-2") == {"email"}
+    assert await store.mark_unreachable("p-1", "chat", at(9)) is True  # can be marked again
 
 
 async def test_forget_blanks_the_words_of_their_queued_messages(store: Store) -> None:

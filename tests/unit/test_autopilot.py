@@ -235,6 +235,15 @@ async def test_unreachable_dm_is_flagged_once_and_facilitators_learn_it() -> Non
     assert await w.store.unreachable_channels("p-002") == {"chat"}
     (rec,) = await w.store.records(person_id="p-002")
     assert "dm_unreachable" in [f.value for f in rec.flags]
+    # they open their DMs again: the next DM reaches them and the mark goes
+    w.inbox.refuse.discard("p-002")
+    await w.run_until(local(2026, 12, 2, 21, 30), step=timedelta(minutes=15))
+    assert any(p == "p-002" for _, p, _ in w.inbox.sent)
+    assert await w.store.unreachable_channels("p-002") == set()
+    wednesday = [
+        r for r in await w.store.records(person_id="p-002") if r.session_id != rec.session_id
+    ]
+    assert wednesday and all("dm_unreachable" not in [f.value for f in r.flags] for r in wednesday)
 
 
 async def test_makeup_booking_turns_a_miss_into_made_up() -> None:
