@@ -94,13 +94,20 @@ class Ledger(Protocol):
     """Append-only evidence, hash-chained (see bot.ledger)."""
 
     async def append_evidence(
-        self, entries: Sequence[LedgerEntry], *, notes: Sequence[str | None] | None = None
+        self,
+        entries: Sequence[LedgerEntry],
+        *,
+        notes: Sequence[str | None] | None = None,
+        unit: bool = False,
     ) -> list[bool]:
-        """Append each entry whose key is new, in order, assigning seq/prev_hash/hash.
+        """Append each entry whose key is new, in order, assigning seq/prev_hash/hash,
+        in one transaction.
 
         Returns, per entry, True if it was stored and False if its key was already
         there (a replay). `notes` (free text, parallel to `entries`) are kept apart
-        from the chain so that `forget` can erase them.
+        from the chain so that `forget` can erase them. With `unit`, the entries stand
+        or fall with the first: when its key is already stored, nothing is written
+        (a survey's "submitted" marker guards its answers, whose keys may be random).
         """
         ...
 

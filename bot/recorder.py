@@ -62,10 +62,15 @@ class Recorder:
         return self.program.policy
 
     async def append(
-        self, entries: Sequence[LedgerEntry], notes: Sequence[str | None] | None = None
+        self,
+        entries: Sequence[LedgerEntry],
+        notes: Sequence[str | None] | None = None,
+        *,
+        unit: bool = False,
     ) -> list[bool]:
-        """Durably append evidence; per entry, True if new (False: a replay)."""
-        return await self.store.append_evidence(entries, notes=notes)
+        """Durably append evidence; per entry, True if new (False: a replay). With
+        `unit`, all or nothing, keyed by the first (see Ledger.append_evidence)."""
+        return await self.store.append_evidence(entries, notes=notes, unit=unit)
 
     async def participants(self, session: Session) -> list[str]:
         """Who a record is kept for: active enrollees, plus anyone with evidence."""

@@ -158,12 +158,8 @@ async def submit(ctx: Context) -> list[Action]:
         source=ctx.actor.platform,
         data={"submitted": True},
     )
-    # the marker first, alone: a second submission (say, a double click) stops here
-    (first,) = await ctx.services.recorder.append([marker])
-    if not first:
-        return ctx.reply("You've already answered this survey — thank you!")
-    entries: list[LedgerEntry] = []
-    notes: list[str | None] = []
+    entries: list[LedgerEntry] = [marker]
+    notes: list[str | None] = [None]
     confirms = False
     for q, value, text in cleaned:
         if value is None and text is None:
@@ -191,7 +187,11 @@ async def submit(ctx: Context) -> list[Action]:
             )
         )
         notes.append(text)
-    await ctx.services.recorder.append(entries, notes=notes)
+    # one write, all or nothing, guarded by the marker: a second submission (say, a
+    # double click) adds nothing, and a crash leaves no half-stored survey
+    stored = await ctx.services.recorder.append(entries, notes=notes, unit=True)
+    if not stored[0]:
+        return ctx.reply("You've already answered this survey — thank you!")
     if confirms:
         await ctx.services.recorder.recompute(session, [ctx.person.id])
     return ctx.reply("Thank you — your answers are saved.")

@@ -13,18 +13,23 @@ from bot.domain import AuditEntry, EvidenceKind, LedgerEntry
 from bot.ledger import ledger_hash
 from storage import rows
 from storage._base import Head, SqlBase
+from storage._sqlite_writer import Append
 from storage.tables import audit, ledger, ledger_notes
 
 #: keys per `IN (...)` probe: well under every driver's bind-parameter limit
 _KEY_CHUNK = 500
 
 
-_Request = tuple[list[LedgerEntry], list[str | None] | None, "asyncio.Future[list[bool]]"]
+_Request = tuple[Append, "asyncio.Future[list[bool]]"]
 
 
 class LedgerSql(SqlBase):
     async def append_evidence(
-        self, entries: Sequence[LedgerEntry], *, notes: Sequence[str | None] | None = None
+        self,
+        entries: Sequence[LedgerEntry],
+        *,
+        notes: Sequence[str | None] | None = None,
+        unit: bool = False,
     ) -> list[bool]:
         """Group commit: appends that arrive while another is being written wait for
         the lock, and the next holder writes all of them in one transaction (one
@@ -35,7 +40,8 @@ class LedgerSql(SqlBase):
         if not entries:
             return []
         done: asyncio.Future[list[bool]] = asyncio.get_running_loop().create_future()
-        self._pending.append((list(entries), list(notes) if notes else None, done))
+        append = Append(list(entries), list(notes) if notes else None, unit)
+        self._pending.append((append, done))
         async with self._lock:
             if not done.done():
                 batch, self._pending = self._pending, []
@@ -44,8 +50,8 @@ class LedgerSql(SqlBase):
                 except BaseException as e:
                     # cancelled or failed mid-batch: nobody in it may wait forever
                     for request in batch:
-                        if request[2] is not done and not request[2].done():
-                            request[2].set_exception(
+                        if request[1] is not done and not request[1].done():
+                            request[1].set_exception(
                                 e if isinstance(e, Exception) else RuntimeError("cancelled")
                             )
                     raise
@@ -61,32 +67,34 @@ class LedgerSql(SqlBase):
                 try:
                     (result,) = await self._append([request])
                 except Exception as e:
-                    request[2].set_exception(e)
+                    request[1].set_exception(e)
                 else:
-                    request[2].set_result(result)
+                    request[1].set_result(result)
             return
         for request, result in zip(batch, results, strict=True):
-            request[2].set_result(result)
+            request[1].set_result(result)
 
     async def _append(self, batch: list[_Request]) -> list[list[bool]]:
         if self._writer is not None:  # a SQLite file: its own writer thread
-            return await self._writer.append([(entries, notes) for entries, notes, _ in batch])
-        out = [[False] * len(entries) for entries, _, _ in batch]
+            return await self._writer.append([a for a, _ in batch])
+        out = [[False] * len(a.entries) for a, _ in batch]
         async with self._write() as conn:
             seq, prev = await self._lock_head(conn, "ledger")
             # read after the head is locked: no other appender can add a key meanwhile
-            seen = await self._existing_keys(conn, {e.key for es, _, _ in batch for e in es})
+            seen = await self._existing_keys(conn, {e.key for a, _ in batch for e in a.entries})
             new_rows: list[rows.Values] = []
             new_notes: list[rows.Values] = []
-            for r, (entries, notes, _) in enumerate(batch):
-                for i, entry in enumerate(entries):
+            for r, (a, _) in enumerate(batch):
+                if a.skipped(seen):
+                    continue
+                for i, entry in enumerate(a.entries):
                     if entry.key in seen:
                         continue  # a replay, or a repeat within this batch
                     seen.add(entry.key)
                     seq += 1
                     digest = ledger_hash(prev, entry, seq)
                     new_rows.append(rows.ledger_values(entry, seq=seq, prev_hash=prev, hash=digest))
-                    note = notes[i] if notes is not None else None
+                    note = a.notes[i] if a.notes is not None else None
                     if note:
                         new_notes.append(
                             {"key": entry.key, "person_id": entry.person_id, "text": note}

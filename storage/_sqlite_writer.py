@@ -13,6 +13,7 @@ import asyncio
 import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Dialect
@@ -23,7 +24,22 @@ from storage import rows
 from storage.engine import SQLITE_PRAGMAS
 from storage.tables import ledger
 
-Batch = Sequence[tuple[Sequence[LedgerEntry], Sequence[str | None] | None]]
+
+@dataclass(frozen=True, slots=True)
+class Append:
+    """One caller's entries in a group-commit batch (see Ledger.append_evidence)."""
+
+    entries: Sequence[LedgerEntry]
+    notes: Sequence[str | None] | None = None
+    #: all or nothing, keyed by the first entry
+    unit: bool = False
+
+    def skipped(self, seen: set[str]) -> bool:
+        """A unit whose first key is already stored (or earlier in this batch)."""
+        return self.unit and bool(self.entries) and self.entries[0].key in seen
+
+
+Batch = Sequence[Append]
 _KEY_CHUNK = 500
 
 
@@ -82,12 +98,14 @@ class SqliteLedgerWriter:
             )
             head = (0, GENESIS)
         seq, prev = int(head[0]), str(head[1])
-        seen = self._existing(conn, [e.key for entries, _ in batch for e in entries])
-        out = [[False] * len(entries) for entries, _ in batch]
+        seen = self._existing(conn, [e.key for a in batch for e in a.entries])
+        out = [[False] * len(a.entries) for a in batch]
         params: list[tuple[Any, ...]] = []
         notes: list[tuple[str, str | None, str]] = []
-        for r, (entries, texts) in enumerate(batch):
-            for i, entry in enumerate(entries):
+        for r, a in enumerate(batch):
+            if a.skipped(seen):
+                continue
+            for i, entry in enumerate(a.entries):
                 if entry.key in seen:
                     continue  # a replay, or a repeat within this batch
                 seen.add(entry.key)
@@ -100,7 +118,7 @@ class SqliteLedgerWriter:
                         for name, p in self._procs
                     )
                 )
-                note = texts[i] if texts is not None else None
+                note = a.notes[i] if a.notes is not None else None
                 if note:
                     notes.append((entry.key, entry.person_id, note))
                 prev = digest

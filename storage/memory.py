@@ -169,9 +169,15 @@ class MemoryStore:
 
     # -- ledger ----------------------------------------------------------------
     async def append_evidence(
-        self, entries: Sequence[LedgerEntry], *, notes: Sequence[str | None] | None = None
+        self,
+        entries: Sequence[LedgerEntry],
+        *,
+        notes: Sequence[str | None] | None = None,
+        unit: bool = False,
     ) -> list[bool]:
         async with self._lock:
+            if unit and entries and entries[0].key in self._keys:
+                return [False] * len(entries)
             out: list[bool] = []
             for i, entry in enumerate(entries):
                 if entry.key in self._keys:

@@ -97,6 +97,41 @@ async def test_duplicate_key_within_one_batch(store: Store) -> None:
     assert await store.notes_for("p-2") == []
 
 
+async def test_a_unit_stands_or_falls_with_its_first_entry(store: Store) -> None:
+    done = entry("done", person_id="p-1")
+    first = [done, entry("anon-1"), entry("answer", person_id="p-1")]
+    assert await store.append_evidence(first, notes=[None, None, "note"], unit=True) == [
+        True,
+        True,
+        True,
+    ]
+    again = [done, entry("anon-2"), entry("answer", person_id="p-1")]
+    assert await store.append_evidence(again, notes=[None, "other", None], unit=True) == [
+        False,
+        False,
+        False,
+    ]
+    # without `unit` the same entries are taken one by one
+    assert await store.append_evidence(again) == [False, True, False]
+    assert [e.key for e in await store.ledger_page()] == ["done", "anon-1", "answer", "anon-2"]
+    assert await store.notes_for("p-1") == [("answer", "note")]
+
+
+async def test_concurrent_units_with_one_first_key_store_one(store: Store) -> None:
+    """A double click: two submissions at once, in one group-commit batch or two."""
+
+    async def submit(n: int) -> list[bool]:
+        return await store.append_evidence(
+            [entry("done:s1:p-1", person_id="p-1"), entry(f"anon-{n}")], unit=True
+        )
+
+    results = await asyncio.gather(*(submit(n) for n in range(6)))
+    assert sorted(results) == [[False, False]] * 5 + [[True, True]]
+    keys = [e.key for e in await store.ledger_page()]
+    assert len(keys) == 2 and keys[0] == "done:s1:p-1"
+    assert await verify(store, "ledger") is None
+
+
 async def test_empty_batch(store: Store) -> None:
     assert await store.append_evidence([]) == []
     assert await store.chain_head("ledger") == (0, GENESIS)

@@ -122,7 +122,7 @@ async def test_storage_failure_is_503_and_logs_no_row(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    async def broken(entries: object, *, notes: object = None) -> list[bool]:
+    async def broken(entries: object, *, notes: object = None, unit: object = False) -> list[bool]:
         raise RuntimeError("INSERT failed: [parameters: ('Jordan Q', 'jordan@example.org')]")
 
     monkeypatch.setattr(bot.app.store, "append_evidence", broken)
@@ -140,9 +140,11 @@ async def test_concurrent_requests_share_transactions_and_all_land(
     calls: list[int] = []
     real = bot.app.store.append_evidence
 
-    async def counting(entries: list[LedgerEntry], *, notes: object = None) -> list[bool]:
+    async def counting(
+        entries: list[LedgerEntry], *, notes: object = None, unit: bool = False
+    ) -> list[bool]:
         calls.append(len(entries))
-        return await real(entries, notes=notes)  # type: ignore[arg-type]
+        return await real(entries, notes=notes, unit=unit)  # type: ignore[arg-type]
 
     monkeypatch.setattr(bot.app.store, "append_evidence", counting)
     bot.clock.set(local(18, 30))
