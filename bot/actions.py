@@ -25,6 +25,8 @@ class RosterRow:
     camera_minutes: int
     camera_known: bool
     flags: tuple[str, ...]
+    #: a platform's presence hint, e.g. "in a Slack huddle since 6:02 PM" (not evidence)
+    hint: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -257,6 +257,15 @@ class Guest:
     linked_person_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hint:
+    """A live presence hint (see bot.events.PresenceHint): who, from where, since when."""
+
+    person_id: str
+    source: str
+    since: datetime
+
+
 def as_json_dict(value: Mapping[str, Any]) -> dict[str, JSONScalar]:
     """Keep only JSON scalars (the ledger's `data` never holds nested objects)."""
     out: dict[str, JSONScalar] = {}

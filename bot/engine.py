@@ -11,7 +11,14 @@ from bot.commands.verify import mark_button
 from bot.config_types import DEFAULT_SURVEY_QUESTIONS, SurveyQuestion
 from bot.context import Access, CommandSpec, Context, Services
 from bot.domain import Program
-from bot.events import ButtonPressed, CommandInvoked, PresenceObserved, SurveySubmitted
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    PresenceHint,
+    PresenceObserved,
+    SurveySubmitted,
+)
+from bot.hints import note
 from bot.makeup import book_button
 from bot.middleware import Request, dispatch
 from bot.ports import Clock, Store
@@ -96,7 +103,8 @@ class Engine:
         return self.services.sessions
 
     async def handle(
-        self, event: CommandInvoked | ButtonPressed | PresenceObserved | SurveySubmitted
+        self,
+        event: CommandInvoked | ButtonPressed | PresenceObserved | SurveySubmitted | PresenceHint,
     ) -> list[Action]:
         if isinstance(event, CommandInvoked):
             return await self.command(event)
@@ -104,6 +112,9 @@ class Engine:
             return await self.button(event)
         if isinstance(event, SurveySubmitted):
             return await self.survey_submitted(event)
+        if isinstance(event, PresenceHint):
+            await note(self.services.store, event)
+            return []
         await observe(self.recorder, event)
         return []
 

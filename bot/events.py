@@ -39,6 +39,18 @@ class ButtonPressed:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PresenceHint:
+    """A platform's word that someone is (or no longer is) in *some* call, without
+    saying which room: a Slack huddle. Shown to facilitators on the roster; never
+    evidence of attendance, never in the ledger."""
+
+    actor: Actor
+    source: str  # "slack_huddle"
+    active: bool
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Identity:
     """Who a meeting platform says was there; any field may be unknown."""
 

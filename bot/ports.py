@@ -18,6 +18,7 @@ from bot.domain import (
     Enrollment,
     EvidenceKind,
     Group,
+    Hint,
     LedgerEntry,
     Person,
     Session,
@@ -217,7 +218,20 @@ class Outbox(Protocol):
         ...
 
 
-class Store(Directory, Sessions, Ledger, Audit, Records, Outbox, Protocol):
+class Hints(Protocol):
+    """Live presence hints: operational state, not evidence (no chain, no history)."""
+
+    async def set_hint(self, hint: Hint) -> None:
+        """Replace the person's hint from `hint.source`."""
+        ...
+
+    async def clear_hint(self, person_id: str, source: str) -> None: ...
+    async def hints(self, person_ids: Sequence[str]) -> list[Hint]:
+        """Their hints, ordered by person id and source."""
+        ...
+
+
+class Store(Directory, Sessions, Ledger, Audit, Records, Outbox, Hints, Protocol):
     async def ping(self) -> bool:
         """True when storage answers (for /healthz)."""
         ...

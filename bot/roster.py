@@ -8,6 +8,7 @@ from datetime import datetime, tzinfo
 from bot.actions import Button, RosterRow, RosterView
 from bot.domain import AttendanceRecord, Flag, Session, SessionState, Status
 from bot.guests import roster_guests
+from bot.hints import label, shown
 from bot.recorder import Recorder
 from bot.timeutil import clock_time, day_time
 
@@ -39,9 +40,19 @@ async def build_roster(
     camera_known = bool(group and group.discord_voice_channel_id)
     rows: list[RosterRow] = []
     buttons: list[tuple[str, tuple[Button, ...]]] = []
+    hints = (
+        shown(
+            await store.hints([r.person_id for r in records]),
+            session,
+            session.opens_at(recorder.policy),
+        )
+        if running
+        else {}
+    )
     for r in records:
         person = await store.get_person(r.person_id)
         name = person.display_name if person else r.person_id
+        hint = hints.get(r.person_id)
         rows.append(
             RosterRow(
                 person_id=r.person_id,
@@ -53,6 +64,12 @@ async def build_roster(
                 camera_minutes=r.camera_minutes,
                 camera_known=camera_known or r.camera_minutes > 0,
                 flags=tuple(f.value for f in r.flags),
+                hint=(
+                    f"{label(hint)} since {clock_time(hint.since.astimezone(tz))} "
+                    "(a hint, not attendance)"
+                    if hint
+                    else None
+                ),
             )
         )
         buttons.append(
@@ -96,6 +113,8 @@ def row_details(r: RosterRow, tz: tzinfo) -> list[str]:
         parts.append(f"camera {r.camera_minutes} min")
     if r.flags:
         parts.append("flags: " + ", ".join(r.flags))
+    if r.hint:
+        parts.append(r.hint)
     return parts
 
 

@@ -14,6 +14,7 @@ from bot.domain import (
     Enrollment,
     EvidenceKind,
     Group,
+    Hint,
     LedgerEntry,
     Person,
     Session,
@@ -38,6 +39,7 @@ class MemoryStore:
         self._records: dict[tuple[str, str], AttendanceRecord] = {}
         self._outbox: dict[str, OutboxItem] = {}
         self._unreachable: dict[str, set[str]] = {}
+        self._hints: dict[tuple[str, str], Hint] = {}
         self._lock = asyncio.Lock()
 
     # -- lifecycle -------------------------------------------------------------
@@ -378,6 +380,17 @@ class MemoryStore:
         known.discard(channel)
         return True
 
+    # -- presence hints --------------------------------------------------------
+    async def set_hint(self, hint: Hint) -> None:
+        self._hints[(hint.person_id, hint.source)] = hint
+
+    async def clear_hint(self, person_id: str, source: str) -> None:
+        self._hints.pop((person_id, source), None)
+
+    async def hints(self, person_ids: Sequence[str]) -> list[Hint]:
+        wanted = set(person_ids)
+        return [h for key, h in sorted(self._hints.items()) if key[0] in wanted]
+
     # -- erasure ---------------------------------------------------------------
     async def forget_person(self, person_id: str, *, audit: AuditEntry) -> bool:
         async with self._lock:
@@ -390,6 +403,8 @@ class MemoryStore:
             )
             for k in [k for k, (pid, _) in self._notes.items() if pid == person_id]:
                 del self._notes[k]
+            for key in [key for key in self._hints if key[0] == person_id]:
+                del self._hints[key]
             for k in [
                 k
                 for k, i in self._outbox.items()

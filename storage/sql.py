@@ -19,12 +19,13 @@ from bot.domain import AuditEntry
 from storage import rows
 from storage._cache import ReadCache, invalidates
 from storage._directory import DirectorySql
+from storage._hints import HintsSql
 from storage._ledger import LedgerSql
 from storage._outbox import OutboxSql
 from storage._sessions import SessionsSql
 from storage._sqlite_writer import SqliteLedgerWriter
 from storage.engine import make_engine
-from storage.tables import ledger_notes, outbox, people
+from storage.tables import ledger_notes, outbox, people, presence_hints
 
 if TYPE_CHECKING:
     from bot.ports import Store
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 PING_TIMEOUT_SECONDS = 5.0
 
 
-class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql):
+class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql, HintsSql):
     """A `Store` on an `AsyncEngine`. `close()` disposes of the engine."""
 
     def __init__(self, engine: AsyncEngine, *, cache_seconds: float = 0.0) -> None:
@@ -61,6 +62,9 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql):
             del values["id"]
             await conn.execute(update(people).where(people.c.id == person_id).values(values))
             await conn.execute(delete(ledger_notes).where(ledger_notes.c.person_id == person_id))
+            await conn.execute(
+                delete(presence_hints).where(presence_hints.c.person_id == person_id)
+            )
             # queued messages to them keep their key and state, not their words
             # ... nor do alerts about them sent to their facilitators (they name them)
             escaped = person_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

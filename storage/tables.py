@@ -246,6 +246,16 @@ class UnreachableRow(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
 
 
+class HintRow(SQLModel, table=True):
+    """A live presence hint (Store.set_hint): operational state, not evidence."""
+
+    __tablename__ = "presence_hints"
+
+    person_id: str = Field(primary_key=True)
+    source: str = Field(primary_key=True)
+    since: datetime = Field(sa_type=UTCDateTime)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
@@ -262,12 +272,14 @@ chain_heads = _table(ChainHeadRow)
 records = _table(RecordRow)
 outbox = _table(OutboxRow)
 unreachable = _table(UnreachableRow)
+presence_hints = _table(HintRow)
 
 __all__ = [
     "AuditRow",
     "ChainHeadRow",
     "EnrollmentRow",
     "GroupRow",
+    "HintRow",
     "LedgerNoteRow",
     "LedgerRow",
     "OutboxRow",
@@ -285,6 +297,7 @@ __all__ = [
     "metadata",
     "outbox",
     "people",
+    "presence_hints",
     "records",
     "sessions",
     "unreachable",

@@ -39,7 +39,7 @@ from bot.actions import Action, Reply
 from bot.config import SlackConfig
 from bot.domain import Role
 from bot.engine import Engine
-from bot.events import Actor, ButtonPressed, CommandInvoked, SurveySubmitted
+from bot.events import Actor, ButtonPressed, CommandInvoked, PresenceHint, SurveySubmitted
 from bot.timeutil import zone
 
 log = logging.getLogger("rollcall.slack")
@@ -330,15 +330,17 @@ class SlackAdapter:
 
     async def _on_huddle(self, event: dict[str, Any]) -> None:
         """A presence *hint* only: Slack says a user is in some huddle, never which
-        channel's or with whom, so it is not evidence of attendance and the core has no
-        event for it (see docs/slack.md). Logged by id, nothing stored."""
-        hint = translate.huddle_hint(event)
+        channel's or with whom, so facilitators see it on the roster but it is never
+        evidence of attendance (see docs/slack.md). Stored after the ack."""
+        hint = translate.huddle_event(event, at=self._now())
         if hint is not None:
-            log.info(
-                "slack: huddle hint for %s: %s (not evidence; nothing stored)",
-                hint.user_id,
-                "in a huddle" if hint.in_huddle else "left huddles",
-            )
+            self._later(self._note_hint(hint))
+
+    async def _note_hint(self, hint: PresenceHint) -> None:
+        try:
+            await self.engine.handle(hint)
+        except Exception as e:
+            log.error("slack: huddle hint not stored: %s", type(e).__name__)
 
     async def _on_other_event(self, event: dict[str, Any]) -> None:
         """Events we don't use are acked and dropped (bolt would log them whole)."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -22,7 +21,7 @@ from adapters.slack.blocks import (
     text_blocks,
 )
 from bot.actions import ChannelPost, DirectMessage, Reply, SurveyForm
-from bot.events import Actor, ButtonPressed, CommandInvoked, SurveySubmitted
+from bot.events import Actor, ButtonPressed, CommandInvoked, PresenceHint, SurveySubmitted
 
 PLATFORM = "slack"
 
@@ -188,26 +187,19 @@ def channel_message(post: ChannelPost) -> dict[str, Any]:
 # --- events ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HuddleHint:
-    """What a `user_huddle_changed` event tells: a user is (or no longer is) in *some*
-    huddle. Never which channel's, never who else is there."""
-
-    user_id: str
-    in_huddle: bool
-    call_id: str
-
-
-def huddle_hint(event: Mapping[str, Any]) -> HuddleHint | None:
+def huddle_event(event: Mapping[str, Any], *, at: datetime) -> PresenceHint | None:
+    """`user_huddle_changed`: the user is (or no longer is) in *some* huddle. Slack never
+    says which channel's, nor who else is there, so this is a hint, not presence."""
     user = event.get("user")
     if not isinstance(user, Mapping) or not _str(user, "id"):
         return None
     profile = user.get("profile")
     profile = profile if isinstance(profile, Mapping) else {}
-    return HuddleHint(
-        user_id=_str(user, "id"),
-        in_huddle=_str(profile, "huddle_state") == "in_a_huddle",
-        call_id=_str(profile, "huddle_state_call_id"),
+    return PresenceHint(
+        actor=Actor(platform="slack", user_id=_str(user, "id")),
+        source="slack_huddle",
+        active=_str(profile, "huddle_state") == "in_a_huddle",
+        at=at,
     )
 
 

@@ -38,6 +38,7 @@ TABLES = {
     "attendance_records",
     "outbox",
     "unreachable_channels",
+    "presence_hints",
 }
 
 

@@ -17,6 +17,7 @@ from bot.domain import (
     EvidenceKind,
     Flag,
     Group,
+    Hint,
     Participation,
     Role,
     Schedule,
@@ -373,6 +374,28 @@ async def test_records_filters_and_order(store: Store) -> None:
 
 
 # -- erasure ---------------------------------------------------------------------------
+async def test_presence_hints(store: Store) -> None:
+    assert await store.hints(["p-1"]) == []
+    huddle = Hint(person_id="p-2", source="slack_huddle", since=T0)
+    await store.set_hint(huddle)
+    await store.set_hint(Hint(person_id="p-1", source="slack_huddle", since=T0))
+    await store.set_hint(Hint(person_id="p-1", source="other", since=at(1)))
+    later = Hint(person_id="p-1", source="slack_huddle", since=at(5))
+    await store.set_hint(later)  # replaces p-1's huddle hint
+    assert await store.hints(["p-1", "p-2", "p-9"]) == [
+        Hint(person_id="p-1", source="other", since=at(1)),
+        later,
+        huddle,
+    ]
+    assert await store.hints([]) == []
+    await store.clear_hint("p-1", "other")
+    await store.clear_hint("p-1", "other")  # clearing twice is harmless
+    assert await store.hints(["p-1"]) == [later]
+    await store.upsert_person(person("p-1"))
+    await store.forget_person("p-1", audit=audit_entry("forget", target="p-1"))
+    assert await store.hints(["p-1", "p-2"]) == [huddle]  # erasure takes their hints too
+
+
 async def test_forget_person(store: Store) -> None:
     subject = person(
         "p-1",

@@ -176,7 +176,33 @@ async def test_huddle_changes_are_hints_only(tmp_path: Path) -> None:
         assert (await bot.event(other, event_id="EvR")).status == 200
         await bot.settle()
         assert not await bot.app.store.evidence()
+        assert not await bot.app.store.records()
         assert {c.method for c in bot.fake.calls} == {"auth.test"}
+
+        def rows(roster: dict[str, Any]) -> dict[str, str]:
+            """The roster's row per person id, from its Block Kit sections."""
+            texts = [b["text"]["text"] for b in roster["blocks"] if b["type"] == "section"]
+            names = {"p-001": NAMES[0], "p-002": NAMES[1]}
+            return {pid: t for t in texts for pid, name in names.items() if name in t}
+
+        # the facilitator sees the hint beside the person, and only as a hint
+        await bot.command(FACILITATOR, "/roster")
+        await bot.settle()
+        (_, roster) = bot.fake.responses[-1]
+        shown = rows(roster)
+        assert "in a Slack huddle since" in shown["p-001"] and "not attendance" in shown["p-001"]
+        assert "huddle" not in shown["p-002"]
+        (record,) = await bot.app.store.records(person_id="p-001")
+        assert record.status.value == "absent" and record.attended_minutes == 0
+        # they leave the huddle: the hint goes
+        left = {"type": "user_huddle_changed", "user": {"id": P1, "profile": {}}}
+        assert (await bot.event(left, event_id="EvH2")).status == 200
+        await bot.settle()
+        await bot.command(FACILITATOR, "/roster")
+        await bot.settle()
+        (_, roster) = bot.fake.responses[-1]
+        assert "huddle" not in rows(roster)["p-001"]
+        assert not await bot.app.store.evidence()
 
 
 async def test_survey_opens_a_modal_and_its_submission_is_stored(tmp_path: Path) -> None:

@@ -225,8 +225,12 @@ def test_huddle_hint_and_home_opened() -> None:
             "profile": {"huddle_state": "in_a_huddle", "huddle_state_call_id": "R1"},
         },
     }
-    hint = translate.huddle_hint(event)
-    assert hint is not None and hint.in_huddle and hint.user_id == "U0001"
-    assert translate.huddle_hint({"user": "nope"}) is None
+    hint = translate.huddle_event(event, at=AT)
+    assert hint is not None and hint.active and hint.actor.user_id == "U0001"
+    assert hint.source == "slack_huddle" and hint.at == AT
+    left = {"type": "user_huddle_changed", "user": {"id": "U0001", "profile": {}}}
+    gone = translate.huddle_event(left, at=AT)
+    assert gone is not None and not gone.active
+    assert translate.huddle_event({"user": "nope"}, at=AT) is None
     assert translate.home_opened_user({"user": "U1", "tab": "home"}) == "U1"
     assert translate.home_opened_user({"user": "U1", "tab": "messages"}) is None
