@@ -15,10 +15,10 @@ def main() -> int:
     core.main()
     print()
     print("slack check-in burst (signed /checkin, durable write before the ack)")
-    slack_checkin.main(["--requests", "2000", "--concurrency", "20"])
+    slack_checkin.main(["--requests", "4000", "--concurrency", "20"])
     print()
     print("zoom webhook burst (signed participant_joined, durable write before the 200)")
-    zoom_webhook.main(["--requests", "2000", "--concurrency", "50"])
+    zoom_webhook.main(["--requests", "8000", "--concurrency", "50"])
     return 0
 
 

@@ -74,7 +74,7 @@ class ZoomAdapter:
         engine: Engine,
         *,
         settle_seconds: float = 0.25,
-        linger_seconds: float = 0.005,
+        linger_seconds: float = 0.0,
         max_batch: int = 500,
         catch_up_on_start: bool = True,
     ) -> None:
