@@ -90,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     glink.add_argument("guest_key")
     glink.add_argument("person_id")
     glink.add_argument("--group", help="needed when the guest was seen in several groups")
+    gforget = gs.add_parser("forget", help="erase what the meeting platform called a guest")
+    gforget.add_argument("guest_key")
     return p
 
 

@@ -279,6 +279,12 @@ HANDLERS = {
 
 async def cmd_guest(app: App, args: argparse.Namespace) -> int:
     from bot.guests import guests_of, link_guest
+    from bot.privacy import forget_guest
+
+    if args.guest_command == "forget":
+        erased = await forget_guest(app.store, args.guest_key, app.clock.now(), CLI_ACTOR)
+        _out(f"forgot what {args.guest_key} was called ({erased} note(s) erased)")
+        return 0
 
     groups = await app.store.list_groups()
     if args.group:

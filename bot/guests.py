@@ -10,6 +10,7 @@ again. Guests never get attendance records of their own.
 
 from __future__ import annotations
 
+import dataclasses
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -60,25 +61,37 @@ async def linked_guest_keys(store: Store, group_id: str, person_id: str) -> list
 
 
 def _guests_from(
-    group_id: str, entries: Iterable[LedgerEntry], linked: dict[str, str]
+    group_id: str,
+    entries: Iterable[LedgerEntry],
+    linked: dict[str, str],
+    labels: dict[str, str],
 ) -> list[Guest]:
+    """`labels`: ledger key -> what the platform called the guest (the entry's note;
+    entries stored by earlier versions carry it in `data`)."""
     seen: dict[str, Guest] = {}
+    named: dict[str, str] = {}
     for e in entries:
         if e.person_id is not None or not e.guest_key:
             continue
         if str(e.data.get("action")) not in _ROOM_ACTIONS:
             continue
+        label = labels.get(e.key) or e.data.get("label")
+        if label and e.guest_key not in named:
+            named[e.guest_key] = str(label)
         g = seen.get(e.guest_key)
         if g is None or e.at < g.first_seen:
             seen[e.guest_key] = Guest(
                 guest_key=e.guest_key,
                 group_id=group_id,
                 source=str(e.data.get("source") or e.source),
-                label=str(e.data.get("label") or "guest"),
+                label="guest",
                 first_seen=e.at,
                 linked_person_id=linked.get(e.guest_key),
             )
-    return sorted(seen.values(), key=lambda g: (g.first_seen, g.guest_key))
+    return sorted(
+        (dataclasses.replace(g, label=named.get(key, "guest")) for key, g in seen.items()),
+        key=lambda g: (g.first_seen, g.guest_key),
+    )
 
 
 async def guests_of(
@@ -92,7 +105,9 @@ async def guests_of(
     entries = await store.evidence(
         group_id=group_id, kinds=[EvidenceKind.PRESENCE], at_from=at_from, at_to=at_to
     )
-    return _guests_from(group_id, entries, await links(store, group_id))
+    theirs = [e.key for e in entries if e.guest_key and e.person_id is None]
+    labels = await store.notes_by_key(theirs) if theirs else {}
+    return _guests_from(group_id, entries, await links(store, group_id), labels)
 
 
 async def roster_guests(
@@ -143,6 +158,7 @@ async def link_guest(
                 group_id=group.id, guest_key=guest_key, kinds=[EvidenceKind.PRESENCE]
             ),
             await links(store, group.id),
+            {},  # the label is not needed to link
         ):
             found.append((group, g))
     if not found:

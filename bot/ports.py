@@ -138,6 +138,10 @@ class Ledger(Protocol):
         """(ledger key, note text) of a person's notes."""
         ...
 
+    async def notes_by_key(self, keys: Sequence[str]) -> dict[str, str]:
+        """The notes of these ledger entries (entries without one are left out)."""
+        ...
+
 
 class Audit(Protocol):
     async def append_audit(self, entry: AuditEntry) -> None:
@@ -241,6 +245,12 @@ class Store(Directory, Sessions, Ledger, Audit, Records, Outbox, Hints, Protocol
         (display name becomes "forgotten", every contact and platform id cleared,
         `forgotten` set), their notes are deleted. Ledger, records and counts stay
         (they carry only the pseudonymous id). Writes `audit` in the same transaction."""
+        ...
+
+    async def forget_guest(self, guest_key: str, *, audit: AuditEntry) -> int:
+        """Erase what a meeting platform called an unmatched guest (the notes of the
+        entries with this `guest_key`); the entries themselves stay. Writes `audit` in
+        the same transaction. Returns how many notes went."""
         ...
 
     async def close(self) -> None: ...

@@ -154,10 +154,15 @@ def presence_entry(
             "source": ev.source,
             "stream": ev.stream,
             "reconciled": ev.reconciled,
-            # the label is what the roster shows for an unlinked guest; never logged
-            "label": None if person else (ev.identity.display_name or "guest"),
         },
     )
+
+
+def guest_label(ev: PresenceObserved) -> str:
+    """What the roster calls an unmatched guest: the platform's display name. Kept as
+    the entry's note, outside the hash chain, so it can be erased (bot.guests); never
+    logged."""
+    return ev.identity.display_name or "guest"
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,8 +218,10 @@ async def record(
     """Resolve a batch and append it durably in one transaction. Per event, the stored
     entry, or None when it was a replay or its room is bound to no group."""
     entries = await resolve(recorder.store, recorder.clock, events, directory)
-    wanted = [e for e in entries if e is not None]
-    stored = iter(await recorder.append(wanted) if wanted else [])
+    wanted = [(e, ev) for e, ev in zip(entries, events, strict=True) if e is not None]
+    notes = [guest_label(ev) if e.guest_key else None for e, ev in wanted]
+    appended = await recorder.append([e for e, _ in wanted], notes) if wanted else []
+    stored = iter(appended)
     return [e if e is not None and next(stored) else None for e in entries]
 
 
@@ -290,7 +297,6 @@ async def close_open_stays(
                     "source": src,
                     "stream": stream,
                     "closed_by": closed_by,
-                    "label": first.data.get("label"),
                 },
             )
         )

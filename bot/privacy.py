@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain import AuditEntry
+from bot.domain import AuditEntry, EvidenceKind
 from bot.errors import UserError
 from bot.ports import Store
 
@@ -81,6 +81,16 @@ async def export_person(
 
 
 async def forget_person(store: Store, person_id: str, at: datetime, actor_id: str) -> None:
+    """Erase a person, and what meeting platforms called the guests linked to them."""
     audit = AuditEntry(at=at, actor_id=actor_id, action="participant.forget", target=person_id)
     if not await store.forget_person(person_id, audit=audit):
         raise UserError(f"unknown participant: {person_id}")
+    for link in await store.evidence(person_id=person_id, kinds=[EvidenceKind.GUEST_LINK]):
+        if link.guest_key:
+            await forget_guest(store, link.guest_key, at, actor_id)
+
+
+async def forget_guest(store: Store, guest_key: str, at: datetime, actor_id: str) -> int:
+    """Erase what a meeting platform called a guest; their presence stays, unnamed."""
+    audit = AuditEntry(at=at, actor_id=actor_id, action="guest.forget", target=guest_key)
+    return await store.forget_guest(guest_key, audit=audit)

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import AuditEntry, EvidenceKind, LedgerEntry
@@ -168,6 +168,27 @@ class LedgerSql(SqlBase):
         async with self._read() as conn:
             result = await conn.execute(stmt)
             return [(r.key, r.text) for r in result]
+
+    async def notes_by_key(self, keys: Sequence[str]) -> dict[str, str]:
+        wanted = sorted(set(keys))
+        found: dict[str, str] = {}
+        async with self._read() as conn:
+            for i in range(0, len(wanted), _KEY_CHUNK):
+                stmt = select(ledger_notes.c.key, ledger_notes.c.text).where(
+                    ledger_notes.c.key.in_(wanted[i : i + _KEY_CHUNK])
+                )
+                found.update((r.key, r.text) for r in await conn.execute(stmt))
+        return found
+
+    async def forget_guest(self, guest_key: str, *, audit: AuditEntry) -> int:
+        theirs = select(ledger.c.key).where(ledger.c.guest_key == guest_key)
+        async with self._lock, self._write() as conn:
+            head = await self._lock_head(conn, "audit")
+            result = await conn.execute(
+                delete(ledger_notes).where(ledger_notes.c.key.in_(theirs.scalar_subquery()))
+            )
+            await self._append_audit_locked(conn, audit, head)
+            return int(result.rowcount or 0)
 
     # -- audit -----------------------------------------------------------------------
     async def append_audit(self, entry: AuditEntry) -> None:

@@ -27,6 +27,8 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
+    # erased notes and names are overwritten with zeros, not left in free pages
+    "PRAGMA secure_delete=ON",
 )
 
 #: execution option read by the SQLite "begin" hook: "" (deferred) or "IMMEDIATE"

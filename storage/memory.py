@@ -233,6 +233,9 @@ class MemoryStore:
     async def notes_for(self, person_id: str) -> list[tuple[str, str]]:
         return [(k, text) for k, (pid, text) in self._notes.items() if pid == person_id]
 
+    async def notes_by_key(self, keys: Sequence[str]) -> dict[str, str]:
+        return {k: self._notes[k][1] for k in keys if k in self._notes}
+
     # -- audit -----------------------------------------------------------------
     def _chained(self, entry: AuditEntry) -> AuditEntry:
         """The entry with its place in the chain (computed before any change is made)."""
@@ -392,6 +395,15 @@ class MemoryStore:
         return [h for key, h in sorted(self._hints.items()) if key[0] in wanted]
 
     # -- erasure ---------------------------------------------------------------
+    async def forget_guest(self, guest_key: str, *, audit: AuditEntry) -> int:
+        async with self._lock:
+            stored = self._chained(audit)
+            keys = {e.key for e in self._ledger if e.guest_key == guest_key} & set(self._notes)
+            for k in keys:
+                del self._notes[k]
+            self._push_audit(stored)
+            return len(keys)
+
     async def forget_person(self, person_id: str, *, audit: AuditEntry) -> bool:
         async with self._lock:
             p = self._people.get(person_id)

@@ -132,6 +132,28 @@ async def test_concurrent_units_with_one_first_key_store_one(store: Store) -> No
     assert await verify(store, "ledger") is None
 
 
+async def test_notes_by_key_and_forgetting_a_guest(store: Store) -> None:
+    joins = [
+        entry("zoom:1", guest_key="zoom:robin", kind=EvidenceKind.PRESENCE),
+        entry("zoom:2", guest_key="zoom:robin", kind=EvidenceKind.PRESENCE),
+        entry("zoom:3", guest_key="zoom:sam", kind=EvidenceKind.PRESENCE),
+        entry("own", person_id="p-1"),
+    ]
+    await store.append_evidence(joins, notes=["Robin", "Robin B.", "Sam", "bus late"])
+    assert await store.notes_by_key(["zoom:2", "zoom:3", "nope"]) == {
+        "zoom:2": "Robin B.",
+        "zoom:3": "Sam",
+    }
+    assert await store.notes_by_key([]) == {}
+    erased = await store.forget_guest("zoom:robin", audit=audit_entry("guest.forget"))
+    assert erased == 2
+    assert await store.notes_by_key([e.key for e in joins]) == {"zoom:3": "Sam", "own": "bus late"}
+    assert len(await store.ledger_page()) == 4  # the entries stay, unnamed
+    assert [a.action for a in await store.audit_page()] == ["guest.forget"]
+    assert await store.forget_guest("zoom:robin", audit=audit_entry("guest.forget")) == 0
+    assert await verify(store, "ledger") is None and await verify(store, "audit") is None
+
+
 async def test_empty_batch(store: Store) -> None:
     assert await store.append_evidence([]) == []
     assert await store.chain_head("ledger") == (0, GENESIS)

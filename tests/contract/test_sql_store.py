@@ -59,11 +59,17 @@ async def test_sqlite_connections_are_tuned(tmp_path: Path) -> None:
         async with engine.connect() as conn:
             values = [
                 (await conn.execute(text(f"PRAGMA {name}"))).scalar_one()
-                for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+                for name in (
+                    "journal_mode",
+                    "synchronous",
+                    "foreign_keys",
+                    "busy_timeout",
+                    "secure_delete",
+                )
             ]
     finally:
         await engine.dispose()
-    assert values == ["wal", 2, 1, 5000]  # synchronous 2 == FULL
+    assert values == ["wal", 2, 1, 5000, 1]  # synchronous 2 == FULL
 
 
 async def test_two_processes_appending_keep_one_chain(db_url: str) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, time, timedelta, timezone
 
 import pytest
 
+from bot import privacy
 from bot.domain import (
     AuditEntry,
     Enrollment,
@@ -441,6 +442,28 @@ async def test_forget_person(store: Store) -> None:
     assert await store.enrollments(person_id="p-1") == [Enrollment(person_id="p-1", group_id="g1")]
     assert [(a.action, a.target) for a in await store.audit_page()] == [("forget", "p-1")]
     assert (await store.get_person("p-2")).slack_user_id == "U2"  # type: ignore[union-attr]
+
+
+async def test_forgetting_a_person_erases_the_names_of_guests_linked_to_them(
+    store: Store,
+) -> None:
+    await store.upsert_person(person("p-1"))
+    seen = [
+        entry("zoom:1", guest_key="zoom:robin", kind=EvidenceKind.PRESENCE),
+        entry("zoom:2", guest_key="zoom:sam", kind=EvidenceKind.PRESENCE),
+    ]
+    await store.append_evidence(seen, notes=["Robin", "Sam"])
+    link = entry(
+        "guest-link:g1:zoom:robin:r1",
+        kind=EvidenceKind.GUEST_LINK,
+        person_id="p-1",
+        guest_key="zoom:robin",
+    )
+    await store.append_evidence([link])
+    await privacy.forget_person(store, "p-1", at(9), "admin")
+    assert await store.notes_by_key(["zoom:1", "zoom:2"]) == {"zoom:2": "Sam"}
+    actions = [a.action for a in await store.audit_page()]
+    assert actions == ["participant.forget", "guest.forget"]
 
 
 async def test_forget_keeps_role(store: Store) -> None:

@@ -23,8 +23,10 @@ One 3-hour session (18:00-21:00 program time) of a group bound to a Zoom meeting
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import json
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ from bot.events import Actor, CommandInvoked, Identity
 from bot.presence import guest_key
 from bot.report import to_csv
 from bot.reporting import collect
+from storage.sql import open_store
 from tests.adapters.zoom.fakezoom import (
     SECRET,
     ZoomBot,
@@ -207,6 +210,11 @@ def ev(event: str, at: datetime, who: dict[str, str], **kw: Any) -> dict[str, An
     return participant_event(f"meeting.participant_{event}", at=at, **who, **kw)  # type: ignore[arg-type]
 
 
+def _bytes_mention(folder: Path, pattern: str, text: str) -> bool:
+    """Whether any file (the database, its WAL) still holds `text` anywhere."""
+    return any(text.encode() in p.read_bytes() for p in folder.glob(pattern))
+
+
 async def test_a_zoom_session_end_to_end(tmp_path: Path) -> None:
     d = Day()
     db = tmp_path / "db.sqlite"
@@ -312,3 +320,18 @@ async def test_a_zoom_session_end_to_end(tmp_path: Path) -> None:
     assert ROBIN not in report.stdout and ROBIN_KEY not in report.stdout
     assert "hash chains intact" in verified.stdout
     assert f"guest.link\t{GROUP}/{ROBIN_KEY}" in audit.stdout
+
+    # the name Zoom showed is not in the hash-chained ledger, and it can be erased
+    store = await open_store(f"sqlite:///{db}")
+    try:
+        chained = json.dumps([dict(e.data) for e in await store.ledger_page(limit=10_000)])
+    finally:
+        await store.close()
+    assert ROBIN not in chained
+    forgot = assert_ok(cli.run("guest", "forget", ROBIN_KEY))
+    assert forgot.out_lines[0].startswith(f"forgot what {ROBIN_KEY} was called")
+    listed = assert_ok(cli.run("guest", "list", "--group", GROUP))
+    assert listed.out_lines == [f"{ROBIN_KEY}\t{GROUP}\t{d.iso(18, 2)}\tp-005\tguest"]
+    assert not await asyncio.to_thread(_bytes_mention, tmp_path, "db.sqlite*", ROBIN)
+    audit = assert_ok(cli.run("audit", "log"))
+    assert f"guest.forget\t{ROBIN_KEY}" in audit.stdout

@@ -203,5 +203,4 @@ async def test_evidence_is_stored_with_payload_time_and_ids_only(
         "source": "zoom",
         "stream": "U-7",
         "reconciled": False,
-        "label": None,
     }
