@@ -50,6 +50,14 @@ class Dispatcher:
             self.clock.now(), worker=self.worker, limit=limit, lease=self.lease
         )
         for item in items:
+            # the lease restarts for each item, right before it is sent: a slow channel
+            # can't let another worker's claim of the same item overlap this send
+            renewed = await self.store.renew_claim(
+                item.key, worker=self.worker, until=self.clock.now() + self.lease
+            )
+            if not renewed:
+                log.warning("outbox item %s: claim lost before sending; skipped", item.key)
+                continue
             try:
                 await self._deliver(item)
             except Exception as e:

@@ -189,6 +189,11 @@ class Outbox(Protocol):
         processes never claim the same item."""
         ...
 
+    async def renew_claim(self, key: str, *, worker: str, until: datetime) -> bool:
+        """Extend `worker`'s claim on an item; False if it no longer holds it (its lease
+        ran out and another worker claimed it, or it was finished)."""
+        ...
+
     async def finish(
         self,
         key: str,

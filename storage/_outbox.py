@@ -123,6 +123,19 @@ class OutboxSql(SqlBase):
             for i in taken
         ]
 
+    async def renew_claim(self, key: str, *, worker: str, until: datetime) -> bool:
+        stmt = (
+            update(outbox)
+            .where(
+                (outbox.c.key == key)
+                & (outbox.c.status == str(OutboxStatus.CLAIMED))
+                & (outbox.c.claimed_by == worker)
+            )
+            .values(claimed_until=until)
+        )
+        async with self._write() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
     async def finish(
         self,
         key: str,

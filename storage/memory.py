@@ -326,6 +326,14 @@ class MemoryStore:
                 claimed.append(c)
             return claimed
 
+    async def renew_claim(self, key: str, *, worker: str, until: datetime) -> bool:
+        async with self._lock:
+            i = self._outbox.get(key)
+            if i is None or i.status is not OutboxStatus.CLAIMED or i.claimed_by != worker:
+                return False
+            self._outbox[key] = dataclasses.replace(i, claimed_until=until)
+            return True
+
     async def finish(
         self,
         key: str,

@@ -93,6 +93,24 @@ async def test_an_expired_lease_is_claimed_again(store: Store) -> None:
     assert [(i.key, i.claimed_by, i.claimed_until) for i in again] == [("a", "w2", at(2.5) + LEASE)]
 
 
+async def test_a_claim_is_renewed_only_by_its_holder(store: Store) -> None:
+    await store.enqueue([item("a")])
+    await store.claim_due(at(0), worker="w1", limit=5, lease=LEASE)
+    assert await store.renew_claim("a", worker="w1", until=at(1.5) + LEASE) is True
+    # renewed: not free for another worker when the first lease would have ended
+    assert await store.claim_due(at(2.5), worker="w2", limit=5, lease=LEASE) == []
+    assert await store.renew_claim("a", worker="w2", until=at(9)) is False
+    (held,) = await store.outbox_items()
+    assert (held.claimed_by, held.claimed_until) == ("w1", at(1.5) + LEASE)
+    # once the lease is over and w2 holds it, w1 can no longer renew (and won't send)
+    taken = await store.claim_due(at(4), worker="w2", limit=5, lease=LEASE)
+    assert [i.key for i in taken] == ["a"]
+    assert await store.renew_claim("a", worker="w1", until=at(9)) is False
+    await store.finish("a", OutboxStatus.SENT, at=at(4), channel="chat")
+    assert await store.renew_claim("a", worker="w2", until=at(9)) is False  # finished
+    assert await store.renew_claim("nope", worker="w2", until=at(9)) is False
+
+
 async def test_finish_records_the_outcome(store: Store) -> None:
     await store.enqueue([item("a"), item("b")])
     await store.claim_due(at(0), worker="w", limit=5, lease=LEASE)

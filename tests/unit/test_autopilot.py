@@ -330,3 +330,55 @@ async def test_an_advance_notice_offers_make_ups_right_away() -> None:
     assert "You're excused" in text and "• Group B" in text and "/makeup" in text
     (offer,) = await w.chat.send("p-002", "/makeup", channel=None)
     assert [b.label.split(" — ")[0] for b in getattr(offer, "buttons", ())][:1] == ["Group B"]
+
+
+class SlowInbox(Inbox):
+    """Each delivery takes `minutes` of the clock (a channel timing out, say)."""
+
+    def __init__(self, clock: FakeClock, minutes: float) -> None:
+        super().__init__(clock)
+        self.minutes = minutes
+
+    async def deliver(self, person: Person, message: DirectMessage) -> Delivery:
+        self.clock.advance(timedelta(minutes=self.minutes))
+        return await super().deliver(person, message)
+
+
+async def test_a_slow_channel_does_not_let_a_claim_run_out_mid_batch() -> None:
+    """Worker 1 claims two messages with a 5-minute lease; its channel takes 3 minutes
+    per message, so the batch takes 6. Worker 2 looks at minute 6: the second message's
+    claim was renewed when worker 1 started on it, so worker 2 must not send it too."""
+    from bot.outbox import OutboxItem
+
+    w = Week(local(2026, 11, 30, 12))
+    await w.start()
+    now = w.clock.now()
+    await w.store.enqueue(
+        [
+            OutboxItem(
+                key=f"reminder:{n}:p-001",
+                kind=Kind.REMINDER,
+                person_id="p-001",
+                due_at=now,
+                text=f"hello {n}",
+            )
+            for n in (1, 2)
+        ]
+    )
+    slow = SlowInbox(w.clock, minutes=3)
+    first = Dispatcher(w.store, w.clock, notifiers={"chat": [slow]}, worker="w1")
+    second = Dispatcher(w.store, w.clock, notifiers={"chat": [w.inbox]}, worker="w2")
+    original = slow.deliver
+    looked: list[int] = []
+
+    async def deliver_while_w2_looks(person: Person, message: DirectMessage) -> Delivery:
+        result = await original(person, message)
+        looked.append(await second.run_once())
+        return result
+
+    slow.deliver = deliver_while_w2_looks  # type: ignore[method-assign]
+    assert await first.run_once() == 2
+    assert looked == [0, 0]  # minute 3 and minute 6: nothing of w1's was free
+    assert [m.key for _, _, m in slow.sent] == ["reminder:1:p-001", "reminder:2:p-001"]
+    assert w.inbox.sent == []
+    assert {i.status for i in await w.store.outbox_items()} == {OutboxStatus.SENT}
