@@ -76,6 +76,9 @@ async def export_person(
         "enrollments": enrollments,
         "records": records,
         "evidence": evidence,
+        "presence_hints": [
+            {"source": h.source, "since": _ts(h.since)} for h in await store.hints([person_id])
+        ],
         "exported_at": _ts(at),
     }
 

@@ -393,6 +393,9 @@ async def test_presence_hints(store: Store) -> None:
     await store.clear_hint("p-1", "other")  # clearing twice is harmless
     assert await store.hints(["p-1"]) == [later]
     await store.upsert_person(person("p-1"))
+    exported = await privacy.export_person(store, "p-1", at(6), "admin")
+    since = at(5).isoformat()
+    assert exported["presence_hints"] == [{"source": "slack_huddle", "since": since}]
     await store.forget_person("p-1", audit=audit_entry("forget", target="p-1"))
     assert await store.hints(["p-1", "p-2"]) == [huddle]  # erasure takes their hints too
 

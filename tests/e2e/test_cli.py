@@ -308,6 +308,7 @@ def test_participant_export_and_forget(scenario_site: Site) -> None:
         (scenario_site.scenario.session_id, "excused")
     ]
     assert data["enrollments"] == [{"group_id": GROUP, "active": True}]
+    assert data["presence_hints"] == []
 
     forgot = assert_ok(cli.run("participant", "forget", "p-004"))
     assert "p-004" in forgot.stdout and "Kendall" not in forgot.stdout
