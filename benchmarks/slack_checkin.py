@@ -19,14 +19,13 @@ import json
 import logging
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
+
+from benchmarks._load import burst
 
 SECRET = "bench-signing-secret"
 NOW = datetime(2026, 5, 4, 22, 5, tzinfo=UTC)  # Monday 18:05 New York: sessions are open
@@ -159,20 +160,6 @@ async def _serve(kind: str, people: int, store: str) -> None:
 # --- the client (this process) -----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Result:
-    server: str
-    requests: int
-    ok: int
-    seconds: float
-    throughput: float
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
-    #: acked "Working on it…" past the ack deadline, answered through response_url
-    answered_late: int
-
-
 class _ResponseSink:
     """Where response_urls point: counts the answers that come after the ack."""
 
@@ -220,58 +207,30 @@ def _body(i: int) -> str:
 
 async def _load(
     kind: str, port: int, *, first: int, count: int, concurrency: int, expect: str
-) -> Result:
-    """Participants first … first + count - 1 check in, `concurrency` requests at a time."""
+) -> dict[str, Any]:
+    """Participants first … first + count - 1 check in, `concurrency` requests at a time.
+    Besides the burst's figures: how many were acked "Working on it…" past the ack
+    deadline and answered through response_url instead."""
     url = f"http://127.0.0.1:{port}/slack/events"
     verifier = SignatureVerifier(SECRET)
-    todo: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(first, first + count):
-        todo.put_nowait(i)
-    latencies: list[float] = []
-    ok = 0
     answered_before = SINK.answers
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as http:
 
-        async def worker(deadline: float) -> None:
-            nonlocal ok
-            while time.monotonic() < deadline:
-                try:
-                    i = todo.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                body = _body(i)
-                ts = str(int(time.time()))
-                headers = {
-                    "X-Slack-Request-Timestamp": ts,
-                    "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body) or "",
-                    "Content-Type": "application/x-www-form-urlencoded",
-                }
-                started = time.perf_counter()
-                async with http.post(url, data=body, headers=headers) as resp:
-                    text = await resp.text()
-                latencies.append(time.perf_counter() - started)
-                if resp.status == 200 and expect in text:
-                    ok += 1
+    async def send(http: aiohttp.ClientSession, i: int) -> bool:
+        body = _body(i)
+        ts = str(int(time.time()))
+        headers = {
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body) or "",
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        async with http.post(url, data=body, headers=headers) as resp:
+            text = await resp.text()
+        return resp.status == 200 and expect in text
 
-        started = time.perf_counter()
-        deadline = time.monotonic() + TIME_LIMIT
-        await asyncio.gather(*(worker(deadline) for _ in range(concurrency)))
-        seconds = time.perf_counter() - started
-        await asyncio.sleep(0.5)  # answers still on their way to response_url
-    latencies.sort()
-    q = statistics.quantiles(latencies, n=100, method="inclusive")
-    return Result(
-        server=kind,
-        requests=len(latencies),
-        ok=ok,
-        seconds=round(seconds, 3),
-        throughput=round(len(latencies) / seconds, 1),
-        p50_ms=round(q[49] * 1000, 1),
-        p99_ms=round(q[98] * 1000, 1),
-        max_ms=round(latencies[-1] * 1000, 1),
-        answered_late=SINK.answers - answered_before,
-    )
+    numbers = range(first, first + count)
+    result = await burst(kind, send, numbers, concurrency=concurrency, time_limit=TIME_LIMIT)
+    await asyncio.sleep(0.5)  # answers still on their way to response_url
+    return {**asdict(result), "answered_late": SINK.answers - answered_before}
 
 
 @contextlib.asynccontextmanager
@@ -305,7 +264,7 @@ async def _server(kind: str, people: int, store: str) -> AsyncIterator[int]:
 
 async def bench(count: int, concurrency: int, store: str) -> dict[str, Any]:
     warmup = 20
-    results: dict[str, Result] = {}
+    results: dict[str, dict[str, Any]] = {}
     await SINK.start()
     try:
         for kind, expect in (("bare", "ok"), ("bare-inline", "ok"), ("ours", "checked in")):
@@ -317,11 +276,11 @@ async def bench(count: int, concurrency: int, store: str) -> dict[str, Any]:
                 )
     finally:
         await SINK.close()
-    ours = results["ours"].throughput
+    ours = results["ours"]["throughput"]
     return {
-        **{kind: asdict(r) for kind, r in results.items()},
-        "ratio": round(ours / results["bare"].throughput, 3),
-        "ratio_inline": round(ours / results["bare-inline"].throughput, 3),
+        **results,
+        "ratio": round(ours / results["bare"]["throughput"], 3),
+        "ratio_inline": round(ours / results["bare-inline"]["throughput"], 3),
         "targets": {"ratio": 0.75, "p99_ms": 100},
         "concurrency": concurrency,
         "store": store,

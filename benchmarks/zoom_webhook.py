@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from benchmarks._load import Burst, burst
 
 SECRET = "bench-zoom-secret"
 NOW = datetime(2026, 5, 4, 22, 5, tzinfo=UTC)  # Monday 18:05 New York: sessions are open
@@ -137,18 +138,6 @@ async def _serve(kind: str) -> None:
 # --- the client (this process) -----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Result:
-    server: str
-    requests: int
-    ok: int
-    seconds: float
-    throughput: float
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
-
-
 def _body(i: int) -> bytes:
     person = i % PEOPLE
     joined = NOW - timedelta(minutes=10) + timedelta(milliseconds=137 * i)
@@ -180,53 +169,23 @@ def _body(i: int) -> bytes:
     return json.dumps(doc).encode()
 
 
-async def _load(kind: str, port: int, *, first: int, count: int, concurrency: int) -> Result:
+async def _load(kind: str, port: int, *, first: int, count: int, concurrency: int) -> Burst:
     url = f"http://127.0.0.1:{port}/zoom/webhook"
     stamp = str(int(NOW.timestamp()))  # rollcall's clock is fixed at NOW
-    todo: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(first, first + count):
-        todo.put_nowait(i)
-    latencies: list[float] = []
-    ok = 0
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as http:
 
-        async def worker(deadline: float) -> None:
-            nonlocal ok
-            while time.monotonic() < deadline:
-                try:
-                    i = todo.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                body = _body(i)
-                headers = {
-                    "content-type": "application/json; charset=utf-8",
-                    "x-zm-request-timestamp": stamp,
-                    "x-zm-signature": _sign(stamp, body),
-                }
-                started = time.perf_counter()
-                async with http.post(url, data=body, headers=headers) as resp:
-                    await resp.read()
-                latencies.append(time.perf_counter() - started)
-                if resp.status == 200:
-                    ok += 1
+    async def send(http: aiohttp.ClientSession, i: int) -> bool:
+        body = _body(i)
+        headers = {
+            "content-type": "application/json; charset=utf-8",
+            "x-zm-request-timestamp": stamp,
+            "x-zm-signature": _sign(stamp, body),
+        }
+        async with http.post(url, data=body, headers=headers) as resp:
+            await resp.read()
+        return resp.status == 200
 
-        started = time.perf_counter()
-        deadline = time.monotonic() + TIME_LIMIT
-        await asyncio.gather(*(worker(deadline) for _ in range(concurrency)))
-        seconds = time.perf_counter() - started
-    latencies.sort()
-    q = statistics.quantiles(latencies, n=100, method="inclusive")
-    return Result(
-        server=kind,
-        requests=len(latencies),
-        ok=ok,
-        seconds=round(seconds, 3),
-        throughput=round(len(latencies) / seconds, 1),
-        p50_ms=round(q[49] * 1000, 1),
-        p99_ms=round(q[98] * 1000, 1),
-        max_ms=round(latencies[-1] * 1000, 1),
-    )
+    numbers = range(first, first + count)
+    return await burst(kind, send, numbers, concurrency=concurrency, time_limit=TIME_LIMIT)
 
 
 @dataclass(kw_only=True)
@@ -268,7 +227,7 @@ async def _server(kind: str) -> AsyncIterator[_Child]:
 
 async def bench(count: int, concurrency: int) -> dict[str, Any]:
     warmup = 50
-    results: dict[str, Result] = {}
+    results: dict[str, Burst] = {}
     settle = 0.0
     for kind in ("bare", "ours"):
         async with _server(kind) as child:
