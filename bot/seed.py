@@ -23,10 +23,15 @@ async def seed(store: Store, config: Config, at: datetime) -> None:
             continue  # erased on request: never brought back from config
         if existing != person:
             await store.upsert_person(person)
+    # only what is new or changed is written: a restart of a big program is quick
+    groups = {g.id: g for g in await store.list_groups()}
+    enrolled = {(e.person_id, e.group_id) for e in await store.enrollments(active_only=False)}
     for group in config.groups:
-        await store.upsert_group(group)
+        if groups.get(group.id) != group:
+            await store.upsert_group(group)
         for pid in group.participants:
-            await store.seed_enrollment(pid, group.id, at)
+            if (pid, group.id) not in enrolled:
+                await store.seed_enrollment(pid, group.id, at)
 
 
 def closed_dates(config: Config, group_id: str) -> list[date]:

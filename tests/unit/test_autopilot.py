@@ -382,3 +382,26 @@ async def test_a_slow_channel_does_not_let_a_claim_run_out_mid_batch() -> None:
     assert [m.key for _, _, m in slow.sent] == ["reminder:1:p-001", "reminder:2:p-001"]
     assert w.inbox.sent == []
     assert {i.status for i in await w.store.outbox_items()} == {OutboxStatus.SENT}
+
+
+async def test_a_restart_seeds_only_what_is_new_or_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    w = Week(local(2026, 11, 30, 12))
+    await w.start()
+    writes: list[str] = []
+    for name in ("upsert_person", "upsert_group", "seed_enrollment"):
+        real = getattr(w.store, name)
+
+        async def counting(*args: object, _real: object = real, _name: str = name) -> object:
+            writes.append(_name)
+            return await _real(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(w.store, name, counting)
+    await seed(w.store, w.config, w.clock.now())
+    assert writes == []  # nothing changed: nothing written
+    renamed = dataclasses.replace(w.config.groups[0], name="Renamed")
+    w.config = dataclasses.replace(w.config, groups=(renamed, *w.config.groups[1:]))
+    await seed(w.store, w.config, w.clock.now())
+    assert writes == ["upsert_group"]
+    assert (await w.store.get_group(renamed.id)) == renamed
