@@ -10,7 +10,7 @@ import os
 import sys
 from datetime import date, datetime, timedelta
 
-from bot.app import App, open_app, run
+from bot.app import App, open_app, run, upgrade_db
 from bot.config import Config
 from bot.domain import AuditEntry
 from bot.enrollment import set_enrollment
@@ -59,9 +59,7 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
         return await run(config)
     if args.command == "db":
-        from storage.migrate import upgrade
-
-        await upgrade(config.storage_url)
+        await upgrade_db(config.storage_url)
         _out("database is up to date")
         return 0
     app = await open_app(config)

@@ -9,18 +9,16 @@ from datetime import datetime, time, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from adapters.memory import MemoryAdapter
 from bot.actions import Action, Reply
+from bot.app import memory_world
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.domain import Group, Person, Program, Role, Schedule
-from bot.engine import Engine
 from bot.events import Identity
 from bot.report import render
 from bot.reporting import collect
 from bot.roster import render_roster
 from bot.seed import materialize, seed
-from storage.memory import MemoryStore
 
 TZ = "America/New_York"
 ROOM = "demo-room"
@@ -49,9 +47,7 @@ class Demo:
         self.program = Program(name="Evening IOP (demo)", timezone=TZ)
         self.tz = ZoneInfo(TZ)
         self.clock = FakeClock(MONDAY - timedelta(days=1) + timedelta(hours=12))
-        self.store = MemoryStore()
-        self.engine = Engine(store=self.store, clock=self.clock, program=self.program)
-        self.chat = MemoryAdapter(engine=self.engine)
+        self.store, self.engine, self.chat = memory_world(self.program, self.clock)
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")

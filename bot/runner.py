@@ -1,4 +1,5 @@
-"""`rollcall run`: the long-running process (server, scheduler, adapters, console).
+"""`rollcall run`: the long-running process (server, scheduler, adapters, console),
+wired from what bot.app builds.
 
 Kept apart from bot.app so that the short CLI commands don't import what only a
 running bot needs (the web server, the scheduler, the platform SDKs)."""
@@ -14,10 +15,15 @@ import signal
 import socket
 import sys
 from datetime import timedelta
-from typing import TextIO
+from typing import Protocol, TextIO
 
-from adapters.console.adapter import ConsoleAdapter
-from bot.app import open_app
+from bot.app import (
+    build_adapters,
+    build_channels,
+    console_adapter,
+    open_app,
+    scheduler_leader,
+)
 from bot.autopilot import Autopilot
 from bot.config import Config
 from bot.dispatch import LEASE, Dispatcher
@@ -25,10 +31,15 @@ from bot.logging_policy import describe
 from bot.scheduler import TICK_SECONDS, Scheduler
 from bot.seed import materialize
 from bot.web import bound_port, make_web_app, start_server
-from bot.wiring import build_adapters, build_channels
-from storage.leader import leader_for
 
 log = logging.getLogger("rollcall.app")
+
+
+class Console(Protocol):
+    """The console adapter, as the running process uses it."""
+
+    async def run(self) -> None: ...
+    def stop(self) -> None: ...
 
 
 async def run(
@@ -56,9 +67,9 @@ async def run(
     log.info("listening on %s:%d", config.server.host, bound_port(runner))
     settle_memory()
     tasks: list[asyncio.Task[None]] = []
-    console: ConsoleAdapter | None = None
+    console: Console | None = None
     if not (config.slack.enabled or config.discord.enabled):
-        console = ConsoleAdapter(app.engine, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout)
+        console = console_adapter(app.engine, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout)
         tasks.append(asyncio.create_task(_console_then_stop(console, stop), name="console"))
     channels = build_channels(config, adapters, console)
     dispatcher = Dispatcher(
@@ -78,7 +89,7 @@ async def run(
     autopilot = Autopilot(app.engine, config, dispatcher, materialize=materialize_ahead)
     scheduler = Scheduler(
         autopilot,
-        leader_for(config.storage_url),
+        scheduler_leader(config),
         tick_seconds=_env_seconds("ROLLCALL_TICK_SECONDS", TICK_SECONDS),
     )
     scheduler.start()
@@ -133,7 +144,7 @@ def _env_seconds(name: str, default: float) -> float:
     return value if value > 0 else default
 
 
-async def _console_then_stop(console: ConsoleAdapter, stop: asyncio.Event) -> None:
+async def _console_then_stop(console: Console, stop: asyncio.Event) -> None:
     try:
         await console.run()
     finally:

@@ -15,12 +15,11 @@ from typing import Any
 import aiohttp
 
 from adapters.slack.adapter import SlackAdapter
-from bot.app import App, open_app
+from bot.app import App, build_adapters, open_app
 from bot.clock import FakeClock
 from bot.config import Config, parse_config
 from bot.engine import Engine
 from bot.web import bound_port, make_web_app, start_server
-from bot.wiring import build_adapters
 from tests.adapters.slack.fakeslack import (
     FORM,
     FakeSlack,
