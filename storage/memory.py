@@ -3,10 +3,9 @@ store of `rollcall demo`. Pure Python, no database."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.domain import (
     AttendanceRecord,
@@ -14,18 +13,18 @@ from bot.domain import (
     Enrollment,
     EvidenceKind,
     Group,
-    Hint,
     LedgerEntry,
     Person,
     Session,
     SessionState,
 )
 from bot.ledger import GENESIS, audit_hash, ledger_hash
-from bot.outbox import OutboxItem, OutboxStatus
+from storage._memory_outbox import MemoryOutbox
 
 
-class MemoryStore:
+class MemoryStore(MemoryOutbox):
     def __init__(self) -> None:
+        super().__init__()
         self._people: dict[str, Person] = {}
         self._groups: dict[str, Group] = {}
         self._enrollments: dict[tuple[str, str], Enrollment] = {}
@@ -37,10 +36,6 @@ class MemoryStore:
         #: (seq, hash) of each chain's newest row, kept apart like the SQL stores' heads
         self._heads: dict[str, tuple[int, str]] = {"ledger": (0, GENESIS), "audit": (0, GENESIS)}
         self._records: dict[tuple[str, str], AttendanceRecord] = {}
-        self._outbox: dict[str, OutboxItem] = {}
-        self._unreachable: dict[str, set[str]] = {}
-        self._hints: dict[tuple[str, str], Hint] = {}
-        self._lock = asyncio.Lock()
 
     # -- lifecycle -------------------------------------------------------------
     async def ping(self) -> bool:
@@ -291,116 +286,6 @@ class MemoryStore:
             ):
                 out.append((s.start, s.id, r.person_id, r))
         return [t[3] for t in sorted(out, key=lambda t: t[:3])]
-
-    # -- outbox ----------------------------------------------------------------
-    async def enqueue(self, items: Sequence[OutboxItem]) -> int:
-        async with self._lock:
-            added = 0
-            for item in items:
-                if item.key not in self._outbox:
-                    self._outbox[item.key] = item
-                    added += 1
-            return added
-
-    async def claim_due(
-        self, now: datetime, *, worker: str, limit: int, lease: timedelta
-    ) -> list[OutboxItem]:
-        async with self._lock:
-            due = [
-                i
-                for i in self._outbox.values()
-                if (i.status is OutboxStatus.PENDING and (i.next_attempt_at or i.due_at) <= now)
-                or (
-                    i.status is OutboxStatus.CLAIMED
-                    and i.claimed_until is not None
-                    and i.claimed_until < now
-                )
-            ]
-            due.sort(key=lambda i: (i.due_at, i.key))
-            claimed = []
-            for i in due[:limit]:
-                c = dataclasses.replace(
-                    i, status=OutboxStatus.CLAIMED, claimed_by=worker, claimed_until=now + lease
-                )
-                self._outbox[i.key] = c
-                claimed.append(c)
-            return claimed
-
-    async def renew_claim(self, key: str, *, worker: str, until: datetime) -> bool:
-        async with self._lock:
-            i = self._outbox.get(key)
-            if i is None or i.status is not OutboxStatus.CLAIMED or i.claimed_by != worker:
-                return False
-            self._outbox[key] = dataclasses.replace(i, claimed_until=until)
-            return True
-
-    async def finish(
-        self,
-        key: str,
-        status: OutboxStatus,
-        *,
-        at: datetime,
-        channel: str | None = None,
-        error: str | None = None,
-        next_attempt_at: datetime | None = None,
-    ) -> None:
-        async with self._lock:
-            i = self._outbox[key]
-            self._outbox[key] = dataclasses.replace(
-                i,
-                status=status,
-                attempts=i.attempts + 1,
-                next_attempt_at=next_attempt_at if status is OutboxStatus.PENDING else None,
-                claimed_by=None,
-                claimed_until=None,
-                channel_used=channel,
-                finished_at=None if status is OutboxStatus.PENDING else at,
-                last_error=error,
-            )
-
-    async def outbox_items(
-        self,
-        *,
-        person_id: str | None = None,
-        kind: str | None = None,
-        status: OutboxStatus | None = None,
-    ) -> list[OutboxItem]:
-        out = [
-            i
-            for i in self._outbox.values()
-            if (person_id is None or i.person_id == person_id)
-            and (kind is None or i.kind == kind)
-            and (status is None or i.status is status)
-        ]
-        return sorted(out, key=lambda i: (i.due_at, i.key))
-
-    async def mark_unreachable(self, person_id: str, channel: str, at: datetime) -> bool:
-        known = self._unreachable.setdefault(person_id, set())
-        if channel in known:
-            return False
-        known.add(channel)
-        return True
-
-    async def unreachable_channels(self, person_id: str) -> set[str]:
-        return set(self._unreachable.get(person_id, set()))
-
-    async def clear_unreachable(self, person_id: str, channel: str) -> bool:
-        known = self._unreachable.get(person_id, set())
-        if channel not in known:
-            return False
-        known.discard(channel)
-        return True
-
-    # -- presence hints --------------------------------------------------------
-    async def set_hint(self, hint: Hint) -> None:
-        self._hints[(hint.person_id, hint.source)] = hint
-
-    async def clear_hint(self, person_id: str, source: str) -> None:
-        self._hints.pop((person_id, source), None)
-
-    async def hints(self, person_ids: Sequence[str]) -> list[Hint]:
-        wanted = set(person_ids)
-        return [h for key, h in sorted(self._hints.items()) if key[0] in wanted]
 
     # -- erasure ---------------------------------------------------------------
     async def forget_guest(self, guest_key: str, *, audit: AuditEntry) -> int:
