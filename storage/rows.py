@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from bot.actions import Button
 from bot.domain import (
     AttendanceRecord,
     AuditEntry,
@@ -20,6 +22,7 @@ from bot.domain import (
     SessionState,
     Status,
 )
+from bot.outbox import Kind, OutboxItem, OutboxStatus
 
 Values = dict[str, Any]
 RowMap = Mapping[Any, Any]
@@ -238,4 +241,49 @@ def to_record(m: RowMap) -> AttendanceRecord:
         makeup_for=m["makeup_for"],
         participation=Participation(participation) if participation is not None else None,
         in_room=bool(m["in_room"]),
+    )
+
+
+def outbox_values(i: OutboxItem) -> Values:
+    return {
+        "key": i.key,
+        "kind": str(i.kind),
+        "due_at": i.due_at,
+        "text": i.text,
+        "person_id": i.person_id,
+        "group_id": i.group_id,
+        "session_id": i.session_id,
+        "expires_at": i.expires_at,
+        "buttons": [dataclasses.asdict(b) for b in i.buttons],
+        "status": str(i.status),
+        "attempts": i.attempts,
+        "next_attempt_at": i.next_attempt_at,
+        "claimed_by": i.claimed_by,
+        "claimed_until": i.claimed_until,
+        "channel_used": i.channel_used,
+        "finished_at": i.finished_at,
+        "last_error": i.last_error,
+    }
+
+
+def to_outbox_item(m: RowMap) -> OutboxItem:
+    buttons: list[dict[str, Any]] = m["buttons"]
+    return OutboxItem(
+        key=m["key"],
+        kind=Kind(m["kind"]),
+        due_at=m["due_at"],
+        text=m["text"],
+        person_id=m["person_id"],
+        group_id=m["group_id"],
+        session_id=m["session_id"],
+        expires_at=m["expires_at"],
+        buttons=tuple(Button(**b) for b in buttons),
+        status=OutboxStatus(m["status"]),
+        attempts=m["attempts"],
+        next_attempt_at=m["next_attempt_at"],
+        claimed_by=m["claimed_by"],
+        claimed_until=m["claimed_until"],
+        channel_used=m["channel_used"],
+        finished_at=m["finished_at"],
+        last_error=m["last_error"],
     )
