@@ -6,9 +6,9 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from bot.actions import Action, ChannelPost, DirectMessage, Reply
-from bot.engine import Engine
-from bot.events import Actor, ButtonPressed, CommandInvoked, Identity, PresenceObserved
+from bot.core.actions import Action, ChannelPost, DirectMessage, Reply
+from bot.core.engine import Engine
+from bot.core.events import Actor, ButtonPressed, CommandInvoked, Identity, PresenceObserved
 
 PLATFORM = "console"  # identities are person ids, as on the console
 

@@ -19,15 +19,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from adapters.memory import MemoryAdapter
-from bot.app import open_app
-from bot.clock import FakeClock
 from bot.config import parse_config
-from bot.domain import EvidenceKind, Group, LedgerEntry, Policy, Session
-from bot.events import Identity
-from bot.report import to_csv
-from bot.reporting import collect
-from bot.rules.attendance import compute_record
-from bot.timeutil import zone
+from bot.core.attendance.rules import compute_record
+from bot.core.clock import FakeClock
+from bot.core.domain import EvidenceKind, Group, LedgerEntry, Policy, Session
+from bot.core.events import Identity
+from bot.core.reports.collect import collect
+from bot.core.reports.render import to_csv
+from bot.core.timeutil import zone
+from bot.shell.app import open_app
 
 PARTICIPANTS = 300
 GROUPS = 20

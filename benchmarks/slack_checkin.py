@@ -94,11 +94,11 @@ def _config_text(db: Path | None, api: str, people: int) -> str:
 
 async def _serve_ours(people: int, db: Path | None) -> web.AppRunner:
     from adapters.slack.adapter import SlackAdapter
-    from bot.app import open_app
-    from bot.clock import FakeClock
     from bot.config import parse_config
-    from bot.runner import settle_memory
-    from bot.web import make_web_app, start_server
+    from bot.core.clock import FakeClock
+    from bot.shell.app import open_app
+    from bot.shell.runner import settle_memory
+    from bot.shell.web import make_web_app, start_server
 
     _, api = await _fake_web_api()
     config = parse_config(_config_text(db, api, people))
@@ -321,11 +321,11 @@ class _TimedStore:
 
 
 async def breakdown(count: int) -> None:
-    from bot.app import open_app
-    from bot.clock import FakeClock
     from bot.config import parse_config
-    from bot.engine import Engine
-    from bot.events import Actor, CommandInvoked
+    from bot.core.clock import FakeClock
+    from bot.core.engine import Engine
+    from bot.core.events import Actor, CommandInvoked
+    from bot.shell.app import open_app
 
     with tempfile.TemporaryDirectory(prefix="rollcall-bench-") as tmp:
         config = parse_config(_config_text(Path(tmp) / "b.db", "http://127.0.0.1:9/api/", count))

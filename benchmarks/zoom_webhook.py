@@ -79,11 +79,11 @@ def _config_text(db: Path) -> str:
 
 async def _serve_ours(workdir: Path) -> tuple[web.AppRunner, Any]:
     from adapters.zoom.adapter import ZoomAdapter
-    from bot.app import open_app
-    from bot.clock import FakeClock
     from bot.config import parse_config
-    from bot.runner import settle_memory
-    from bot.web import make_web_app, start_server
+    from bot.core.clock import FakeClock
+    from bot.shell.app import open_app
+    from bot.shell.runner import settle_memory
+    from bot.shell.web import make_web_app, start_server
 
     config = parse_config(_config_text(workdir / "bench.db"))
     app = await open_app(config, clock=FakeClock(NOW))

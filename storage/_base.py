@@ -22,8 +22,8 @@ from sqlalchemy import ColumnElement, Executable, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.domain import AuditEntry
-from bot.ledger import GENESIS, audit_hash
+from bot.core.domain import AuditEntry
+from bot.core.ledger import GENESIS, audit_hash
 from storage import rows
 from storage._cache import ReadCache
 from storage._sqlite_writer import SqliteLedgerWriter

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from bot.domain import AuditEntry, Enrollment, Group, Person
+from bot.core.domain import AuditEntry, Enrollment, Group, Person
 from storage import rows
 from storage._base import SqlBase
 from storage._cache import cached, invalidates

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import delete, select
 
-from bot.domain import Hint
+from bot.core.domain import Hint
 from storage._base import SqlBase
 from storage.tables import presence_hints
 

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain import AuditEntry, EvidenceKind, LedgerEntry
-from bot.ledger import ledger_hash
+from bot.core.domain import AuditEntry, EvidenceKind, LedgerEntry
+from bot.core.ledger import ledger_hash
 from storage import rows
 from storage._base import Head, SqlBase
 from storage._sqlite_writer import Append

@@ -8,8 +8,8 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.domain import Hint
-from bot.outbox import OutboxItem, OutboxStatus
+from bot.core.domain import Hint
+from bot.core.outreach.outbox import OutboxItem, OutboxStatus
 
 
 class MemoryOutbox:

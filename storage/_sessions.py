@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from bot.domain import AttendanceRecord, AuditEntry, Session, SessionState
+from bot.core.domain import AttendanceRecord, AuditEntry, Session, SessionState
 from storage import rows
 from storage._base import SqlBase
 from storage._cache import cached, invalidates

@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-from bot.domain import LedgerEntry
-from bot.ledger import GENESIS, ledger_hash
+from bot.core.domain import LedgerEntry
+from bot.core.ledger import GENESIS, ledger_hash
 from storage import rows
 from storage.engine import SQLITE_PRAGMAS
 from storage.tables import ledger

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.domain import (
+from bot.core.domain import (
     AttendanceRecord,
     AuditEntry,
     Enrollment,
@@ -18,7 +18,7 @@ from bot.domain import (
     Session,
     SessionState,
 )
-from bot.ledger import GENESIS, audit_hash, ledger_hash
+from bot.core.ledger import GENESIS, audit_hash, ledger_hash
 from storage._memory_outbox import MemoryOutbox
 
 

@@ -6,8 +6,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from bot.actions import Button
-from bot.domain import (
+from bot.core.actions import Button
+from bot.core.domain import (
     AttendanceRecord,
     AuditEntry,
     EvidenceKind,
@@ -22,7 +22,7 @@ from bot.domain import (
     SessionState,
     Status,
 )
-from bot.outbox import Kind, OutboxItem, OutboxStatus
+from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
 
 Values = dict[str, Any]
 RowMap = Mapping[Any, Any]

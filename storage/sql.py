@@ -1,8 +1,8 @@
-"""`SqlStore`: the `bot.ports.Store` on SQLite or PostgreSQL, behaving as storage.memory.
+"""`SqlStore`: the `bot.core.ports.Store` on SQLite or PostgreSQL, behaving as storage.memory.
 
 Everything goes through SQLAlchemy's async engine (aiosqlite / asyncpg), so no
 call blocks the event loop; every method is one transaction; reads return
-`bot.domain` types. The schema comes from the Alembic migrations
+`bot.core.domain` types. The schema comes from the Alembic migrations
 (`await storage.migrate.upgrade(url)`, i.e. `rollcall db upgrade`).
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain import AuditEntry
+from bot.core.domain import AuditEntry
 from storage import rows
 from storage._cache import ReadCache, invalidates
 from storage._directory import DirectorySql
@@ -28,7 +28,7 @@ from storage.engine import make_engine
 from storage.tables import ledger_notes, outbox, people, presence_hints
 
 if TYPE_CHECKING:
-    from bot.ports import Store
+    from bot.core.ports import Store
 
 PING_TIMEOUT_SECONDS = 5.0
 
@@ -96,4 +96,4 @@ async def open_store(url: str, *, cache_seconds: float = CACHE_SECONDS) -> SqlSt
 if TYPE_CHECKING:
 
     def _implements_the_port(store: SqlStore) -> Store:
-        return store  # mypy fails here when bot.ports.Store grows a method we lack
+        return store  # mypy fails here when bot.core.ports.Store grows a method we lack

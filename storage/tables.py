@@ -1,4 +1,4 @@
-"""SQLModel tables. Internal to `storage`: stores return `bot.domain` types, never these.
+"""SQLModel tables. Internal to `storage`: stores return `bot.core.domain` types, never these.
 
 The Alembic migrations in storage/migrations are the source of truth for the schema;
 these classes must match them (tests/contract/test_migrations.py checks it).
@@ -209,7 +209,9 @@ class RecordRow(SQLModel, table=True):
 
 
 class OutboxRow(SQLModel, table=True):
-    """A notification to send (bot.outbox.OutboxItem); `key` makes enqueueing idempotent."""
+    """A notification to send (bot.core.outreach.outbox.OutboxItem).
+
+    `key` makes enqueueing idempotent."""
 
     __tablename__ = "outbox"
     __table_args__ = (

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from typing import TextIO
 
 from adapters.console.translate import HELP, ConsoleInput, parse_line, render_action
-from bot.actions import Action, Button, ChannelPost, DirectMessage
-from bot.domain import Group, Person
-from bot.engine import Engine
-from bot.errors import UserError
-from bot.events import Actor, ButtonPressed, CommandInvoked, Identity, PresenceObserved
-from bot.ports import Delivery
-from bot.timeutil import day_date_time, local_day_bounds, zone
+from bot.core.actions import Action, Button, ChannelPost, DirectMessage
+from bot.core.domain import Group, Person
+from bot.core.engine import Engine
+from bot.core.errors import UserError
+from bot.core.events import Actor, ButtonPressed, CommandInvoked, Identity, PresenceObserved
+from bot.core.ports import Delivery
+from bot.core.timeutil import day_date_time, local_day_bounds, zone
 
 PLATFORM = "console"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from bot.actions import Action, Button, DirectMessage, Reply
-from bot.roster import render_roster
+from bot.core.actions import Action, Button, DirectMessage, Reply
+from bot.core.attendance.roster import render_roster
 
 HELP = """\
 You are in the rollcall console: act as any configured person and type chat commands.

@@ -28,13 +28,13 @@ from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.translate import VoiceSnapshot, clip_content
 from adapters.discord.views import RollcallButton, RollcallPick
 from adapters.discord.voice import VoiceTracker
-from bot.actions import Action, ChannelPost, DirectMessage
-from bot.commands import COMMANDS
-from bot.config import DiscordConfig
-from bot.domain import Group
-from bot.engine import Engine
-from bot.logging_policy import describe
-from bot.ports import Delivery
+from bot.core.actions import Action, ChannelPost, DirectMessage
+from bot.core.commands import COMMANDS
+from bot.core.domain import Group
+from bot.core.engine import Engine
+from bot.core.logging_policy import describe
+from bot.core.ports import Delivery
+from bot.core.settings import DiscordConfig
 
 log = logging.getLogger("rollcall.discord")
 
@@ -63,7 +63,7 @@ def _snapshot(state: discord.VoiceState | None) -> VoiceSnapshot | None:
 
 class DiscordAdapter:
     name = "discord"
-    platform = "discord"  # as a bot.ports.Poster
+    platform = "discord"  # as a bot.core.ports.Poster
 
     def __init__(self, config: DiscordConfig, engine: Engine) -> None:
         self.config = config
@@ -87,7 +87,7 @@ class DiscordAdapter:
 
     @property
     def poster(self) -> DiscordAdapter:
-        """bot.ports.Poster for the outbox (see `post`)."""
+        """bot.core.ports.Poster for the outbox (see `post`)."""
         return self
 
     # ------------------------------------------------------------ lifecycle
@@ -259,7 +259,7 @@ class DiscordAdapter:
                     await self.post(group, action)
 
     async def post(self, group: Group, post: ChannelPost) -> Delivery:
-        """bot.ports.Poster: a post in the group's text channel (never naming anyone —
+        """bot.core.ports.Poster: a post in the group's text channel (never naming anyone —
         the core sees to that). UNREACHABLE when the group has no Discord text channel."""
         client = self.client
         if not group.discord_text_channel_id:

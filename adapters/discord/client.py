@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import discord
 
 from adapters.discord.views import InteractionHandler
-from bot.logging_policy import describe
+from bot.core.logging_policy import describe
 
 log = logging.getLogger("rollcall.discord")
 

@@ -29,12 +29,12 @@ from adapters.discord.translate import (
     survey_fields,
 )
 from adapters.discord.views import SurveyModal, build_view
-from bot.actions import Action, Reply
-from bot.engine import Engine
-from bot.events import Actor, ButtonPressed, CommandInvoked, SurveySubmitted
-from bot.logging_policy import describe
-from bot.middleware import SORRY
-from bot.timeutil import zone
+from bot.core.actions import Action, Reply
+from bot.core.engine import Engine
+from bot.core.events import Actor, ButtonPressed, CommandInvoked, SurveySubmitted
+from bot.core.logging_policy import describe
+from bot.core.pipeline import SORRY
+from bot.core.timeutil import zone
 
 log = logging.getLogger("rollcall.discord")
 

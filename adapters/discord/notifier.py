@@ -19,9 +19,9 @@ import discord
 
 from adapters.discord.translate import button_specs, clip_content, delivery_for_error, rows_of
 from adapters.discord.views import build_view
-from bot.actions import DirectMessage
-from bot.domain import Person
-from bot.ports import Clock, Delivery
+from bot.core.actions import DirectMessage
+from bot.core.domain import Person
+from bot.core.ports import Clock, Delivery
 
 log = logging.getLogger("rollcall.discord")
 

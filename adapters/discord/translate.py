@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from bot.actions import Button, RosterView, SurveyForm, SurveyQuestionView
-from bot.events import Identity, PresenceObserved
-from bot.ports import Delivery
-from bot.roster import row_details
-from bot.rules.intervals import CAMERA_OFF, CAMERA_ON, JOIN, LEAVE
+from bot.core.actions import Button, RosterView, SurveyForm, SurveyQuestionView
+from bot.core.attendance.intervals import CAMERA_OFF, CAMERA_ON, JOIN, LEAVE
+from bot.core.attendance.roster import row_details
+from bot.core.events import Identity, PresenceObserved
+from bot.core.ports import Delivery
 
 SOURCE = "discord"
 #: the presence stream of voice channels (pairs joins with leaves in the ledger)

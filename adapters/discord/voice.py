@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from adapters.discord.translate import SOURCE, STREAM, VoiceSnapshot, presence_event, voice_actions
-from bot.engine import Engine
-from bot.reconcile import RoomSnapshot, reconcile_room
+from bot.core.attendance.reconcile import RoomSnapshot, reconcile_room
+from bot.core.engine import Engine
 
 log = logging.getLogger("rollcall.discord")
 

@@ -1,6 +1,6 @@
 """E-mail over SMTP: one connection per message, STARTTLS and login per config.
 
-Implements `bot.ports.Notifier` for the "email" channel. Never raises for mail
+Implements `bot.core.ports.Notifier` for the "email" channel. Never raises for mail
 errors; maps them to a `Delivery`:
 
 - DELIVERED: the server accepted the message (250 after DATA).
@@ -26,10 +26,10 @@ import aiosmtplib
 from aiosmtplib import SMTPResponse
 
 from adapters.email.translate import build_email, recipient_address
-from bot.actions import DirectMessage
-from bot.config import EmailConfig
-from bot.domain import Person
-from bot.ports import Delivery
+from bot.core.actions import DirectMessage
+from bot.core.domain import Person
+from bot.core.ports import Delivery
+from bot.core.settings import EmailConfig
 
 log = logging.getLogger("rollcall.email")
 

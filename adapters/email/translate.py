@@ -17,8 +17,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from bot.actions import DirectMessage
-from bot.domain import Person
+from bot.core.actions import DirectMessage
+from bot.core.domain import Person
 
 SUBJECT = "A message from your group"
 CHAT_HINT = "To respond, please open the chat app you use with your group."

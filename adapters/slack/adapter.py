@@ -35,12 +35,12 @@ from adapters.slack.limits import ChannelPacer, SeenRecently
 from adapters.slack.notifier import SlackNotifier, SlackPoster
 from adapters.slack.outbound import Origin, Outbound
 from adapters.slack.quiet import quiet_sdk_loggers, sdk_logger
-from bot.actions import Action, Reply
-from bot.config import SlackConfig
-from bot.domain import Role
-from bot.engine import Engine
-from bot.events import Actor, ButtonPressed, CommandInvoked, PresenceHint, SurveySubmitted
-from bot.timeutil import zone
+from bot.core.actions import Action, Reply
+from bot.core.domain import Role
+from bot.core.engine import Engine
+from bot.core.events import Actor, ButtonPressed, CommandInvoked, PresenceHint, SurveySubmitted
+from bot.core.settings import SlackConfig
+from bot.core.timeutil import zone
 
 log = logging.getLogger("rollcall.slack")
 

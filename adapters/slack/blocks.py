@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import tzinfo
 from typing import Any
 
-from bot.actions import Button, RosterRow, RosterView, SurveyForm, SurveyQuestionView
-from bot.roster import row_details
+from bot.core.actions import Button, RosterRow, RosterView, SurveyForm, SurveyQuestionView
+from bot.core.attendance.roster import row_details
 
 Block = dict[str, Any]
 

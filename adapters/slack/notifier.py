@@ -18,9 +18,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.limits import ChannelPacer, SeenRecently
 from adapters.slack.translate import channel_message, dm_message
-from bot.actions import ChannelPost, DirectMessage
-from bot.domain import Group, Person
-from bot.ports import Delivery
+from bot.core.actions import ChannelPost, DirectMessage
+from bot.core.domain import Group, Person
+from bot.core.ports import Delivery
 
 log = logging.getLogger("rollcall.slack")
 

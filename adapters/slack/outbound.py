@@ -20,9 +20,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.translate import channel_message, reply_message, survey_view
-from bot.actions import Action, ChannelPost, DirectMessage, Reply
-from bot.engine import Engine
-from bot.timeutil import zone
+from bot.core.actions import Action, ChannelPost, DirectMessage, Reply
+from bot.core.engine import Engine
+from bot.core.timeutil import zone
 
 log = logging.getLogger("rollcall.slack")
 

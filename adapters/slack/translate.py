@@ -20,8 +20,8 @@ from adapters.slack.blocks import (
     survey_modal,
     text_blocks,
 )
-from bot.actions import ChannelPost, DirectMessage, Reply, SurveyForm
-from bot.events import Actor, ButtonPressed, CommandInvoked, PresenceHint, SurveySubmitted
+from bot.core.actions import ChannelPost, DirectMessage, Reply, SurveyForm
+from bot.core.events import Actor, ButtonPressed, CommandInvoked, PresenceHint, SurveySubmitted
 
 PLATFORM = "slack"
 

@@ -1,6 +1,6 @@
 """SMS through a Twilio-compatible REST API over aiohttp.
 
-Implements `bot.ports.Notifier` for the "sms" channel:
+Implements `bot.core.ports.Notifier` for the "sms" channel:
 ``POST {api_base_url}/Accounts/{account_sid}/Messages.json`` with HTTP basic auth
 (account sid, auth token) and the form fields To, From and Body.
 
@@ -34,10 +34,10 @@ from adapters.sms.translate import (
     parse_retry_after,
     recipient_number,
 )
-from bot.actions import DirectMessage
-from bot.config import SmsConfig
-from bot.domain import Person
-from bot.ports import Delivery
+from bot.core.actions import DirectMessage
+from bot.core.domain import Person
+from bot.core.ports import Delivery
+from bot.core.settings import SmsConfig
 
 log = logging.getLogger("rollcall.sms")
 

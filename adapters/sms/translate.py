@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from bot.actions import DirectMessage
-from bot.domain import Person
-from bot.ports import Delivery
+from bot.core.actions import DirectMessage
+from bot.core.domain import Person
+from bot.core.ports import Delivery
 
 MAX_BODY = 1600  # Twilio's limit on Body, in characters
 CHAT_HINT = "To respond, please open the chat app you use with your group."

@@ -33,14 +33,24 @@ from adapters.zoom.translate import (
     translate,
     url_validation_answer,
 )
-from bot import metrics
-from bot.config import ZoomConfig
-from bot.domain import LedgerEntry
-from bot.engine import Engine
-from bot.events import PresenceObserved
-from bot.presence import Snapshot, catch_up, record, record_room_closed, refresh, snapshot
+from bot.core.attendance.presence import (
+    Snapshot,
+    catch_up,
+    record,
+    record_room_closed,
+    refresh,
+    snapshot,
+)
+from bot.core.domain import LedgerEntry
+from bot.core.engine import Engine
+from bot.core.events import PresenceObserved
+from bot.core.ports import Telemetry
+from bot.core.settings import ZoomConfig
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 
 log = logging.getLogger("rollcall.zoom")
+EVENTS = "rollcall_events_total"
+REJECTED = "rollcall_webhooks_rejected_total"
 
 PATH = "/zoom/webhook"
 MAX_SKEW = timedelta(minutes=5)
@@ -59,12 +69,6 @@ def _status(word: str) -> web.Response:
     return web.Response(body=b'{"status": "%s"}' % word.encode(), content_type="application/json")
 
 
-_COUNTED = {
-    kind: metrics.EVENTS.labels(kind=kind, platform=SOURCE)
-    for kind in ("presence", "meeting_ended", "ignored")
-}
-
-
 class ZoomAdapter:
     name = "zoom"
 
@@ -77,8 +81,10 @@ class ZoomAdapter:
         linger_seconds: float = 0.0,
         max_batch: int = 500,
         catch_up_on_start: bool = True,
+        telemetry: Telemetry = NULL_TELEMETRY,
     ) -> None:
         self._secret = config.webhook_secret
+        self._telemetry = telemetry
         self._engine = engine
         self._recorder = engine.recorder
         self._catch_up_on_start = catch_up_on_start
@@ -125,7 +131,7 @@ class ZoomAdapter:
             log.info("zoom endpoint URL validated")
             return web.json_response(url_validation_answer(self._secret, what.plain_token))
         if isinstance(what, Ignored):
-            _COUNTED["ignored"].inc()
+            self._telemetry.count(EVENTS, kind="ignored", platform=SOURCE)
             log.debug("zoom event %s ignored (%s)", what.event, what.reason)
             return _status("ignored")
         try:
@@ -141,7 +147,8 @@ class ZoomAdapter:
             # never log the exception text: a database error quotes the row (names)
             log.error("storing a zoom event failed (%s)", type(exc).__name__)
             return _answer(503, error="storage unavailable")
-        _COUNTED["meeting_ended" if isinstance(what, MeetingEnded) else "presence"].inc()
+        kind = "meeting_ended" if isinstance(what, MeetingEnded) else "presence"
+        self._telemetry.count(EVENTS, kind=kind, platform=SOURCE)
         if stored is None:
             return _status("unchanged")
         self._refresher.add([stored])
@@ -160,9 +167,8 @@ class ZoomAdapter:
             return self._reject(401, "stale", "stale or invalid timestamp")
         return None
 
-    @staticmethod
-    def _reject(status: int, reason: str, message: str) -> web.Response:
-        metrics.WEBHOOKS_REJECTED.labels(source=SOURCE, reason=reason).inc()
+    def _reject(self, status: int, reason: str, message: str) -> web.Response:
+        self._telemetry.count(REJECTED, source=SOURCE, reason=reason)
         log.warning("zoom webhook refused: %s (%d)", reason, status)
         return _answer(status, error=message)
 

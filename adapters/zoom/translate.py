@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.events import Identity, PresenceObserved
+from bot.core.events import Identity, PresenceObserved
 
 SOURCE = "zoom"
 URL_VALIDATION = "endpoint.url_validation"

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import text
 
-from bot.ports import Store
+from bot.core.ports import Store
 from storage.memory import MemoryStore
 from storage.migrate import upgrade
 from storage.sql import SqlStore, open_store

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.domain import (
+from bot.core.domain import (
     AttendanceRecord,
     AuditEntry,
     EvidenceKind,

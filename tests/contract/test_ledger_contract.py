@@ -11,9 +11,9 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from bot.domain import EvidenceKind, LedgerEntry
-from bot.ledger import GENESIS, audit_hash, ledger_hash, verify_chain
-from bot.ports import Store
+from bot.core.domain import EvidenceKind, LedgerEntry
+from bot.core.ledger import GENESIS, audit_hash, ledger_hash, verify_chain
+from bot.core.ports import Store
 from tests.contract.conftest import Backend
 from tests.contract.factories import T0, at, audit_entry, entry
 

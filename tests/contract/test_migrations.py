@@ -18,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from bot.ledger import GENESIS
+from bot.core.ledger import GENESIS
 from storage.engine import make_engine
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
 from storage.sql import open_store

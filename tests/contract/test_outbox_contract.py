@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.actions import Button
-from bot.outbox import Kind, OutboxItem, OutboxStatus
-from bot.ports import Store
+from bot.core.actions import Button
+from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
+from bot.core.ports import Store
 from tests.contract.factories import T0, at, audit_entry, person
 
 LEASE = timedelta(minutes=2)

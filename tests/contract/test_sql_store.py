@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url, text
 
-from bot.domain import AuditEntry, LedgerEntry
-from bot.ledger import verify_chain
+from bot.core.domain import AuditEntry, LedgerEntry
+from bot.core.ledger import verify_chain
 from storage.engine import async_url, make_engine
 from storage.migrate import upgrade
 from storage.sql import SqlStore, open_store

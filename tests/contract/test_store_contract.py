@@ -11,8 +11,8 @@ from datetime import UTC, time, timedelta, timezone
 
 import pytest
 
-from bot import privacy
-from bot.domain import (
+from bot.core import privacy
+from bot.core.domain import (
     AuditEntry,
     Enrollment,
     EvidenceKind,
@@ -26,7 +26,7 @@ from bot.domain import (
     SessionState,
     Status,
 )
-from bot.ports import Store
+from bot.core.ports import Store
 from tests.contract.conftest import Backend
 from tests.contract.factories import T0, at, audit_entry, entry, person, record, session
 

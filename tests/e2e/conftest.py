@@ -3,7 +3,7 @@
 - `write_config(dir)` writes a config from one template: a facilitator, an admin, eight
   participants and two groups without a schedule (ad-hoc sessions only), a SQLite file
   `db.sqlite` relative to the config's directory and `[server] port = 0`.
-- `Cli` runs `python -m bot.cli` (or the installed `rollcall` script) as a subprocess with a
+- `Cli` runs `python -m bot.shell.cli` (or the installed `rollcall` script) as a subprocess with a
   timeout; `Cli.run_all` runs independent invocations concurrently, since each start-up
   costs most of a second.
 - `scenario_site` is a directory with that config and a database holding one ended session
@@ -29,10 +29,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.memory import MemoryAdapter
-from bot.app import open_app
-from bot.clock import FakeClock
 from bot.config import Config, parse_config
-from bot.events import Identity
+from bot.core.clock import FakeClock
+from bot.core.events import Identity
+from bot.shell.app import open_app
 
 TZ_NAME = "America/New_York"
 TZ = ZoneInfo(TZ_NAME)
@@ -151,10 +151,10 @@ class Cli:
     config: Path | None
     cwd: Path
     env: dict[str, str] | None = None
-    script: bool = False  # the installed console script instead of `python -m bot.cli`
+    script: bool = False  # the installed console script instead of `python -m bot.shell.cli`
 
     def argv(self, args: Sequence[str]) -> list[str]:
-        head = [str(ROLLCALL_SCRIPT)] if self.script else [sys.executable, "-m", "bot.cli"]
+        head = [str(ROLLCALL_SCRIPT)] if self.script else [sys.executable, "-m", "bot.shell.cli"]
         conf = ["--config", str(self.config)] if self.config is not None else []
         return [*head, *conf, *args]
 

@@ -15,11 +15,11 @@ import pytest
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
-from bot.app import build_channels, open_app
-from bot.autopilot import Autopilot
-from bot.clock import FakeClock
 from bot.config import parse_config
-from bot.dispatch import Dispatcher
+from bot.core.clock import FakeClock
+from bot.core.outreach.autopilot import Autopilot
+from bot.core.outreach.delivery import Dispatcher
+from bot.shell.app import build_channels, open_app
 from tests.adapters.email.conftest import free_port
 
 SID = "AC77"

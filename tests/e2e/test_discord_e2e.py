@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dispatch import Dispatcher
-from bot.outbox import Kind, OutboxItem, OutboxStatus
-from bot.report import to_csv
-from bot.reporting import collect
+from bot.core.outreach.delivery import Dispatcher
+from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
+from bot.core.reports.collect import collect
+from bot.core.reports.render import to_csv
 from tests.adapters.discord import payloads as P
 from tests.adapters.discord.harness import (
     FAC,

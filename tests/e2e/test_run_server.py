@@ -107,7 +107,7 @@ async def test_run_serves_health_and_metrics_and_stops_on_signal(
             async with http.get(f"{base}/no-such-page") as resp:
                 assert resp.status == 404
         assert "# TYPE rollcall_events_total counter" in body
-        assert "# HELP rollcall_handle_seconds" in body
+        assert "# HELP rollcall_webhooks_rejected_total" in body
         for line in body.splitlines():  # Prometheus text: comments or `name{labels} value`
             assert line.startswith("#") or re.match(r"^[a-zA-Z_:][\w:]*(\{.*\})? \S+$", line)
         await asyncio.sleep(0.3)  # past start-up: only the signal's handling is under test

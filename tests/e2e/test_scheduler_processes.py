@@ -86,7 +86,7 @@ async def cli(config: Path, *args: str) -> str:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.shell.cli",
         "--config",
         str(config),
         *args,
@@ -109,7 +109,7 @@ class Bot:
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot.cli",
+            "bot.shell.cli",
             "--config",
             str(self.config),
             "run",

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_channels
-from bot.autopilot import Autopilot
-from bot.dispatch import Dispatcher
-from bot.domain import EvidenceKind, Flag, Status
-from bot.ledger import verify_chain
+from bot.core.domain import EvidenceKind, Flag, Status
+from bot.core.ledger import verify_chain
+from bot.core.outreach.autopilot import Autopilot
+from bot.core.outreach.delivery import Dispatcher
+from bot.shell.app import build_channels
 from tests.adapters.slack.harness import (
     FACILITATOR,
     NAMES,

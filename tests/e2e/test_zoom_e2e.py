@@ -31,13 +31,13 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.actions import Reply
-from bot.clock import FakeClock
-from bot.domain import EvidenceKind
-from bot.events import Actor, CommandInvoked, Identity
-from bot.presence import guest_key
-from bot.report import to_csv
-from bot.reporting import collect
+from bot.core.actions import Reply
+from bot.core.attendance.presence import guest_key
+from bot.core.clock import FakeClock
+from bot.core.domain import EvidenceKind
+from bot.core.events import Actor, CommandInvoked, Identity
+from bot.core.reports.collect import collect
+from bot.core.reports.render import to_csv
 from storage.sql import open_store
 from tests.adapters.zoom.fakezoom import (
     SECRET,

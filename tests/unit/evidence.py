@@ -11,7 +11,8 @@ import itertools
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from bot.domain import (
+from bot.core.attendance.rules import compute_record
+from bot.core.domain import (
     AttendanceRecord,
     EvidenceKind,
     Group,
@@ -20,7 +21,6 @@ from bot.domain import (
     Policy,
     Session,
 )
-from bot.rules.attendance import compute_record
 
 DAY = datetime(2025, 3, 3, tzinfo=UTC)
 PERSON = "p-001"

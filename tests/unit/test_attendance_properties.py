@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain import (
+from bot.core.attendance.intervals import Interval, merge
+from bot.core.domain import (
     VERIFIABLE,
     AttendanceRecord,
     EvidenceKind,
@@ -20,7 +21,6 @@ from bot.domain import (
     Session,
     Status,
 )
-from bot.rules.intervals import Interval, merge
 from tests.unit.evidence import (
     CHECKIN_GROUP,
     PRESENCE_GROUP,

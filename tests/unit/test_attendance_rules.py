@@ -16,8 +16,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import Flag, LedgerEntry, Participation, Policy, Status
-from bot.rules.intervals import minutes_half_up
+from bot.core.attendance.intervals import minutes_half_up
+from bot.core.domain import Flag, LedgerEntry, Participation, Policy, Status
 from tests.unit.evidence import (
     AFTER,
     CHECKIN_GROUP,

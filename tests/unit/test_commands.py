@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.memory import MemoryAdapter
-from bot.actions import Reply
-from bot.clock import FakeClock
-from bot.domain import EvidenceKind, Group, Person, Program, Role, Schedule, Status
-from bot.engine import Engine
-from bot.events import Actor, Identity, SurveySubmitted
+from bot.core.actions import Reply
+from bot.core.clock import FakeClock
+from bot.core.domain import EvidenceKind, Group, Person, Program, Role, Schedule, Status
+from bot.core.engine import Engine
+from bot.core.events import Actor, Identity, SurveySubmitted
 from storage.memory import MemoryStore
 
 TZ = ZoneInfo("America/New_York")
@@ -222,7 +222,7 @@ async def test_enroll_and_unenroll_are_audited(w: World) -> None:
 
 
 async def test_enroll_by_slack_mention_creates_a_pseudonymous_person(w: World) -> None:
-    from bot.events import CommandInvoked
+    from bot.core.events import CommandInvoked
 
     ev = CommandInvoked(
         actor=Actor(platform="slack", user_id="UF1"),

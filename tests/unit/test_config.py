@@ -26,7 +26,7 @@ from bot.config import (
     resolve_storage_url,
     substitute_env,
 )
-from bot.domain import Policy, Program, Role
+from bot.core.domain import Policy, Program, Role
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 

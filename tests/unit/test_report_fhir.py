@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import AttendanceRecord, Flag, Session, Status
-from bot.report import ReportRow, render
+from bot.core.domain import AttendanceRecord, Flag, Session, Status
+from bot.core.reports.render import ReportRow, render
 
 START = datetime(2026, 11, 30, 23, tzinfo=UTC)
 SESSION = Session(id="g-1", group_id="g", start=START, end=START + timedelta(hours=3))

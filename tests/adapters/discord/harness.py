@@ -13,9 +13,9 @@ from typing import Any
 import discord
 
 from adapters.discord.adapter import DEFAULT_API, DISCORD_GATEWAY, DiscordAdapter
-from bot.app import App, open_app
-from bot.clock import FakeClock
 from bot.config import parse_config
+from bot.core.clock import FakeClock
+from bot.shell.app import App, open_app
 from storage.migrate import upgrade
 from tests.adapters.discord import payloads as P
 from tests.adapters.discord.fake_discord import FakeDiscord

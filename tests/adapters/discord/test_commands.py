@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.commands import register
-from bot.commands import COMMANDS
+from bot.core.commands import COMMANDS
 
 
 async def _run(interaction: discord.Interaction[Any], name: str) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import EvidenceKind, Flag
-from bot.events import Identity
-from bot.presence import guest_key
+from bot.core.attendance.presence import guest_key
+from bot.core.domain import EvidenceKind, Flag
+from bot.core.events import Identity
 from tests.adapters.discord import payloads as P
 from tests.adapters.discord.conftest import START, TZ
 from tests.adapters.discord.fake_discord import Scripted

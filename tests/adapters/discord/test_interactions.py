@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from bot.domain import EvidenceKind, Status
+from bot.core.domain import EvidenceKind, Status
 from tests.adapters.discord import payloads as P
 from tests.adapters.discord.conftest import START
 from tests.adapters.discord.harness import (

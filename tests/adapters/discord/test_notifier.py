@@ -6,9 +6,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 from adapters.discord.notifier import DiscordNotifier
-from bot.actions import Button, ChannelPost, DirectMessage
-from bot.domain import Person
-from bot.ports import Delivery, Notifier, Poster
+from bot.core.actions import Button, ChannelPost, DirectMessage
+from bot.core.domain import Person
+from bot.core.ports import Delivery, Notifier, Poster
 from tests.adapters.discord.fake_discord import Scripted
 from tests.adapters.discord.harness import P1, P2, TEXT, Harness
 

@@ -1,15 +1,15 @@
-"""bot.reconcile: the ledger's open stays against a room snapshot (in-memory store)."""
+"""bot.core.attendance.reconcile: open stays against a room snapshot (in-memory store)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.clock import FakeClock
-from bot.domain import Flag, Group, Person, Program, Role
-from bot.engine import Engine
-from bot.events import Identity, PresenceObserved
-from bot.reconcile import OpenState, RoomSnapshot, plan, reconcile_room
+from bot.core.attendance.reconcile import OpenState, RoomSnapshot, plan, reconcile_room
+from bot.core.clock import FakeClock
+from bot.core.domain import Flag, Group, Person, Program, Role
+from bot.core.engine import Engine
+from bot.core.events import Identity, PresenceObserved
 from storage.memory import MemoryStore
 
 TZ = ZoneInfo("America/New_York")

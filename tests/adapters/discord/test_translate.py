@@ -8,8 +8,8 @@ import pytest
 
 from adapters.discord import translate as T
 from adapters.discord.translate import VoiceSnapshot as V
-from bot.actions import Button, RosterRow, RosterView, SurveyForm, SurveyQuestionView
-from bot.ports import Delivery
+from bot.core.actions import Button, RosterRow, RosterView, SurveyForm, SurveyQuestionView
+from bot.core.ports import Delivery
 
 ROOM, OTHER, LOBBY = "10", "11", "99"
 BOUND = {ROOM, OTHER}

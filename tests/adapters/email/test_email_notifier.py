@@ -14,9 +14,9 @@ import pytest
 
 from adapters.email.notifier import EmailNotifier
 from adapters.email.translate import CHAT_HINT, SUBJECT
-from bot.actions import Button, DirectMessage
-from bot.domain import Person
-from bot.ports import Delivery, Notifier
+from bot.core.actions import Button, DirectMessage
+from bot.core.domain import Person
+from bot.core.ports import Delivery, Notifier
 from tests.adapters.email.conftest import Certificate, SmtpServer, email_config, free_port
 
 ADDRESS = "jordan.r@example.org"

@@ -14,8 +14,8 @@ from adapters.email.translate import (
     message_id,
     recipient_address,
 )
-from bot.actions import Button, DirectMessage
-from bot.domain import Person
+from bot.core.actions import Button, DirectMessage
+from bot.core.domain import Person
 
 AT = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
 

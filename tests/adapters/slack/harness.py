@@ -15,11 +15,11 @@ from typing import Any
 import aiohttp
 
 from adapters.slack.adapter import SlackAdapter
-from bot.app import App, build_adapters, open_app
-from bot.clock import FakeClock
 from bot.config import Config, parse_config
-from bot.engine import Engine
-from bot.web import bound_port, make_web_app, start_server
+from bot.core.clock import FakeClock
+from bot.core.engine import Engine
+from bot.shell.app import App, build_adapters, open_app
+from bot.shell.web import bound_port, make_web_app, start_server
 from tests.adapters.slack.fakeslack import (
     FORM,
     FakeSlack,

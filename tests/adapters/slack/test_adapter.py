@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from adapters.slack.blocks import action_id
-from bot.actions import Action
-from bot.domain import EvidenceKind
-from bot.engine import Engine
-from bot.events import ButtonPressed, CommandInvoked, PresenceObserved, SurveySubmitted
+from bot.core.actions import Action
+from bot.core.domain import EvidenceKind
+from bot.core.engine import Engine
+from bot.core.events import ButtonPressed, CommandInvoked, PresenceObserved, SurveySubmitted
 from tests.adapters.slack.harness import (
     FACILITATOR,
     NAMES,

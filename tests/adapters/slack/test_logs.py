@@ -18,7 +18,7 @@ ANSWER = "private-feelings-4417"
 BODY_BITS = ("name-of-U0001", "trigger_id", "response_url", "user_name", "team_domain")
 VERBOSE_PREFIXES = ("slack", "rollcall", "adapters", "bot", "aiohttp")
 #: The database driver logs every statement with its parameters (notes included) at
-#: DEBUG once the root logger is at DEBUG. That is storage's and bot.logging_policy's to
+#: DEBUG once the root logger is at DEBUG. That is storage's and bot.core.logging_policy's to
 #: tame (reported to the lead), not the Slack adapter's, so it is left out here.
 STORAGE_DRIVERS = ("aiosqlite", "sqlalchemy")
 

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from adapters.slack.translate import command_name
-from bot.commands import COMMANDS
+from bot.core.commands import COMMANDS
 
 MANIFEST = Path(__file__).resolve().parents[3] / "slack_manifest.yaml"
 

@@ -12,9 +12,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.limits import ChannelPacer
 from adapters.slack.notifier import SlackNotifier, SlackPoster
-from bot.actions import Button, ChannelPost, DirectMessage
-from bot.domain import Group, Person
-from bot.ports import Delivery
+from bot.core.actions import Button, ChannelPost, DirectMessage
+from bot.core.domain import Group, Person
+from bot.core.ports import Delivery
 from tests.adapters.slack.fakeslack import FakeSlack
 
 PERSON = Person(id="p-001", display_name="Jordan Q.", slack_user_id="U0001")

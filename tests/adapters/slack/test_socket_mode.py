@@ -9,7 +9,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from bot.domain import EvidenceKind
+from bot.core.domain import EvidenceKind
 from tests.adapters.slack.fakeslack import command_body, event_body
 from tests.adapters.slack.harness import P1, running_bot
 

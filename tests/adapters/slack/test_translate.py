@@ -13,7 +13,7 @@ from adapters.slack.blocks import (
     roster_blocks,
     survey_modal,
 )
-from bot.actions import (
+from bot.core.actions import (
     Button,
     ChannelPost,
     DirectMessage,
@@ -23,7 +23,7 @@ from bot.actions import (
     SurveyForm,
     SurveyQuestionView,
 )
-from bot.timeutil import zone
+from bot.core.timeutil import zone
 from tests.adapters.slack.fakeslack import block_action_payload, view_submission_payload
 
 AT = datetime(2026, 5, 4, 22, 5, tzinfo=UTC)

@@ -14,9 +14,9 @@ import pytest
 
 from adapters.sms.notifier import SmsNotifier
 from adapters.sms.translate import CHAT_HINT, MAX_BODY
-from bot.actions import Button, DirectMessage
-from bot.domain import Person
-from bot.ports import Delivery, Notifier
+from bot.core.actions import Button, DirectMessage
+from bot.core.domain import Person
+from bot.core.ports import Delivery, Notifier
 from tests.adapters.sms.conftest import FROM, SID, TOKEN, Reply, StandIn, twilio_error
 
 NUMBER = "+15557654321"

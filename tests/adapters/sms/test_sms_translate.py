@@ -15,9 +15,9 @@ from adapters.sms.translate import (
     recipient_number,
     sms_body,
 )
-from bot.actions import Button, DirectMessage
-from bot.domain import Person
-from bot.ports import Delivery
+from bot.core.actions import Button, DirectMessage
+from bot.core.domain import Person
+from bot.core.ports import Delivery
 
 NOW = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
 BUTTON = Button(label="Yes", action="a", value="v")

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.domain import Session
+from bot.core.clock import FakeClock
+from bot.core.domain import Session
 from tests.adapters.zoom.fakezoom import MEETING, SECRET, ZoomBot, running_bot
 
 TZ = ZoneInfo("America/New_York")

@@ -19,10 +19,11 @@ import aiohttp
 
 from adapters.zoom.adapter import ZoomAdapter
 from adapters.zoom.translate import signature
-from bot.app import App, open_app
-from bot.clock import FakeClock
 from bot.config import parse_config
-from bot.web import bound_port, make_web_app, start_server
+from bot.core.clock import FakeClock
+from bot.shell.app import App, open_app
+from bot.shell.metrics import TELEMETRY
+from bot.shell.web import bound_port, make_web_app, start_server
 
 SECRET = "zoom-test-secret"
 MEETING = "85746352000"
@@ -176,7 +177,9 @@ async def running_bot(
 ) -> AsyncIterator[ZoomBot]:
     config = parse_config(config_text, {})
     app = await open_app(config, clock=clock)
-    adapter = ZoomAdapter(config.zoom, app.engine, settle_seconds=settle_seconds)
+    adapter = ZoomAdapter(
+        config.zoom, app.engine, settle_seconds=settle_seconds, telemetry=TELEMETRY
+    )
     web_app = make_web_app(app.store)
     adapter.add_routes(web_app)
     runner = await start_server(web_app, "127.0.0.1", 0)

@@ -8,10 +8,10 @@ from typing import Any
 
 from adapters.zoom.adapter import ZoomAdapter
 from adapters.zoom.translate import translate
-from bot.actions import Reply
-from bot.domain import AttendanceRecord, Flag, Session, Status
-from bot.events import Actor, CommandInvoked, Identity, PresenceObserved
-from bot.presence import guest_key, record
+from bot.core.actions import Reply
+from bot.core.attendance.presence import guest_key, record
+from bot.core.domain import AttendanceRecord, Flag, Session, Status
+from bot.core.events import Actor, CommandInvoked, Identity, PresenceObserved
 from tests.adapters.zoom.conftest import local
 from tests.adapters.zoom.fakezoom import (
     ZoomBot,

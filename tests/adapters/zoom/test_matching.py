@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain import Person
-from bot.events import Identity
-from bot.presence import PeopleIndex, guest_key
+from bot.core.attendance.presence import PeopleIndex, guest_key
+from bot.core.domain import Person
+from bot.core.events import Identity
 
 PEOPLE = (
     Person(id="p-001", display_name="J.", zoom_email="Jay@Example.org"),

@@ -21,7 +21,7 @@ from adapters.zoom.translate import (
     translate,
     url_validation_answer,
 )
-from bot.events import Identity, PresenceObserved
+from bot.core.events import Identity, PresenceObserved
 from tests.adapters.zoom.fakezoom import (
     MEETING,
     joined,

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import EvidenceKind, LedgerEntry, Session, Status
-from bot.metrics import REGISTRY
+from bot.core.domain import EvidenceKind, LedgerEntry, Session, Status
+from bot.shell.metrics import REGISTRY
 from tests.adapters.zoom.conftest import local
 from tests.adapters.zoom.fakezoom import SECRET, ZoomBot, joined, left, url_validation
 
@@ -168,7 +168,7 @@ async def test_concurrent_requests_share_transactions_and_all_land(
 async def test_stop_waits_for_the_records(tmp_path: object, clock: object) -> None:
     from pathlib import Path
 
-    from bot.clock import FakeClock
+    from bot.core.clock import FakeClock
     from tests.adapters.zoom.conftest import START, config_text
     from tests.adapters.zoom.fakezoom import running_bot
 

@@ -1,0 +1,127 @@
+"""/verify and the roster's mark buttons: a facilitator's decision overrides."""
+
+from __future__ import annotations
+
+from bot.core.actions import Action
+from bot.core.commands.people import enrolled_group_ids, managed_groups, resolve_person
+from bot.core.commands.roster import roster_reply
+from bot.core.context import Context
+from bot.core.domain import (
+    VERIFIABLE,
+    AuditEntry,
+    EvidenceKind,
+    LedgerEntry,
+    Participation,
+    Person,
+    Session,
+    Status,
+)
+from bot.core.errors import UserError
+from bot.core.timeutil import day_date_time
+
+USAGE = (
+    "Usage: /verify @person present|late|partial|absent|excused "
+    "[participation=high|medium|low] [note]"
+)
+
+
+def parse_status(word: str) -> Status:
+    try:
+        status = Status(word.lower())
+    except ValueError:
+        status = None
+    if status is None or status not in VERIFIABLE:
+        raise UserError(f"{word!r} isn't a status I know. {USAGE}")
+    return status
+
+
+async def verify(ctx: Context) -> list[Action]:
+    if len(ctx.args) < 2:
+        raise UserError(USAGE)
+    target = await resolve_person(ctx, ctx.args[0])
+    status = parse_status(ctx.args[1])
+    rest = ctx.args[2:]
+    participation: Participation | None = None
+    if rest and rest[0].lower().startswith("participation="):
+        level = rest.pop(0).split("=", 1)[1].lower()
+        try:
+            participation = Participation(level)
+        except ValueError:
+            raise UserError(f"participation must be high, medium or low. {USAGE}") from None
+    note = " ".join(rest) or None
+    session = await _target_session(ctx, target)
+    await record_verification(ctx, session, target, status, participation, note)
+    group = await ctx.store.get_group(session.group_id)
+    name = group.name if group else session.group_id
+    return ctx.reply(
+        f"Recorded {target.display_name} as {status.value} for {name}, "
+        f"{day_date_time(session.start, ctx.tz)}."
+    )
+
+
+async def _target_session(ctx: Context, target: Person) -> Session:
+    theirs = set(await enrolled_group_ids(ctx, target.id))
+    mine = {g.id for g in await managed_groups(ctx)}
+    if ctx.group is not None:
+        mine &= {ctx.group.id}
+    common = theirs & mine
+    if not common:
+        raise UserError(f"{target.display_name} isn't in a group you facilitate.")
+    session = await ctx.services.sessions.recent_session(common, ctx.at)
+    if session is None:
+        raise UserError(f"{target.display_name}'s group hasn't had a session yet.")
+    return session
+
+
+async def record_verification(
+    ctx: Context,
+    session: Session,
+    target: Person,
+    status: Status,
+    participation: Participation | None,
+    note: str | None,
+) -> None:
+    entry = LedgerEntry(
+        key=f"verify:{session.id}:{target.id}:{ctx.request_id}",
+        kind=EvidenceKind.VERIFY,
+        group_id=session.group_id,
+        session_id=session.id,
+        person_id=target.id,
+        actor_id=ctx.person.id,
+        at=ctx.at,
+        recorded_at=ctx.services.clock.now(),
+        source=ctx.actor.platform,
+        data={
+            "status": status.value,
+            "participation": participation.value if participation else None,
+        },
+    )
+    (new,) = await ctx.services.recorder.append([entry], notes=[note])
+    if not new:
+        return
+    await ctx.store.append_audit(
+        AuditEntry(
+            at=ctx.services.clock.now(),
+            actor_id=ctx.person.id,
+            action="attendance.override",
+            target=f"{session.id}/{target.id}",
+            detail={"status": status.value},
+        )
+    )
+    await ctx.services.recorder.recompute(session, [target.id])
+
+
+async def mark_button(ctx: Context) -> list[Action]:
+    """A roster button: value is "session|person|status"; answers with the updated roster."""
+    try:
+        session_id, person_id, word = ctx.extra["value"].split("|")
+    except ValueError:
+        raise UserError("That button is out of date; run /roster again.") from None
+    session = await ctx.services.sessions.get(session_id)
+    if session.group_id not in {g.id for g in await managed_groups(ctx)}:
+        raise PermissionError
+    target = await ctx.store.get_person(person_id)
+    if target is None:
+        raise UserError("That button is out of date; run /roster again.")
+    await record_verification(ctx, session, target, parse_status(word), None, None)
+    return [await roster_reply(ctx, session, replace=True)]

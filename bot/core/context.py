@@ -1,0 +1,108 @@
+"""What every command handler gets, and how commands are declared."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from enum import StrEnum
+
+from bot.core.actions import Action, Reply
+from bot.core.attendance.recorder import Recorder
+from bot.core.domain import (
+    EvidenceKind,
+    Group,
+    JSONScalar,
+    LedgerEntry,
+    Person,
+    Program,
+    Session,
+)
+from bot.core.events import Actor
+from bot.core.ports import Clock, Store
+from bot.core.sessions import SessionService
+from bot.core.settings import SurveyQuestion
+from bot.core.timeutil import zone
+
+NOT_ENROLLED = "You're not enrolled in a group here — ask your facilitator."
+
+
+class Access(StrEnum):
+    KNOWN = "known"  # anyone configured
+    ENROLLED = "enrolled"  # a participant with an active enrollment
+    FACILITATOR = "facilitator"  # a facilitator of the group (or of some group), or an admin
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Services:
+    store: Store
+    clock: Clock
+    program: Program
+    recorder: Recorder
+    sessions: SessionService
+    survey: tuple[SurveyQuestion, ...] = ()
+
+
+@dataclass(kw_only=True)
+class Context:
+    services: Services
+    actor: Actor
+    person: Person
+    command: str
+    args: list[str]
+    at: datetime
+    request_id: str
+    channel_id: str | None = None
+    is_dm: bool = False
+    #: the group whose channel the command came from, if any
+    group: Group | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    @property
+    def tz(self) -> tzinfo:
+        return zone(self.person.timezone, self.services.program.timezone)
+
+    @property
+    def program_tz(self) -> tzinfo:
+        return zone(self.services.program.timezone)
+
+    def reply(self, text: str, **kw: object) -> list[Action]:
+        return [Reply(text=text, **kw)]  # type: ignore[arg-type]
+
+    def own_evidence(
+        self,
+        kind: EvidenceKind,
+        session: Session,
+        key: str,
+        data: Mapping[str, JSONScalar] | None = None,
+    ) -> LedgerEntry:
+        """Evidence the person gives about themselves for a session, now, by this actor."""
+        return LedgerEntry(
+            key=key,
+            kind=kind,
+            group_id=session.group_id,
+            session_id=session.id,
+            person_id=self.person.id,
+            actor_id=self.person.id,
+            at=self.at,
+            recorded_at=self.services.clock.now(),
+            source=self.actor.platform,
+            data=dict(data or {}),
+        )
+
+
+Handler = Callable[[Context], Awaitable[list[Action]]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandSpec:
+    name: str
+    handler: Handler
+    access: Access
+    usage: str
+    summary: str
+    denied: str = "Only facilitators can do that."

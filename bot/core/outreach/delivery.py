@@ -1,0 +1,217 @@
+"""Delivering the outbox: claim what is due, send it on the person's channels in order
+of preference, record the outcome. Never raises for a platform's failure."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from bot.core.actions import ChannelPost, DirectMessage
+from bot.core.domain import AuditEntry, Person, SessionState
+from bot.core.logging_policy import describe
+from bot.core.outreach import messages
+from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
+from bot.core.ports import Clock, Delivery, Notifier, Poster, Store
+
+log = logging.getLogger("rollcall.dispatch")
+
+LEASE = timedelta(minutes=5)  # time to deliver one claimed batch (an e-mail may take 45 s)
+MAX_ATTEMPTS = 6
+BATCH = 5
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1, 2, 4, 8 min … capped at 30 min."""
+    return min(timedelta(seconds=30 * 2**attempts), timedelta(minutes=30))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        notifiers: Mapping[str, Sequence[Notifier]],
+        posters: Sequence[Poster] = (),
+        worker: str = "worker",
+        lease: timedelta = LEASE,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.notifiers = notifiers
+        self.posters = posters
+        self.worker = worker
+        self.lease = lease
+
+    async def run_once(self, limit: int = BATCH) -> int:
+        """Claim and deliver one batch; the number of items handled."""
+        items = await self.store.claim_due(
+            self.clock.now(), worker=self.worker, limit=limit, lease=self.lease
+        )
+        for item in items:
+            # the lease restarts for each item, right before it is sent: a slow channel
+            # can't let another worker's claim of the same item overlap this send
+            renewed = await self.store.renew_claim(
+                item.key, worker=self.worker, until=self.clock.now() + self.lease
+            )
+            if not renewed:
+                log.warning("outbox item %s: claim lost before sending; skipped", item.key)
+                continue
+            try:
+                await self._deliver(item)
+            except Exception as e:
+                log.error("delivering outbox item %s failed: %s", item.key, describe(e))
+                await self._finish(item, OutboxStatus.PENDING, error="internal", retry=True)
+        return len(items)
+
+    async def drain(self, max_batches: int = 20) -> int:
+        total = 0
+        for _ in range(max_batches):
+            n = await self.run_once()
+            total += n
+            if n == 0:
+                break
+        return total
+
+    async def _finish(
+        self,
+        item: OutboxItem,
+        status: OutboxStatus,
+        *,
+        channel: str | None = None,
+        error: str | None = None,
+        retry: bool = False,
+        not_before: timedelta = timedelta(0),
+    ) -> None:
+        now = self.clock.now()
+        if retry and item.attempts + 1 < MAX_ATTEMPTS:
+            await self.store.finish(
+                item.key,
+                OutboxStatus.PENDING,
+                at=now,
+                error=error,
+                next_attempt_at=now + max(backoff(item.attempts), not_before),
+            )
+            return
+        if retry:
+            status = OutboxStatus.FAILED
+        await self.store.finish(item.key, status, at=now, channel=channel, error=error)
+        if status in (OutboxStatus.DROPPED, OutboxStatus.FAILED):
+            await self.store.append_audit(
+                AuditEntry(
+                    at=now,
+                    actor_id="system",
+                    action=f"notification.{status.value}",
+                    target=item.key,
+                    detail={"kind": item.kind.value, "reason": error},
+                )
+            )
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        now = self.clock.now()
+        if not item.text:  # its words were erased on request (participant forget)
+            await self._finish(item, OutboxStatus.DROPPED, error="erased")
+            return
+        if item.expires_at is not None and now > item.expires_at:
+            await self._finish(item, OutboxStatus.DROPPED, error="too_late")
+            return
+        if item.session_id and item.kind is not Kind.ALERT:
+            session = await self.store.get_session(item.session_id)
+            if session is not None and session.state is SessionState.CANCELLED:
+                await self._finish(item, OutboxStatus.DROPPED, error="session_cancelled")
+                return
+        if item.kind is Kind.SESSION_OPEN:
+            await self._post(item)
+            return
+        person = await self.store.get_person(item.person_id) if item.person_id else None
+        if person is None or person.forgotten:
+            await self._finish(item, OutboxStatus.DROPPED, error="no_person")
+            return
+        message = DirectMessage(
+            person_id=person.id,
+            text=item.text,
+            kind=item.kind.value,
+            key=item.key,
+            buttons=item.buttons,
+        )
+        retry = False
+        wait = timedelta(0)
+        order = _channel_order(person, self.notifiers)
+        blocked = await self.store.unreachable_channels(person.id)
+        # a channel known not to reach them is skipped while another one might
+        order = [c for c in order if c not in blocked] or order
+        for channel in order:
+            results = [await n.deliver(person, message) for n in self.notifiers[channel]]
+            if Delivery.DELIVERED in results:
+                if channel in blocked:  # they opened their DMs again (or the like)
+                    await self.store.clear_unreachable(person.id, channel)
+                await self._finish(item, OutboxStatus.SENT, channel=channel)
+                return
+            if Delivery.RETRY in results:
+                # a passing failure: fall to the next channel now, and if none delivers,
+                # try again later (honouring the platform's Retry-After)
+                retry = True
+                wait = max([_retry_after(n) for n in self.notifiers[channel]], default=wait)
+                continue
+            # every notifier of this channel says it cannot reach them
+            await self._unreachable(person, channel, now)
+        await self._finish(
+            item, OutboxStatus.FAILED, error="unreachable", retry=retry, not_before=wait
+        )
+
+    async def _unreachable(self, person: Person, channel: str, now: datetime) -> None:
+        """Remember it; the person's facilitators learn it once per channel."""
+        if not await self.store.mark_unreachable(person.id, channel, now):
+            return
+        alerts = []
+        for group in await self.store.list_groups():
+            if person.id not in {
+                e.person_id for e in await self.store.enrollments(group_id=group.id)
+            }:
+                continue
+            for fid in group.facilitators:
+                alerts.append(
+                    OutboxItem(
+                        key=f"alert:unreachable:{person.id}:{channel}:to:{fid}",
+                        kind=Kind.ALERT,
+                        person_id=fid,
+                        group_id=group.id,
+                        due_at=now,
+                        expires_at=now + timedelta(days=7),
+                        text=messages.alert_unreachable(person, channel),
+                    )
+                )
+        await self.store.enqueue(alerts)
+
+    async def _post(self, item: OutboxItem) -> None:
+        group = await self.store.get_group(item.group_id) if item.group_id else None
+        if group is None:
+            await self._finish(item, OutboxStatus.DROPPED, error="no_group")
+            return
+        post = ChannelPost(group_id=group.id, text=item.text, key=item.key)
+        retry = False
+        delivered = False
+        for poster in self.posters:
+            result = await poster.post(group, post)
+            delivered |= result is Delivery.DELIVERED
+            retry |= result is Delivery.RETRY
+        if delivered:
+            await self._finish(item, OutboxStatus.SENT, channel="post")
+        elif retry:
+            await self._finish(item, OutboxStatus.PENDING, error="post_failed", retry=True)
+        else:
+            await self._finish(item, OutboxStatus.DROPPED, error="no_channel")
+
+
+def _retry_after(notifier: Notifier) -> timedelta:
+    """A notifier may say how long the platform asked it to wait (HTTP Retry-After)."""
+    seconds = getattr(notifier, "last_retry_after", None)
+    if isinstance(seconds, int | float) and seconds > 0:
+        return timedelta(seconds=min(float(seconds), 3600.0))
+    return timedelta(0)
+
+
+def _channel_order(person: Person, notifiers: Mapping[str, Sequence[Notifier]]) -> list[str]:
+    """The person's own channels, in their order of preference."""
+    return [c for c in person.channels if c in notifiers]

@@ -1,0 +1,300 @@
+"""The small contracts the core needs from the outside world.
+
+Every store (in-memory, SQLite, PostgreSQL) implements `Store`; one contract test
+suite runs over all of them (tests/contract/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from bot.core.actions import ChannelPost, DirectMessage
+from bot.core.domain import (
+    AttendanceRecord,
+    AuditEntry,
+    Enrollment,
+    EvidenceKind,
+    Group,
+    Hint,
+    LedgerEntry,
+    Person,
+    Session,
+    SessionState,
+)
+from bot.core.outreach.outbox import OutboxItem, OutboxStatus
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class Directory(Protocol):
+    """People, groups and who is enrolled where."""
+
+    async def upsert_person(self, person: Person) -> None: ...
+    async def get_person(self, person_id: str) -> Person | None: ...
+    async def list_people(self) -> list[Person]: ...
+    async def find_person(self, *, platform: str, user_id: str) -> Person | None:
+        """By chat identity; platform is "slack" or "discord"."""
+        ...
+
+    async def find_person_by_email(self, email: str) -> Person | None:
+        """Case-insensitive match on `zoom_email` or `email`."""
+        ...
+
+    async def upsert_group(self, group: Group) -> None: ...
+    async def get_group(self, group_id: str) -> Group | None: ...
+    async def list_groups(self) -> list[Group]: ...
+    async def find_group_by_channel(self, *, platform: str, channel_id: str) -> Group | None:
+        """The group (first by id) whose `Group.channels(platform)` include `channel_id`."""
+        ...
+
+    async def seed_enrollment(self, person_id: str, group_id: str, at: datetime) -> bool:
+        """Enroll unless an enrollment row (active or not) already exists. True if added."""
+        ...
+
+    async def set_enrollment(
+        self, person_id: str, group_id: str, *, active: bool, at: datetime, audit: AuditEntry
+    ) -> bool:
+        """Enroll or unenroll, writing `audit` in the same transaction. True if it changed."""
+        ...
+
+    async def enrollments(
+        self, *, person_id: str | None = None, group_id: str | None = None, active_only: bool = True
+    ) -> list[Enrollment]: ...
+
+
+class Sessions(Protocol):
+    async def add_session(self, session: Session, *, audit: AuditEntry | None = None) -> bool:
+        """Store a new session; False (and nothing written) if the id exists."""
+        ...
+
+    async def get_session(self, session_id: str) -> Session | None: ...
+    async def list_sessions(
+        self,
+        *,
+        group_id: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        states: Sequence[SessionState] | None = None,
+    ) -> list[Session]:
+        """Ordered by start, then id. `start_from` inclusive, `start_to` exclusive."""
+        ...
+
+    async def set_session_state(
+        self, session_id: str, state: SessionState, *, audit: AuditEntry | None = None
+    ) -> None: ...
+
+
+class Ledger(Protocol):
+    """Append-only evidence, hash-chained (see bot.core.ledger)."""
+
+    async def append_evidence(
+        self,
+        entries: Sequence[LedgerEntry],
+        *,
+        notes: Sequence[str | None] | None = None,
+        unit: bool = False,
+    ) -> list[bool]:
+        """Append each entry whose key is new, in order, assigning seq/prev_hash/hash,
+        in one transaction.
+
+        Returns, per entry, True if it was stored and False if its key was already
+        there (a replay). `notes` (free text, parallel to `entries`) are kept apart
+        from the chain so that `forget` can erase them. With `unit`, the entries stand
+        or fall with the first: when its key is already stored, nothing is written
+        (a survey's "submitted" marker guards its answers, whose keys may be random).
+        """
+        ...
+
+    async def evidence(
+        self,
+        *,
+        session_id: str | None = None,
+        group_id: str | None = None,
+        person_id: str | None = None,
+        guest_key: str | None = None,
+        kinds: Sequence[EvidenceKind] | None = None,
+        at_from: datetime | None = None,
+        at_to: datetime | None = None,
+    ) -> list[LedgerEntry]:
+        """Matching entries ordered by seq. `at_from` inclusive, `at_to` exclusive."""
+        ...
+
+    async def ledger_page(self, *, after_seq: int = 0, limit: int = 1000) -> list[LedgerEntry]:
+        """Entries with seq > after_seq, ordered by seq (for chain verification)."""
+        ...
+
+    async def chain_head(self, chain: str) -> tuple[int, str]:
+        """(seq, hash) of the newest row of "ledger" or "audit"; (0, GENESIS) when empty."""
+        ...
+
+    async def notes_for(self, person_id: str) -> list[tuple[str, str]]:
+        """(ledger key, note text) of a person's notes."""
+        ...
+
+    async def notes_by_key(self, keys: Sequence[str]) -> dict[str, str]:
+        """The notes of these ledger entries (entries without one are left out)."""
+        ...
+
+
+class Audit(Protocol):
+    async def append_audit(self, entry: AuditEntry) -> None:
+        """Append, assigning seq/prev_hash/hash."""
+        ...
+
+    async def audit_page(
+        self, *, after_seq: int = 0, limit: int = 1000, since: datetime | None = None
+    ) -> list[AuditEntry]: ...
+
+
+class Records(Protocol):
+    """Attendance records, derived from the ledger (recomputable at any time)."""
+
+    async def save_records(self, records: Sequence[AttendanceRecord]) -> None:
+        """Insert or replace by (session_id, person_id)."""
+        ...
+
+    async def records(
+        self,
+        *,
+        group_id: str | None = None,
+        person_id: str | None = None,
+        session_id: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+    ) -> list[AttendanceRecord]:
+        """Ordered by session start, session id, person id; filters on the session's start."""
+        ...
+
+
+class Outbox(Protocol):
+    """Notifications to send. See bot.core.outreach.outbox."""
+
+    async def enqueue(self, items: Sequence[OutboxItem]) -> int:
+        """Insert the items whose key is new; returns how many were added."""
+        ...
+
+    async def claim_due(
+        self, now: datetime, *, worker: str, limit: int, lease: timedelta
+    ) -> list[OutboxItem]:
+        """Claim up to `limit` items that are due: pending with next attempt (or due_at)
+        <= now, or claimed by someone whose lease ran out. Ordered by due_at, key.
+        On PostgreSQL, rows are locked with FOR UPDATE SKIP LOCKED so that several
+        processes never claim the same item."""
+        ...
+
+    async def renew_claim(self, key: str, *, worker: str, until: datetime) -> bool:
+        """Extend `worker`'s claim on an item; False if it no longer holds it (its lease
+        ran out and another worker claimed it, or it was finished)."""
+        ...
+
+    async def finish(
+        self,
+        key: str,
+        status: OutboxStatus,
+        *,
+        at: datetime,
+        channel: str | None = None,
+        error: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> None:
+        """Record an outcome. PENDING with `next_attempt_at` = retry later (attempts + 1)."""
+        ...
+
+    async def outbox_items(
+        self,
+        *,
+        person_id: str | None = None,
+        kind: str | None = None,
+        status: OutboxStatus | None = None,
+    ) -> list[OutboxItem]:
+        """Ordered by due_at, key."""
+        ...
+
+    async def mark_unreachable(self, person_id: str, channel: str, at: datetime) -> bool:
+        """Remember that `channel` cannot reach the person; True if this is new."""
+        ...
+
+    async def unreachable_channels(self, person_id: str) -> set[str]: ...
+    async def clear_unreachable(self, person_id: str, channel: str) -> bool:
+        """Forget that mark (the channel reached them again); True if there was one."""
+        ...
+
+
+class Hints(Protocol):
+    """Live presence hints: operational state, not evidence (no chain, no history)."""
+
+    async def set_hint(self, hint: Hint) -> None:
+        """Replace the person's hint from `hint.source`."""
+        ...
+
+    async def clear_hint(self, person_id: str, source: str) -> None: ...
+    async def hints(self, person_ids: Sequence[str]) -> list[Hint]:
+        """Their hints, ordered by person id and source."""
+        ...
+
+
+class Store(Directory, Sessions, Ledger, Audit, Records, Outbox, Hints, Protocol):
+    async def ping(self) -> bool:
+        """True when storage answers (for /healthz)."""
+        ...
+
+    async def forget_person(self, person_id: str, *, audit: AuditEntry) -> bool:
+        """Erase a person's personal data: the person row keeps only its id and role
+        (display name becomes "forgotten", every contact and platform id cleared,
+        `forgotten` set), their notes are deleted. Ledger, records and counts stay
+        (they carry only the pseudonymous id). Writes `audit` in the same transaction."""
+        ...
+
+    async def forget_guest(self, guest_key: str, *, audit: AuditEntry) -> int:
+        """Erase what a meeting platform called an unmatched guest (the notes of the
+        entries with this `guest_key`); the entries themselves stay. Writes `audit` in
+        the same transaction. Returns how many notes went."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Telemetry(Protocol):
+    """Counts and timings for operators (never names, ids or text in a label).
+
+    Metric names are the Prometheus names without labels; the shell maps them onto its
+    registry. The core and the adapters only ever see this port."""
+
+    def count(self, name: str, /, amount: float = 1.0, **labels: str) -> None: ...
+
+    def observe(self, name: str, value: float, /, **labels: str) -> None: ...
+
+    def set(self, name: str, value: float, /, **labels: str) -> None: ...
+
+
+class Delivery(StrEnum):
+    DELIVERED = "delivered"
+    UNREACHABLE = "unreachable"  # this channel cannot reach the person (DMs closed, no id)
+    RETRY = "retry"  # a passing failure (rate limit, 5xx, network): try again later
+
+
+class Notifier(Protocol):
+    """Delivers a private message to one person on one channel ("chat", "email", "sms")."""
+
+    channel: str
+
+    async def deliver(self, person: Person, message: DirectMessage) -> Delivery:
+        """Send it. Must not raise for platform errors: map them to a `Delivery`."""
+        ...
+
+
+class Poster(Protocol):
+    """Posts in a group's shared channel (never naming anyone)."""
+
+    platform: str
+
+    async def post(self, group: Group, post: ChannelPost) -> Delivery:
+        """Delivery.UNREACHABLE when the group has no channel on this platform."""
+        ...

@@ -1,0 +1,183 @@
+"""The attendance report: contract CSV columns, and table / JSON / HTML renderings."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from bot.core.domain import AttendanceRecord, Session
+from bot.core.timeutil import iso_local
+
+COLUMNS = (
+    "session_id",
+    "group_id",
+    "session_start",
+    "session_end",
+    "participant_id",
+    "status",
+    "attended_minutes",
+    "camera_minutes",
+    "first_seen",
+    "last_seen",
+    "checked_in_at",
+    "flags",
+    "verified_by",
+    "makeup_for",
+)
+FORMATS = ("table", "csv", "json", "html", "fhir")
+
+#: FHIR R4 Encounter.status for each attendance status
+_FHIR_STATUS = {
+    "present": "finished",
+    "late": "finished",
+    "partial": "finished",
+    "made_up": "cancelled",
+    "absent": "cancelled",
+    "excused": "cancelled",
+    "unverified": "unknown",
+}
+_ROLLCALL = "urn:rollcall:attendance"  # our own code system for status and flags
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportRow:
+    session: Session
+    record: AttendanceRecord
+
+    def cells(self, tz: tzinfo) -> dict[str, str]:
+        r, s = self.record, self.session
+        return {
+            "session_id": s.id,
+            "group_id": s.group_id,
+            "session_start": iso_local(s.start, tz),
+            "session_end": iso_local(s.end, tz),
+            "participant_id": r.person_id,
+            "status": r.status.value,
+            "attended_minutes": str(r.attended_minutes),
+            "camera_minutes": str(r.camera_minutes),
+            "first_seen": iso_local(r.first_seen, tz),
+            "last_seen": iso_local(r.last_seen, tz),
+            "checked_in_at": iso_local(r.checked_in_at, tz),
+            "flags": ";".join(f.value for f in r.flags),
+            "verified_by": r.verified_by or "",
+            "makeup_for": r.makeup_for or "",
+        }
+
+
+def to_csv(rows: Sequence[ReportRow], tz: tzinfo) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row.cells(tz))
+    return buf.getvalue()
+
+
+def to_json(rows: Sequence[ReportRow], tz: tzinfo) -> str:
+    out = []
+    for row in rows:
+        cells: dict[str, object] = dict(row.cells(tz))
+        cells["attended_minutes"] = row.record.attended_minutes
+        cells["camera_minutes"] = row.record.camera_minutes
+        cells["flags"] = [f.value for f in row.record.flags]
+        for key in ("first_seen", "last_seen", "checked_in_at", "verified_by", "makeup_for"):
+            cells[key] = cells[key] or None
+        cells["participation"] = (
+            row.record.participation.value if row.record.participation else None
+        )
+        out.append(cells)
+    return json.dumps(out, indent=2) + "\n"
+
+
+def to_table(rows: Sequence[ReportRow], tz: tzinfo) -> str:
+    cols = ("session_id", "participant_id", "status", "attended_minutes", "camera_minutes", "flags")
+    heads = ("session", "participant", "status", "minutes", "camera", "flags")
+    data = [[row.cells(tz)[c] for c in cols] for row in rows]
+    widths = [max([len(h)] + [len(d[i]) for d in data]) for i, h in enumerate(heads)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for d in data:
+        lines.append("  ".join(v.ljust(w) for v, w in zip(d, widths, strict=True)).rstrip())
+    lines.append(f"{len(rows)} record{'s' if len(rows) != 1 else ''}")
+    return "\n".join(lines) + "\n"
+
+
+def to_html(rows: Sequence[ReportRow], tz: tzinfo, title: str = "Attendance report") -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row.cells(tz).values()) + "</tr>"
+        for row in rows
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<style>table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}"
+        f"</style></head><body><h1>{html.escape(title)}</h1><table><thead><tr>{head}</tr>"
+        f"</thead><tbody>{body}</tbody></table></body></html>\n"
+    )
+
+
+def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
+    """A FHIR R4 Bundle (type "collection") of Encounter resources, one per record:
+    the participant as `subject` (Patient/<participant_id>), the session as the
+    Encounter's `partOf`-style identifier, the attended span as `period`, the minutes
+    as `length`, and rollcall's own status and flags as an extension, so an EHR can
+    import what a billing team needs."""
+    entries = []
+    for row in rows:
+        c, r = row.cells(tz), row.record
+        start = c["first_seen"] or c["checked_in_at"] or c["session_start"]
+        end = c["last_seen"] or c["session_end"]
+        encounter: dict[str, object] = {
+            "resourceType": "Encounter",
+            "id": f"{r.session_id}.{r.person_id}",
+            "identifier": [
+                {"system": "urn:rollcall:session", "value": r.session_id},
+                {"system": "urn:rollcall:group", "value": r.group_id},
+            ],
+            "status": _FHIR_STATUS.get(r.status.value, "unknown"),
+            "class": {
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                "code": "VR",
+                "display": "virtual",
+            },
+            "subject": {"reference": f"Patient/{r.person_id}"},
+            "period": {"start": start, "end": end},
+            "length": {
+                "value": r.attended_minutes,
+                "unit": "min",
+                "system": "http://unitsofmeasure.org",
+                "code": "min",
+            },
+            "extension": [
+                {"url": f"{_ROLLCALL}:status", "valueCode": r.status.value},
+                *({"url": f"{_ROLLCALL}:flag", "valueCode": f.value} for f in r.flags),
+            ],
+        }
+        if r.verified_by:
+            encounter["participant"] = [
+                {"individual": {"reference": f"Practitioner/{r.verified_by}"}}
+            ]
+        entries.append({"fullUrl": f"urn:uuid:{r.session_id}.{r.person_id}", "resource": encounter})
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    return json.dumps(bundle, indent=2) + "\n"
+
+
+def render(fmt: str, rows: Sequence[ReportRow], tz: tzinfo, title: str = "") -> str:
+    if fmt == "csv":
+        return to_csv(rows, tz)
+    if fmt == "json":
+        return to_json(rows, tz)
+    if fmt == "html":
+        return to_html(rows, tz, title or "Attendance report")
+    if fmt == "fhir":
+        return to_fhir(rows, tz)
+    return to_table(rows, tz)
+
+
+def sort_rows(rows: Sequence[ReportRow]) -> list[ReportRow]:
+    return sorted(rows, key=lambda r: (r.session.start, r.session.id, r.record.person_id))

@@ -1,0 +1,78 @@
+"""Config → store, idempotently on every start; recurring sessions materialized ahead."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from bot.core.calendar import occurrences
+from bot.core.domain import AuditEntry, SessionState
+from bot.core.ports import Store
+from bot.core.settings import Config
+from bot.core.timeutil import zone
+
+AHEAD = timedelta(days=14)
+
+
+async def seed(store: Store, config: Config, at: datetime) -> None:
+    """People and groups as configured; enrollments only where none was ever recorded,
+    so an /unenroll is not undone by the next restart."""
+    stored = {p.id: p for p in await store.list_people()}
+    for person in config.people:
+        existing = stored.get(person.id)
+        if existing is not None and existing.forgotten:
+            continue  # erased on request: never brought back from config
+        if existing != person:
+            await store.upsert_person(person)
+    # only what is new or changed is written: a restart of a big program is quick
+    groups = {g.id: g for g in await store.list_groups()}
+    enrolled = {(e.person_id, e.group_id) for e in await store.enrollments(active_only=False)}
+    for group in config.groups:
+        if groups.get(group.id) != group:
+            await store.upsert_group(group)
+        for pid in group.participants:
+            if (pid, group.id) not in enrolled:
+                await store.seed_enrollment(pid, group.id, at)
+
+
+def closed_dates(config: Config, group_id: str) -> list[date]:
+    days: list[date] = []
+    for c in config.closures:
+        if c.groups and group_id not in c.groups:
+            continue
+        d = c.start
+        while d <= c.end:
+            days.append(d)
+            d += timedelta(days=1)
+    return days
+
+
+async def materialize(store: Store, config: Config, at: datetime) -> int:
+    """Store the scheduled sessions of the next two weeks (existing ids are left alone),
+    and cancel stored, not yet started ones that fall on a closure added since."""
+    added = 0
+    tz = zone(config.program.timezone)
+    for group in config.groups:
+        closed = closed_dates(config, group.id)
+        for s in occurrences(
+            group, config.program.timezone, at - timedelta(hours=12), at + AHEAD, closed
+        ):
+            if await store.add_session(s):
+                added += 1
+        if not closed:
+            continue
+        for s in await store.list_sessions(
+            group_id=group.id, start_from=at, start_to=at + AHEAD, states=[SessionState.SCHEDULED]
+        ):
+            if s.start.astimezone(tz).date() in closed:
+                await store.set_session_state(
+                    s.id,
+                    SessionState.CANCELLED,
+                    audit=AuditEntry(
+                        at=at,
+                        actor_id="system",
+                        action="session.cancel",
+                        target=s.id,
+                        detail={"reason": "closure"},
+                    ),
+                )
+    return added

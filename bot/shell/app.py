@@ -1,0 +1,184 @@
+"""The composition root: the one place that builds concrete things and wires them —
+the store, the engine, the platform adapters and notifiers, the console, the
+scheduler's leader lock. Every other shell module (bot.shell.runner, bot.shell.cli_commands,
+bot.shell.demo) gets them from here.
+
+Adapters are imported lazily: a disabled platform's SDK is never loaded, and the
+short CLI commands don't load what only a running bot needs.
+
+Every adapter has the same small lifecycle: it may add routes to the shared aiohttp
+server, then it is started, and stopped on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+from bot.config import Config
+from bot.core.clock import SystemClock
+from bot.core.domain import Program
+from bot.core.engine import Engine
+from bot.core.logging_policy import describe
+from bot.core.ports import Clock, Notifier, Poster, Store
+from bot.core.seed import materialize, seed
+from bot.shell import metrics
+from storage.memory import MemoryStore
+from storage.migrate import upgrade
+from storage.sql import open_store
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from adapters.console.adapter import ConsoleAdapter
+    from adapters.memory import MemoryAdapter
+    from bot.shell.scheduler import Leadership
+
+log = logging.getLogger("rollcall.app")
+
+
+@dataclass(kw_only=True)
+class App:
+    config: Config
+    store: Store
+    engine: Engine
+    clock: Clock
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+async def open_app(
+    config: Config, *, clock: Clock | None = None, migrate: bool = True, store: Store | None = None
+) -> App:
+    """Migrate, open the store, seed people/groups/enrollments and the coming sessions."""
+    clock = clock or SystemClock()
+    if store is None:
+        if config.storage_url == "memory://":
+            store = MemoryStore()
+        else:
+            if migrate:
+                await upgrade(config.storage_url)
+            store = await open_store(config.storage_url)
+    now = clock.now()
+    await seed(store, config, now)
+    await materialize(store, config, now)
+    engine = Engine(
+        store=store, clock=clock, program=config.program, survey=config.survey.questions
+    )
+    return App(config=config, store=store, engine=engine, clock=clock)
+
+
+async def upgrade_db(url: str) -> None:
+    """Alembic migrations to head (`rollcall db upgrade`)."""
+    await upgrade(url)
+
+
+def memory_world(program: Program, clock: Clock) -> tuple[MemoryStore, Engine, MemoryAdapter]:
+    """An in-memory store, an engine on it and the in-memory chat adapter (`rollcall
+    demo`: nothing touches a database)."""
+    from adapters.memory import MemoryAdapter
+
+    store = MemoryStore()
+    engine = Engine(store=store, clock=clock, program=program)
+    return store, engine, MemoryAdapter(engine=engine)
+
+
+def console_adapter(engine: Engine, *, stdin: TextIO, stdout: TextIO) -> ConsoleAdapter:
+    from adapters.console.adapter import ConsoleAdapter
+
+    return ConsoleAdapter(engine, stdin=stdin, stdout=stdout)
+
+
+def scheduler_leader(config: Config) -> Leadership:
+    """Who may plan: a PostgreSQL advisory lock, or a lock file next to SQLite."""
+    from storage.leader import leader_for
+
+    return leader_for(config.storage_url)
+
+
+async def run(
+    config: Config,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """`rollcall run` (see bot.shell.runner, which wires the long-running process from the
+    pieces built here)."""
+    from bot.shell.runner import run as run_bot
+
+    return await run_bot(config, stdin=stdin, stdout=stdout, stop=stop)
+
+
+class Adapter(Protocol):
+    name: str
+
+    def add_routes(self, app: web.Application) -> None: ...
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+def build_adapters(config: Config, engine: Engine) -> list[Adapter]:
+    """The enabled platform adapters. Imports are lazy: a disabled platform's SDK is
+    never loaded."""
+    adapters: list[Adapter] = []
+    if config.zoom.enabled:
+        from adapters.zoom.adapter import ZoomAdapter
+
+        adapters.append(ZoomAdapter(config.zoom, engine, telemetry=metrics.TELEMETRY))
+    if config.slack.enabled:
+        from adapters.slack.adapter import SlackAdapter
+
+        adapters.append(SlackAdapter(config.slack, engine))
+    if config.discord.enabled:
+        from adapters.discord.adapter import DiscordAdapter
+
+        adapters.append(DiscordAdapter(config.discord, engine))
+    return adapters
+
+
+@dataclass(kw_only=True)
+class Channels:
+    """Who delivers DMs ("chat", "email", "sms") and who posts in group channels."""
+
+    notifiers: dict[str, list[Notifier]] = field(default_factory=dict)
+    posters: list[Poster] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for close in self.closers:
+            try:
+                await close()
+            except Exception as e:
+                log.error("closing a notifier failed: %s", describe(e))
+
+
+def build_channels(
+    config: Config, adapters: Sequence[Adapter], console: object | None = None
+) -> Channels:
+    channels = Channels()
+    chat: list[Notifier] = []
+    for source in [*adapters, console]:
+        notifier = getattr(source, "notifier", None)
+        if notifier is not None:
+            chat.append(notifier)
+        poster = getattr(source, "poster", None)
+        if poster is not None:
+            channels.posters.append(poster)
+    if chat:
+        channels.notifiers["chat"] = chat
+    if config.email is not None and config.email.enabled:
+        from adapters.email.notifier import EmailNotifier
+
+        channels.notifiers["email"] = [EmailNotifier(config.email)]
+    if config.sms is not None and config.sms.enabled:
+        from adapters.sms.notifier import SmsNotifier
+
+        sms = SmsNotifier(config.sms)
+        channels.notifiers["sms"] = [sms]
+        channels.closers.append(sms.close)
+    return channels

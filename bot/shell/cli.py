@@ -1,0 +1,126 @@
+"""`rollcall [--config PATH] COMMAND`: the operator's and coordinator's command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, load_config
+from bot.core.errors import UserError
+
+DEFAULT_CONFIG = "config.example.toml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rollcall", description="Attendance for virtual therapy groups."
+    )
+    p.add_argument(
+        "--config",
+        default=os.environ.get("ROLLCALL_CONFIG", DEFAULT_CONFIG),
+        help="TOML config file (default: $ROLLCALL_CONFIG or config.example.toml)",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="run the bot: adapters, HTTP server, scheduler")
+    sub.add_parser("demo", help="a scripted week on a fake clock; prints rosters and the report")
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION"
+    )
+    db.add_parser("upgrade", help="apply migrations up to the newest")
+
+    sess = sub.add_parser("session", help="create, list, end or cancel sessions")
+    ss = sess.add_subparsers(dest="session_command", required=True, metavar="ACTION")
+    create = ss.add_parser("create", help="a one-off or make-up session")
+    create.add_argument("--group", required=True)
+    create.add_argument(
+        "--start", required=True, help="ISO 8601; without an offset, program local time"
+    )
+    create.add_argument("--minutes", required=True, type=int)
+    create.add_argument("--makeup-for", dest="makeup_for", metavar="SESSION_ID")
+    lst = ss.add_parser("list", help="sessions, by start")
+    lst.add_argument("--group")
+    lst.add_argument("--from", dest="date_from", metavar="DATE")
+    lst.add_argument("--to", dest="date_to", metavar="DATE")
+    for name in ("end", "cancel"):
+        one = ss.add_parser(name, help=f"{name} a session")
+        one.add_argument("id")
+
+    rep = sub.add_parser("report", help="attendance records")
+    rep.add_argument("--group")
+    rep.add_argument("--participant")
+    rep.add_argument("--from", dest="date_from", metavar="DATE")
+    rep.add_argument("--to", dest="date_to", metavar="DATE")
+    rep.add_argument("--format", default="table", metavar="table|csv|json|html|fhir")
+    rep.add_argument("--out", metavar="FILE")
+
+    weekly = sub.add_parser("weekly", help="weekly-minimum standing per participant")
+    weekly.add_argument("--week", metavar="YYYY-Www")
+
+    for name in ("enroll", "unenroll"):
+        e = sub.add_parser(name, help=f"{name} a participant")
+        e.add_argument("participant")
+        e.add_argument("--group", required=True)
+
+    part = sub.add_parser("participant", help="data requests").add_subparsers(
+        dest="participant_command", required=True, metavar="ACTION"
+    )
+    part.add_parser("export", help="all of a participant's data, as JSON").add_argument(
+        "participant"
+    )
+    part.add_parser("forget", help="erase personal data, keep de-identified counts").add_argument(
+        "participant"
+    )
+
+    audit = sub.add_parser("audit", help="the audit log and the ledger's integrity")
+    au = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    au.add_parser("log", help="audit rows").add_argument("--since", metavar="DATE")
+    au.add_parser("verify", help="check the hash chains; exit 1 on tampering")
+
+    guest = sub.add_parser("guest", help="people a meeting room saw whom nobody matched")
+    gs = guest.add_subparsers(dest="guest_command", required=True, metavar="ACTION")
+    gs.add_parser("list", help="guests seen, by group").add_argument("--group")
+    glink = gs.add_parser("link", help="count a guest's presence as a person's")
+    glink.add_argument("guest_key")
+    glink.add_argument("person_id")
+    glink.add_argument("--group", help="needed when the guest was seen in several groups")
+    gforget = gs.add_parser("forget", help="erase what the meeting platform called a guest")
+    gforget.add_argument("guest_key")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from bot.core.logging_policy import tame_loggers
+
+    tame_loggers()
+    try:
+        if args.command == "demo":
+            # the demo brings its own cast, fake clock and in-memory store: no config needed
+            from bot.shell.demo import run_demo
+
+            return asyncio.run(run_demo())
+        config = load_config(args.config)
+        from bot.shell.cli_commands import dispatch
+
+        return asyncio.run(dispatch(args, config))
+    except (ConfigError, UserError) as e:
+        print(f"rollcall: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

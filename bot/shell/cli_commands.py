@@ -1,0 +1,332 @@
+"""What each CLI verb does. Errors are `UserError`: one line on stderr, non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from datetime import date, datetime, timedelta
+
+from bot.config import Config
+from bot.core.attendance.weekly import standing
+from bot.core.domain import AuditEntry
+from bot.core.enrollment import set_enrollment
+from bot.core.errors import UserError
+from bot.core.ledger import verify_chain
+from bot.core.reports.collect import collect
+from bot.core.reports.render import FORMATS, render
+from bot.core.timeutil import (
+    day_date_time,
+    iso_local,
+    local_day_bounds,
+    parse_date,
+    parse_instant,
+    parse_iso_week,
+    zone,
+)
+from bot.shell.app import App, open_app, run, upgrade_db
+
+CLI_ACTOR = "cli"
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _day_range(
+    app: App, date_from: str | None, date_to: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """--from/--to as local dates, both inclusive."""
+    tz = zone(app.config.program.timezone)
+    start = local_day_bounds(_date_option("--from", date_from), tz)[0] if date_from else None
+    end = local_day_bounds(_date_option("--to", date_to), tz)[1] if date_to else None
+    if start and end and end <= start:
+        raise UserError("--to is before --from")
+    return start, end
+
+
+def _date_option(option: str, text: str) -> date:
+    try:
+        return parse_date(text)
+    except ValueError as e:
+        raise UserError(f"{option}: {e}") from None
+
+
+async def dispatch(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "run":
+        return await run(config)
+    if args.command == "db":
+        await upgrade_db(config.storage_url)
+        _out("database is up to date")
+        return 0
+    app = await open_app(config)
+    try:
+        handler = HANDLERS[args.command]
+        result: int = await handler(app, args)
+        return result
+    finally:
+        await app.close()
+
+
+async def cmd_session(app: App, args: argparse.Namespace) -> int:
+    sessions = app.engine.sessions
+    tz = zone(app.config.program.timezone)
+    action = args.session_command
+    if action == "create":
+        try:
+            start = parse_instant(args.start, tz)
+        except ValueError as e:
+            raise UserError(f"--start: {e}") from None
+        s = await sessions.create(
+            group_id=args.group,
+            start=start,
+            minutes=args.minutes,
+            actor_id=CLI_ACTOR,
+            makeup_for=args.makeup_for,
+        )
+        _out(f"created {s.group_id} session, {day_date_time(s.start, tz)}, {args.minutes} min")
+        _out(s.id)
+        return 0
+    if action == "list":
+        if args.group and await app.store.get_group(args.group) is None:
+            raise UserError(f"unknown group: {args.group}")
+        day_from, day_to = _day_range(app, args.date_from, args.date_to)
+        found = await app.store.list_sessions(
+            group_id=args.group, start_from=day_from, start_to=day_to
+        )
+        for s in found:
+            # tab-separated: id, group, start, minutes, state, makeup_for (may be empty)
+            _out(
+                f"{s.id}\t{s.group_id}\t{iso_local(s.start, tz)}\t{s.minutes} min\t"
+                f"{s.state.value}\t{s.makeup_for or ''}".rstrip("\t")
+            )
+        if not found:
+            print("no sessions", file=sys.stderr)
+        return 0
+    if action == "end":
+        s = await sessions.end(args.id, actor_id=CLI_ACTOR)
+        _out(f"ended {s.id}")
+        return 0
+    s = await sessions.cancel(args.id, actor_id=CLI_ACTOR)
+    _out(f"cancelled {s.id}")
+    return 0
+
+
+async def cmd_report(app: App, args: argparse.Namespace) -> int:
+    if args.format not in FORMATS:
+        raise UserError(f"--format must be one of {', '.join(FORMATS)}")
+    if args.group and await app.store.get_group(args.group) is None:
+        raise UserError(f"unknown group: {args.group}")
+    if args.participant and await app.store.get_person(args.participant) is None:
+        raise UserError(f"unknown participant: {args.participant}")
+    start, end = _day_range(app, args.date_from, args.date_to)
+    rows = await collect(
+        app.engine.recorder,
+        group_id=args.group,
+        person_id=args.participant,
+        start_from=start,
+        start_to=end,
+    )
+    tz = zone(app.config.program.timezone)
+    text = render(args.format, rows, tz, title=f"{app.config.program.name} — attendance")
+    if args.out:
+        # the file first: a path we cannot write is an error, not an audited export
+        try:
+            await asyncio.to_thread(_write_file, args.out, text)
+        except OSError as e:
+            raise UserError(f"--out: cannot write {args.out}: {e.strerror or e}") from None
+    await app.store.append_audit(
+        AuditEntry(
+            at=app.clock.now(),
+            actor_id=CLI_ACTOR,
+            action="report.export",
+            target=args.group or "all",
+            detail={"format": args.format, "participant": args.participant, "rows": len(rows)},
+        )
+    )
+    if args.out:
+        print(f"wrote {len(rows)} rows to {args.out}", file=sys.stderr)
+    else:
+        _out(text)
+    return 0
+
+
+def _write_file(path: str, text: str) -> None:
+    tmp = f"{path}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
+    tz = zone(app.config.program.timezone)
+    if args.week:
+        try:
+            monday = parse_iso_week(args.week)
+        except ValueError as e:
+            raise UserError(str(e)) from None
+        week_start = local_day_bounds(monday, tz)[0]
+        # standing "as of" the end of that week, unless the week is still running;
+        # a week to come is shown as of its start (nothing attended, every session left)
+        week_last = week_start + timedelta(days=7) - timedelta(seconds=1)
+        at = max(week_start, min(app.clock.now(), week_last))
+    else:
+        at = app.clock.now()
+    policy = app.config.program.policy
+    week = at.astimezone(tz).isocalendar()
+    _out(
+        f"Week {week.year}-W{week.week:02d} (minimum {policy.weekly_min_hours:g} h, "
+        f"{policy.weekly_min_days} days)"
+    )
+    people = {e.person_id for e in await app.store.enrollments()}
+    for pid in sorted(people):
+        st = await standing(app.store, app.config.program, pid, at)
+        verdict = (
+            "met"
+            if st.met
+            else (f"needs {st.hours_needed:.1f} h / {st.days_needed} days; {st.sessions_left} left")
+        )
+        _out(f"{pid}\t{st.hours:.1f} h\t{st.days} days\t{verdict}")
+    return 0
+
+
+async def cmd_enroll(app: App, args: argparse.Namespace) -> int:
+    active = args.command == "enroll"
+    person = await app.store.get_person(args.participant)
+    if person is None or person.forgotten:
+        raise UserError(f"unknown participant: {args.participant}")
+    if await app.store.get_group(args.group) is None:
+        raise UserError(f"unknown group: {args.group}")
+    changed = await set_enrollment(
+        app.store, CLI_ACTOR, person.id, args.group, active=active, at=app.clock.now()
+    )
+    verb = "enrolled in" if active else "unenrolled from"
+    _out(f"{person.id} {verb} {args.group}" + ("" if changed else " (no change)"))
+    return 0
+
+
+async def cmd_participant(app: App, args: argparse.Namespace) -> int:
+    from bot.core.privacy import export_person, forget_person
+
+    if args.participant_command == "export":
+        data = await export_person(app.store, args.participant, app.clock.now(), CLI_ACTOR)
+        _out(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    await forget_person(app.store, args.participant, app.clock.now(), CLI_ACTOR)
+    _out(f"erased the personal data of {args.participant}; de-identified records kept")
+    return 0
+
+
+async def cmd_audit(app: App, args: argparse.Namespace) -> int:
+    tz = zone(app.config.program.timezone)
+    if args.audit_command == "log":
+        since = None
+        if args.since:
+            try:
+                since = local_day_bounds(parse_date(args.since), tz)[0]
+            except ValueError as e:
+                raise UserError(f"--since: {e}") from None
+        after = 0
+        while page := await app.store.audit_page(after_seq=after, since=since):
+            for a in page:
+                detail = json.dumps(dict(a.detail), sort_keys=True) if a.detail else ""
+                _out(
+                    f"{a.seq}\t{iso_local(a.at, tz)}\t{a.actor_id}\t{a.action}\t{a.target}"
+                    f"\t{detail}".rstrip()
+                )
+            after = page[-1].seq
+        return 0
+    store = app.store
+    problems = []
+    for chain, fetch in (
+        ("ledger", lambda after: store.ledger_page(after_seq=after)),
+        ("audit", lambda after: store.audit_page(after_seq=after)),
+    ):
+        problem = await verify_chain(chain, fetch, await store.chain_head(chain))
+        if problem is not None:
+            problems.append(problem)
+    for p in problems:
+        print(f"TAMPERED: {p.chain} row {p.seq}: {p.reason}", file=sys.stderr)
+    if problems:
+        return 1
+    led, aud = await store.chain_head("ledger"), await store.chain_head("audit")
+    _out(f"ok: ledger {led[0]} rows, audit {aud[0]} rows, hash chains intact")
+    return 0
+
+
+HANDLERS = {
+    "session": cmd_session,
+    "report": cmd_report,
+    "weekly": cmd_weekly,
+    "enroll": cmd_enroll,
+    "unenroll": cmd_enroll,
+    "participant": cmd_participant,
+    "audit": cmd_audit,
+}
+
+
+async def cmd_guest(app: App, args: argparse.Namespace) -> int:
+    from bot.core.attendance.guests import guests_of, link_guest
+    from bot.core.privacy import forget_guest
+
+    if args.guest_command == "forget":
+        erased = await forget_guest(app.store, args.guest_key, app.clock.now(), CLI_ACTOR)
+        _out(f"forgot what {args.guest_key} was called ({erased} note(s) erased)")
+        return 0
+
+    groups = await app.store.list_groups()
+    if args.group:
+        groups = [g for g in groups if g.id == args.group]
+        if not groups:
+            raise UserError(f"unknown group: {args.group}")
+    tz = zone(app.config.program.timezone)
+    if args.guest_command == "link":
+        result = await link_guest(
+            app.engine.recorder,
+            guest_key=args.guest_key,
+            person_id=args.person_id,
+            groups=groups,
+            actor_id=CLI_ACTOR,
+            source="cli",
+            request_id=f"{app.clock.now().isoformat()}",
+        )
+        verb = "linked" if result.changed else "already linked"
+        _out(
+            f"{verb} {args.guest_key} to {result.person_id} in {result.group.id}; "
+            f"{len(result.sessions)} session(s) recomputed"
+        )
+        return 0
+    shown = 0
+    for g in groups:
+        for guest in await guests_of(app.store, g.id):
+            linked = guest.linked_person_id or "-"
+            _out(
+                f"{guest.guest_key}\t{g.id}\t{iso_local(guest.first_seen, tz)}\t{linked}"
+                f"\t{guest.label}"
+            )
+            shown += 1
+    await app.store.append_audit(
+        AuditEntry(
+            at=app.clock.now(),
+            actor_id=CLI_ACTOR,
+            action="guest.list",
+            target=args.group or "all",
+            detail={"rows": shown},
+        )
+    )
+    if not shown:
+        print("no guests", file=sys.stderr)
+    return 0
+
+
+HANDLERS["guest"] = cmd_guest
