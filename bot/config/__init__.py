@@ -1,6 +1,6 @@
-"""The TOML configuration (PRODUCT.md, "Config"): `load_config`, `parse_config` and `Config`.
+"""The TOML configuration (PRODUCT.md, "Config"): `load_config`, `parse_config`, `config_schema`.
 
-Standard library only. Every problem is reported with its key path, all at once::
+Every problem is reported with its key path, all at once::
 
     config.toml: 2 problems:
       groups[1].schedule.start: expected HH:MM, got "25:00"
@@ -12,8 +12,9 @@ platform section (slack, discord, zoom, email, sms) that is not enabled: a disab
 unresolved strings are kept as written, so the example config loads with an empty environment.
 Integer and boolean keys may also be given as a ``"${NAME}"`` string (``port = "${PORT}"``).
 
-The work is split: `bot.core.settings` (the value types, re-exported here), `bot.config.parse`
-(the key-path-aware reader and value parsers), `bot.config.sections` and `bot.config.roster`.
+The tables and their keys are pydantic models in `bot.config.models` (how to add a key is said
+there); `bot.config.loading` substitutes, validates and converts them into the core's value types
+(`bot.core.settings`, re-exported here); `bot.config.values` parses the small value languages.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from typing import Any
 
-from bot.config.parse import (
-    ConfigError,
-    Reader,
-)
-from bot.config.sections import read_config, resolve_storage_url
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
+
+from bot.config.loading import ConfigError, read_toml, resolve_storage_url
+from bot.config.models import ConfigTable
 from bot.config.values import (
     format_duration,
     format_quiet_hours,
@@ -68,6 +70,7 @@ __all__ = [
     "SurveyConfig",
     "SurveyQuestion",
     "ZoomConfig",
+    "config_schema",
     "format_duration",
     "format_quiet_hours",
     "load_config",
@@ -78,6 +81,8 @@ __all__ = [
     "resolve_storage_url",
     "substitute_env",
 ]
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:
@@ -112,7 +117,24 @@ def parse_config(
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from None
-    reader = Reader(os.environ if env is None else env)
-    config = read_config(reader, raw, base_dir)
-    reader.raise_if_errors(source)
-    return config
+    return read_toml(raw, os.environ if env is None else env, source, base_dir)
+
+
+class _TomlSchema(GenerateJsonSchema):
+    """TOML has no null: an optional key is one that may be left out."""
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        out = super().default_schema(schema)
+        if out.get("default", "") is None:
+            del out["default"]
+        return out
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the config file, for editors and `rollcall config schema`.
+    Where a value may come from the environment, a ``"${NAME}"`` string is allowed too."""
+    schema = ConfigTable.model_json_schema(by_alias=True, schema_generator=_TomlSchema)
+    return {"$schema": SCHEMA_DIALECT, **schema}

@@ -287,3 +287,13 @@ def check_http_url(text: str) -> str:
     if not _HTTP_URL.match(text):
         raise ValueError(f"expected an http:// or https:// URL, got {quote(text)}")
     return text
+
+
+_DB_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def check_db_url(text: str) -> str:
+    # the URL may hold a password: never echoed
+    if not _DB_URL.match(text):
+        raise ValueError('expected a database URL such as "sqlite:///rollcall.db"')
+    return text

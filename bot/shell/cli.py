@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from bot.config import ConfigError, load_config
 from bot.core.errors import UserError
+from bot.shell import cli_config
 
 DEFAULT_CONFIG = "config.example.toml"
 
@@ -92,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     glink.add_argument("--group", help="needed when the guest was seen in several groups")
     gforget = gs.add_parser("forget", help="erase what the meeting platform called a guest")
     gforget.add_argument("guest_key")
+    cli_config.add_parser(sub)
     return p
 
 
@@ -111,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.shell.demo import run_demo
 
             return asyncio.run(run_demo())
+        if args.command == "config":
+            return cli_config.run(args)
         config = load_config(args.config)
         from bot.shell.cli_commands import dispatch
 

@@ -1,0 +1,264 @@
+"""From TOML text to the core's `Config`: ``${NAME}`` substitution, validation by the models in
+`bot.config.models`, every problem at once with its key path, and the conversion to core types."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar, get_args
+
+from pydantic import BaseModel, ValidationError
+
+from bot.config.models import ConfigTable
+from bot.config.types import EnvText, Loc, parse_bool
+from bot.config.values import _did_you_mean, substitute_env, type_name
+from bot.core.domain import Group, Person, Policy, Program, Schedule
+from bot.core.settings import (
+    Closure,
+    Config,
+    DiscordConfig,
+    EmailConfig,
+    RemindersConfig,
+    ServerConfig,
+    SlackConfig,
+    SmsConfig,
+    SurveyConfig,
+    SurveyQuestion,
+    ZoomConfig,
+)
+
+T = TypeVar("T")
+PathLike = str | os.PathLike[str]
+
+#: sections whose ``${NAME}`` strings are resolved only when they are enabled
+PLATFORMS = ("slack", "discord", "zoom", "email", "sms")
+#: a secret the section's mode makes no use of: an unset ``${NAME}`` in it is just empty
+_UNUSED = {("slack", "http"): "app_token", ("slack", "socket"): "signing_secret"}
+_SQLITE_URL = re.compile(r"(sqlite(?:\+[A-Za-z0-9_]+)?):///(.*)\Z", re.DOTALL)
+_TABLE_TYPES = ("model_type", "model_attributes_type", "dict_type")
+Problem = tuple[Loc, str]
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used. `errors` holds each problem as ``"key.path: message"``."""
+
+    def __init__(self, message: str, errors: Sequence[str] = (), source: str = "") -> None:
+        super().__init__(message)
+        self.errors: tuple[str, ...] = tuple(errors) or (message,)
+        #: the file or text the `errors` are about; empty when the message says it all
+        self.source = source if errors else ""
+
+
+def read_toml(
+    raw: Mapping[str, Any], env: Mapping[str, str], source: str, base_dir: PathLike | None
+) -> Config:
+    """Check parsed TOML; raise one `ConfigError` that lists every problem."""
+    data, env_errors, disabled = expand_env(raw, env)
+    table, problems = _validate(data, env_errors, disabled)
+    errors = list(dict.fromkeys(f"{dotted(loc)}: {m}" if loc else m for loc, m in problems))
+    if table is None or errors:
+        if len(errors) == 1:
+            raise ConfigError(f"{source}: {errors[0]}", errors, source)
+        listing = "\n".join(f"  {e}" for e in errors)
+        raise ConfigError(f"{source}: {len(errors)} problems:\n{listing}", errors, source)
+    return to_config(table, base_dir)
+
+
+# -- ${NAME} ------------------------------------------------------------------------------------
+
+
+def expand_env(
+    raw: Mapping[str, Any], env: Mapping[str, str]
+) -> tuple[dict[str, Any], list[Problem], set[str]]:
+    """Substitute ``${NAME}`` in every string; strings that had references become `EnvText`.
+    Returns the data, the problems (unset variables, malformed references) and the platform
+    sections that are not enabled, where an unset variable is no problem and stays as written."""
+    errors: list[Problem] = []
+
+    def walk(value: Any, loc: Loc, resolve: bool) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v, (*loc, k), resolve) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, (*loc, i), resolve) for i, v in enumerate(value)]
+        if not isinstance(value, str) or "${" not in value:
+            return value
+        try:
+            text, unset = substitute_env(value, env)
+        except ValueError as exc:
+            errors.append((loc, str(exc)))
+            return value
+        if resolve:
+            errors.extend((loc, f"environment variable {name} is not set") for name in unset)
+        return EnvText(text, unset)
+
+    data: dict[str, Any] = {}
+    disabled: set[str] = set()
+    for key, value in raw.items():
+        if key not in PLATFORMS or not isinstance(value, dict):
+            data[key] = walk(value, (key,), True)
+            continue
+        enabled = walk(value.get("enabled", False), (key, "enabled"), True)
+        on = parse_bool(enabled) is True
+        section = {k: walk(v, (key, k), on) for k, v in value.items() if k != "enabled"}
+        unused = _UNUSED.get((key, str(section.get("mode", "http"))))
+        if unused and isinstance(section.get(unused), EnvText) and section[unused].unset:
+            section[unused] = ""
+            errors = [e for e in errors if e[0] != (key, unused)]
+        data[key] = {"enabled": enabled, **section} if "enabled" in value else section
+        if not on:
+            disabled.add(key)
+    return data, errors, disabled
+
+
+# -- validation and its messages ----------------------------------------------------------------
+
+
+def _validate(
+    data: dict[str, Any], env_errors: list[Problem], disabled: set[str]
+) -> tuple[ConfigTable | None, list[Problem]]:
+    context = {"incomplete": bool(env_errors)}
+    while True:
+        try:
+            table = ConfigTable.model_validate(data, context=context)
+            return table, sorted(env_errors, key=lambda p: _order(p[0]))
+        except ValidationError as exc:
+            found = [p for e in exc.errors() for p in _problems(e)]
+        # a disabled section may leave anything unset or empty: its default is used instead
+        dropped = [
+            loc for loc, _, k in found if k != "extra_forbidden" and _left_open(data, loc, disabled)
+        ]
+        for loc in dropped:
+            data[str(loc[0])].pop(loc[1])
+        if not dropped:
+            break
+    extras = [loc for loc, _, kind in found if kind == "extra_forbidden"]
+    env = [(loc, m) for loc, m in env_errors if not _under(loc, extras)]
+    env_locs = [loc for loc, _ in env]
+    shown = [(loc, m) for loc, m, k in found if k == "extra_forbidden" or not _under(loc, env_locs)]
+    # the order of the keys in the models, a table's unknown keys first
+    return None, sorted(env + shown, key=lambda p: _order(p[0]))
+
+
+def _left_open(data: dict[str, Any], loc: Loc, disabled: set[str]) -> bool:
+    if len(loc) < 2 or loc[0] not in disabled:
+        return False
+    value = data[str(loc[0])].get(loc[1])
+    return isinstance(value, str) and (
+        (isinstance(value, EnvText) and bool(value.unset)) or not value.strip()
+    )
+
+
+def _under(loc: Loc, roots: Sequence[Loc]) -> bool:
+    return any(loc[: len(root)] == root for root in roots)
+
+
+def _problems(error: Any) -> list[tuple[Loc, str, str]]:
+    loc: Loc = tuple(error["loc"])
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "rollcall_many":
+        return [((*loc, *sub), _place(m, (*loc, *sub)), "rollcall") for sub, m in ctx["found"]]
+    if kind == "rollcall":
+        message = ctx["message"]
+    elif kind == "extra_forbidden":
+        message = "unknown key" + _did_you_mean(str(loc[-1]), _keys(_table_at(loc[:-1])))
+    elif kind == "missing":
+        message = "required"
+    elif kind in _TABLE_TYPES:
+        message = f"expected a table, got {type_name(error['input'])}"
+    else:
+        message = str(error["msg"])
+    return [(loc, _place(message, loc), kind)]
+
+
+def _place(message: str, loc: Loc) -> str:
+    return message.replace("{key}", dotted(loc)).replace("{table}", dotted(loc[:-1]))
+
+
+def dotted(loc: Loc) -> str:
+    """``("groups", 1, "schedule")`` → ``groups[1].schedule``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+    return out
+
+
+def _keys(table: type[BaseModel] | None) -> list[str]:
+    fields = table.model_fields.items() if table is not None else ()
+    return [info.alias or name for name, info in fields]
+
+
+def _table_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next(filter(None, map(_table_in, get_args(annotation))), None)
+
+
+def _table_at(loc: Loc) -> type[BaseModel] | None:
+    table: type[BaseModel] | None = ConfigTable
+    for part in loc:
+        if table is not None and not isinstance(part, int):
+            field = next((f for n, f in table.model_fields.items() if (f.alias or n) == part), None)
+            table = _table_in(field.annotation) if field is not None else None
+    return table
+
+
+def _order(loc: Loc) -> list[int]:
+    key: list[int] = []
+    for i, part in enumerate(loc):
+        keys = _keys(_table_at(loc[:i]))
+        key.append(part if isinstance(part, int) else keys.index(part) if part in keys else -1)
+    return key
+
+
+# -- conversion to the core's types ---------------------------------------------------------------
+
+
+def _core(cls: type[T], table: BaseModel, **override: Any) -> T:
+    """`cls` from the table's fields of the same names."""
+    names = getattr(cls, "__dataclass_fields__", {})
+    values = {k: getattr(table, k) for k in type(table).model_fields if k in names}
+    return cls(**(values | override))
+
+
+def to_config(t: ConfigTable, base_dir: PathLike | None) -> Config:
+    p, questions = t.program, t.program.survey.questions
+    survey = SurveyConfig() if questions is None else SurveyConfig(
+        questions=tuple(_core(SurveyQuestion, q) for q in questions)
+    )  # fmt: skip
+    return Config(
+        storage_url=resolve_storage_url(t.storage.url, base_dir),
+        server=_core(ServerConfig, t.server),
+        slack=_core(SlackConfig, t.slack, api_base_url=t.slack.api_base_url.rstrip("/") + "/"),
+        discord=_core(DiscordConfig, t.discord, api_base_url=t.discord.api_base_url.rstrip("/")),
+        zoom=_core(ZoomConfig, t.zoom),
+        email=None if t.email is None else _core(EmailConfig, t.email),
+        sms=None if t.sms is None else _core(SmsConfig, t.sms),
+        program=_core(Program, p, policy=_core(Policy, p.policy)),
+        reminders=RemindersConfig(
+            before=tuple(sorted(set(p.reminders.before), reverse=True)),
+            quiet_hours=p.reminders.quiet_hours,
+        ),
+        survey=survey,
+        people=tuple(_core(Person, person) for person in t.people),
+        groups=tuple(
+            _core(Group, g, schedule=g.schedule and _core(Schedule, g.schedule)) for g in t.groups
+        ),
+        closures=tuple(
+            _core(Closure, c, start=c.date or c.start, end=c.date or c.end) for c in t.closures
+        ),
+    )
+
+
+def resolve_storage_url(url: str, base_dir: PathLike | None) -> str:
+    """``sqlite:///rollcall.db`` → ``sqlite:////base/dir/rollcall.db``. Absolute paths,
+    ``:memory:``, other databases and a `base_dir` of None leave the URL as it is."""
+    match = _SQLITE_URL.match(url)
+    if match is None or base_dir is None:
+        return url
+    path, sep, query = match[2].partition("?")
+    path = os.path.expanduser(path)
+    if path in ("", ":memory:") or path.startswith("file:") or os.path.isabs(path):
+        return f"{match[1]}:///{path}{sep}{query}"
+    full = os.path.normpath(os.path.join(os.fspath(base_dir), path))
+    return f"{match[1]}:///{full}{sep}{query}"

@@ -1,0 +1,349 @@
+"""The TOML config as pydantic models (PRODUCT.md, "Config"): one class per table, one line per key.
+
+To add a key, add one line to its table's class here — ``name: Annotated[int, Int(0)] = 12`` —
+and the field of the same name to the core's value type (`bot.core.settings` or
+`bot.core.domain`): `to_config` copies fields by name, and the JSON Schema follows. A new table is
+a new class plus its field in the parent class (and, for a new core type, one line in
+`to_config`). Checks across keys go in the table's ``_check`` validator, reported with `problems`.
+Defaults are read from the core's dataclasses, so each lives in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from bot.config.checks import check_roster
+from bot.config.types import (
+    Array,
+    Bool,
+    Day,
+    Duration,
+    Id,
+    Int,
+    Loc,
+    Num,
+    OneOf,
+    QuietSpan,
+    Secret,
+    Str,
+    Strings,
+    Tables,
+    Text,
+    TimeOfDay,
+    problems,
+)
+from bot.config.values import (
+    check_db_url,
+    check_email,
+    check_http_url,
+    check_rrule,
+    check_slack_channel,
+    check_slack_user,
+    check_snowflake,
+    check_timezone,
+    normalize_phone,
+    normalize_quiet_hours,
+    normalize_zoom_meeting_id,
+    quote,
+)
+from bot.core.domain import Policy, Program, Role
+from bot.core.settings import (
+    DEFAULT_STORAGE_URL,
+    DiscordConfig,
+    EmailConfig,
+    QuestionKind,
+    RemindersConfig,
+    ServerConfig,
+    SlackConfig,
+    SmsConfig,
+)
+
+Snowflake = Annotated[str | None, Str(check_snowflake, allow_int=True)]
+Url = Annotated[str, Str(check_http_url)]
+EmailAddr = Annotated[str, Str(check_email)]
+#: notification channels a person may list, in no particular order
+CHANNELS = ("chat", "email", "sms")
+_POLICY, _PROGRAM, _SERVER = Policy(), Program(), ServerConfig()
+
+
+class Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    def _found(self) -> list[tuple[Loc, str]]:
+        """Problems across this table's keys; empty when there are none."""
+        return []
+
+    @model_validator(mode="after")
+    def check_table(self) -> Any:
+        found = self._found()
+        if found:
+            raise problems(found)
+        return self
+
+    def _required(self, reason: str, *keys: str) -> list[tuple[Loc, str]]:
+        return [((k,), f"required when {reason}") for k in keys if not getattr(self, k)]
+
+
+class Storage(Table):
+    url: Annotated[str, Str(check_db_url)] = DEFAULT_STORAGE_URL
+    """A relative SQLite path is relative to the config file's directory."""
+
+
+class Server(Table):
+    host: Text = _SERVER.host
+    port: Annotated[int, Int(0, 65535)] = _SERVER.port
+
+
+class Slack(Table):
+    enabled: Bool = False
+    mode: Annotated[str, OneOf("http", "socket")] = "http"
+    bot_token: Secret = ""
+    signing_secret: Secret = ""
+    """Required in http mode."""
+    app_token: Secret = ""
+    """Required in socket mode."""
+    api_base_url: Url = SlackConfig().api_base_url
+
+    def _found(self) -> list[tuple[Loc, str]]:
+        if not self.enabled:
+            return []
+        needed = "app_token" if self.mode == "socket" else "signing_secret"
+        return self._required("slack is enabled", "bot_token") + self._required(
+            f"slack.mode is {quote(self.mode)}", needed
+        )
+
+
+class Discord(Table):
+    enabled: Bool = False
+    token: Secret = ""
+    api_base_url: Url = DiscordConfig().api_base_url
+    application_id: Snowflake = None
+    sharded: Bool = False
+    """AutoShardedClient, for many servers."""
+
+    def _found(self) -> list[tuple[Loc, str]]:
+        return self._required("discord is enabled", "token") if self.enabled else []
+
+
+class Zoom(Table):
+    enabled: Bool = False
+    webhook_secret: Secret = ""
+
+    def _found(self) -> list[tuple[Loc, str]]:
+        return self._required("zoom is enabled", "webhook_secret") if self.enabled else []
+
+
+class Email(Table):
+    enabled: Bool = False
+    host: Text = ""
+    port: Annotated[int, Int(1, 65535)] = EmailConfig().port
+    username: Text = ""
+    password: Secret = ""
+    from_addr: EmailAddr = ""
+    starttls: Bool = EmailConfig().starttls
+
+    def _found(self) -> list[tuple[Loc, str]]:
+        if not self.enabled:
+            return []
+        found = self._required("email is enabled", "host", "from_addr")
+        if self.password and not self.username:
+            found.append((("username",), "required when email.password is set"))
+        return found
+
+
+class Sms(Table):
+    enabled: Bool = False
+    api_base_url: Url = SmsConfig().api_base_url
+    account_sid: Text = ""
+    auth_token: Secret = ""
+    from_number: Annotated[str, Str(normalize_phone)] = ""
+
+    def _found(self) -> list[tuple[Loc, str]]:
+        keys = ("account_sid", "auth_token", "from_number")
+        return self._required("sms is enabled", *keys) if self.enabled else []
+
+
+class PolicyTable(Table):
+    """The attendance rules (PRODUCT.md, "Attendance rules")."""
+
+    checkin_opens_minutes_before: Annotated[int, Int(0)] = _POLICY.checkin_opens_minutes_before
+    reconnect_merge_seconds: Annotated[int, Int(0)] = _POLICY.reconnect_merge_seconds
+    min_attendance_ratio: Annotated[float, Num(0, 1)] = _POLICY.min_attendance_ratio
+    late_after_minutes: Annotated[int, Int(0)] = _POLICY.late_after_minutes
+    advance_notice_hours: Annotated[float, Num(0)] = _POLICY.advance_notice_hours
+    consecutive_absences_alert: Annotated[int, Int(1)] = _POLICY.consecutive_absences_alert
+    rate_alert_below: Annotated[float, Num(0, 1)] = _POLICY.rate_alert_below
+    rate_window_days: Annotated[int, Int(1)] = _POLICY.rate_window_days
+    weekly_min_hours: Annotated[float, Num(0, 7 * 24)] = _POLICY.weekly_min_hours
+    weekly_min_days: Annotated[int, Int(0, 7)] = _POLICY.weekly_min_days
+    max_absences_per_cycle: Annotated[int, Int(0)] = _POLICY.max_absences_per_cycle
+    cycle_days: Annotated[int, Int(1)] = _POLICY.cycle_days
+
+
+class Reminders(Table):
+    before: Annotated[
+        tuple[Duration, ...], Array(), Field(json_schema_extra={"default": ["24h", "15m"]})
+    ] = RemindersConfig().before
+    """Durations before the start: "2d", "24h", "1h30m", "15m"."""
+    quiet_hours: QuietSpan | None = None
+    """No reminders then, e.g. "21:00-08:00" (each person's own time zone)."""
+
+
+class Question(Table):
+    id: Id
+    kind: Annotated[QuestionKind, OneOf(*QuestionKind)]
+    prompt: Text
+    choices: Strings = ()
+    anonymous: Bool = False
+    confirms_attendance: Bool = False
+
+    def _found(self) -> list[tuple[Loc, str]]:
+        found: list[tuple[Loc, str]] = []
+        if self.kind is QuestionKind.CHOICE and len(self.choices) < 2:
+            found.append((("choices",), 'kind "choice" needs at least two choices'))
+        elif self.kind is not QuestionKind.CHOICE and self.choices:
+            found.append((("choices",), f'only for kind "choice", not {quote(self.kind.value)}'))
+        if self.confirms_attendance and self.kind is not QuestionKind.YES_NO:
+            found.append((("confirms_attendance",), 'only for kind "yes_no"'))
+        if self.confirms_attendance and self.anonymous:
+            message = "an anonymous answer cannot confirm attendance"
+            found.append((("confirms_attendance",), message))
+        return found
+
+
+class Survey(Table):
+    questions: Tables[Question] | None = None
+    """Without questions the built-in survey is used; `questions = []` sends none."""
+
+    def _found(self) -> list[tuple[Loc, str]]:
+        found: list[tuple[Loc, str]] = []
+        questions = self.questions or ()
+        for i, q in enumerate(questions):
+            if any(p.id == q.id for p in questions[:i]):
+                found.append((("questions", i, "id"), f"duplicate question id {quote(q.id)}"))
+            if q.confirms_attendance and any(p.confirms_attendance for p in questions[:i]):
+                loc: Loc = ("questions", i, "confirms_attendance")
+                found.append((loc, "only one question may confirm attendance"))
+        return found
+
+
+class ProgramTable(Table):
+    name: Text = _PROGRAM.name
+    timezone: Annotated[str, Str(check_timezone)] = _PROGRAM.timezone
+    """Sessions, reminders and reports use this IANA time zone."""
+    policy: PolicyTable = Field(default_factory=PolicyTable)
+    reminders: Reminders = Field(default_factory=Reminders)
+    survey: Survey = Field(default_factory=Survey)
+
+
+class PersonTable(Table):
+    id: Id
+    display_name: Text
+    role: Annotated[Role, OneOf(*Role)] = Role.PARTICIPANT
+    slack_user_id: Annotated[str | None, Str(check_slack_user)] = None
+    discord_user_id: Snowflake = None
+    zoom_email: Annotated[str | None, Str(check_email)] = None
+    email: Annotated[str | None, Str(check_email)] = None
+    phone: Annotated[str | None, Str(normalize_phone)] = None
+    """E.164, e.g. "+15550100004"."""
+    timezone: Annotated[str | None, Str(check_timezone)] = None
+    quiet_hours: Annotated[str | None, Str(normalize_quiet_hours)] = None
+    channels: Strings = ("chat",)
+    """Notification order of preference among "chat", "email", "sms"."""
+    aliases: Strings = ()
+    """Names a meeting platform may show for this person."""
+    zoom_registrant_id: Text | None = None
+
+    def _found(self) -> list[tuple[Loc, str]]:
+        found: list[tuple[Loc, str]] = []
+        if not self.channels:
+            found.append((("channels",), f"must list at least one of {', '.join(CHANNELS)}"))
+        for channel in self.channels:
+            if channel not in CHANNELS:
+                message = f"must be among {', '.join(CHANNELS)}, got {quote(channel)}"
+                found.append((("channels",), message))
+        for channel, key in (("email", "email"), ("sms", "phone")):
+            if channel in self.channels and getattr(self, key) is None:
+                message = f"{quote(channel)} is listed but {{table}}.{key} is not set"
+                found.append((("channels",), message))
+        return found
+
+
+class ScheduleTable(Table):
+    rrule: Annotated[str, Str(check_rrule)]
+    """An RFC 5545 rule such as "FREQ=WEEKLY;BYDAY=MO,WE,TH"."""
+    start: TimeOfDay
+    """HH:MM in the program's time zone."""
+    minutes: Annotated[int, Int(1, 24 * 60)]
+
+
+class GroupTable(Table):
+    id: Id
+    name: Text
+    schedule: ScheduleTable | None = None
+    facilitators: Strings = ()
+    participants: Strings = ()
+    slack_channel: Annotated[str | None, Str(check_slack_channel)] = None
+    discord_guild_id: Snowflake = None
+    discord_text_channel_id: Snowflake = None
+    discord_voice_channel_id: Snowflake = None
+    zoom_meeting_id: Annotated[str | None, Str(normalize_zoom_meeting_id, allow_int=True)] = None
+    capacity: Annotated[int | None, Int(1)] = None
+    """Make-ups from other groups are booked up to this."""
+
+
+class ClosureTable(Table):
+    date: Day | None = None
+    start: Day | None = Field(None, alias="from")
+    end: Day | None = Field(None, alias="to")
+    reason: Text = ""
+    groups: Strings = ()
+    """The groups it applies to; empty means every group."""
+
+    def _found(self) -> list[tuple[Loc, str]]:
+        ranged = self.start is not None or self.end is not None
+        if self.date is not None:
+            return [((), "give either date, or from and to")] if ranged else []
+        if not ranged:
+            return [((), "give a date, or from and to")]
+        if self.start is None or self.end is None:
+            return [(("from" if self.start is None else "to",), "required")]
+        if self.end < self.start:
+            return [(("to",), f"must not be before from ({self.start.isoformat()})")]
+        return []
+
+
+class ConfigTable(Table):
+    """The configuration of rollcall (PRODUCT.md, "Config"); see config.example.toml."""
+
+    model_config = ConfigDict(title="rollcall.toml")
+
+    storage: Storage = Field(default_factory=Storage)
+    server: Server = Field(default_factory=Server)
+    slack: Slack = Field(default_factory=Slack)
+    discord: Discord = Field(default_factory=Discord)
+    zoom: Zoom = Field(default_factory=Zoom)
+    email: Email | None = None
+    sms: Sms | None = None
+    program: ProgramTable = Field(default_factory=ProgramTable)
+    people: Tables[PersonTable] = ()
+    groups: Tables[GroupTable] = ()
+    closures: Tables[ClosureTable] = ()
+
+    @model_validator(mode="after")
+    def check_references(self, info: ValidationInfo) -> Any:
+        # only once every entry is well-formed (and every ${NAME} set), so that one typo does
+        # not cascade into "unknown person" problems
+        if info.context and info.context.get("incomplete"):
+            return self
+        found = check_roster(self.people, self.groups)
+        group_ids = {g.id for g in self.groups}
+        for i, closure in enumerate(self.closures):
+            for gid in closure.groups:
+                if gid not in group_ids:
+                    found.append((("closures", i, "groups"), f"unknown group {quote(gid)}"))
+        if found:
+            raise problems(found)
+        return self
