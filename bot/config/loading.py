@@ -6,27 +6,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar, get_args
+from typing import Any, TypeVar, get_args, get_type_hints
 
 from pydantic import BaseModel, ValidationError
 
 from bot.config.models import ConfigTable
 from bot.config.types import EnvText, Loc, parse_bool
 from bot.config.values import _did_you_mean, substitute_env, type_name
-from bot.core.domain import Group, Person, Policy, Program, Schedule
-from bot.core.settings import (
-    Closure,
-    Config,
-    DiscordConfig,
-    EmailConfig,
-    RemindersConfig,
-    ServerConfig,
-    SlackConfig,
-    SmsConfig,
-    SurveyConfig,
-    SurveyQuestion,
-    ZoomConfig,
-)
+from bot.core import settings as s
 
 T = TypeVar("T")
 PathLike = str | os.PathLike[str]
@@ -38,6 +25,7 @@ _UNUSED = {("slack", "http"): "app_token", ("slack", "socket"): "signing_secret"
 _SQLITE_URL = re.compile(r"(sqlite(?:\+[A-Za-z0-9_]+)?):///(.*)\Z", re.DOTALL)
 _TABLE_TYPES = ("model_type", "model_attributes_type", "dict_type")
 Problem = tuple[Loc, str]
+_HINTS: dict[type, dict[str, Any]] = {}
 
 
 class ConfigError(ValueError):
@@ -52,7 +40,7 @@ class ConfigError(ValueError):
 
 def read_toml(
     raw: Mapping[str, Any], env: Mapping[str, str], source: str, base_dir: PathLike | None
-) -> Config:
+) -> s.Config:
     """Check parsed TOML; raise one `ConfigError` that lists every problem."""
     data, env_errors, disabled = expand_env(raw, env)
     table, problems = _validate(data, env_errors, disabled)
@@ -214,38 +202,49 @@ def _order(loc: Loc) -> list[int]:
 # -- conversion to the core's types ---------------------------------------------------------------
 
 
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _dataclass_in(hint: Any) -> type | None:
+    if isinstance(hint, type) and hasattr(hint, "__dataclass_fields__"):
+        return hint
+    return next(filter(None, map(_dataclass_in, get_args(hint))), None)
+
+
 def _core(cls: type[T], table: BaseModel, **override: Any) -> T:
-    """`cls` from the table's fields of the same names."""
-    names = getattr(cls, "__dataclass_fields__", {})
-    values = {k: getattr(table, k) for k in type(table).model_fields if k in names}
-    return cls(**(values | override))
+    """`cls` (a core dataclass) from the table's keys of the same names; nested tables and arrays
+    of tables become the dataclasses the field's type names."""
+    hints = _hints(cls)
+    values = dict(override)
+    for key in type(table).model_fields.keys() & hints.keys() - override.keys():
+        value, inner = getattr(table, key), _dataclass_in(hints[key])
+        if isinstance(value, BaseModel) and inner is not None:
+            value = _core(inner, value)
+        elif isinstance(value, tuple) and inner is not None:
+            value = tuple(_core(inner, i) if isinstance(i, BaseModel) else i for i in value)
+        values[key] = value
+    return cls(**values)
 
 
-def to_config(t: ConfigTable, base_dir: PathLike | None) -> Config:
+def to_config(t: ConfigTable, base_dir: PathLike | None) -> s.Config:
+    """The core's `Config`: every table and key by name, but for these few."""
     p, questions = t.program, t.program.survey.questions
-    survey = SurveyConfig() if questions is None else SurveyConfig(
-        questions=tuple(_core(SurveyQuestion, q) for q in questions)
-    )  # fmt: skip
-    return Config(
+    return _core(
+        s.Config,
+        t,
         storage_url=resolve_storage_url(t.storage.url, base_dir),
-        server=_core(ServerConfig, t.server),
-        slack=_core(SlackConfig, t.slack, api_base_url=t.slack.api_base_url.rstrip("/") + "/"),
-        discord=_core(DiscordConfig, t.discord, api_base_url=t.discord.api_base_url.rstrip("/")),
-        zoom=_core(ZoomConfig, t.zoom),
-        email=None if t.email is None else _core(EmailConfig, t.email),
-        sms=None if t.sms is None else _core(SmsConfig, t.sms),
-        program=_core(Program, p, policy=_core(Policy, p.policy)),
-        reminders=RemindersConfig(
+        slack=_core(s.SlackConfig, t.slack, api_base_url=t.slack.api_base_url.rstrip("/") + "/"),
+        discord=_core(s.DiscordConfig, t.discord, api_base_url=t.discord.api_base_url.rstrip("/")),
+        reminders=s.RemindersConfig(
             before=tuple(sorted(set(p.reminders.before), reverse=True)),
             quiet_hours=p.reminders.quiet_hours,
         ),
-        survey=survey,
-        people=tuple(_core(Person, person) for person in t.people),
-        groups=tuple(
-            _core(Group, g, schedule=g.schedule and _core(Schedule, g.schedule)) for g in t.groups
-        ),
+        survey=s.SurveyConfig() if questions is None else _core(s.SurveyConfig, p.survey),
         closures=tuple(
-            _core(Closure, c, start=c.date or c.start, end=c.date or c.end) for c in t.closures
+            _core(s.Closure, c, start=c.date or c.start, end=c.date or c.end) for c in t.closures
         ),
     )
 

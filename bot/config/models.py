@@ -4,7 +4,7 @@ To add a key, add one line to its table's class here — ``name: Annotated[int, 
 and the field of the same name to the core's value type (`bot.core.settings` or
 `bot.core.domain`): `to_config` copies fields by name, and the JSON Schema follows. A new table is
 a new class plus its field in the parent class (and, for a new core type, one line in
-`to_config`). Checks across keys go in the table's ``_check`` validator, reported with `problems`.
+`bot.config.loading.to_config`). Checks across a table's keys go in its ``_found`` method.
 Defaults are read from the core's dataclasses, so each lives in one place.
 """
 
@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
+from bot.config import values as v
 from bot.config.checks import check_roster
 from bot.config.types import (
     Array,
@@ -34,20 +35,6 @@ from bot.config.types import (
     TimeOfDay,
     problems,
 )
-from bot.config.values import (
-    check_db_url,
-    check_email,
-    check_http_url,
-    check_rrule,
-    check_slack_channel,
-    check_slack_user,
-    check_snowflake,
-    check_timezone,
-    normalize_phone,
-    normalize_quiet_hours,
-    normalize_zoom_meeting_id,
-    quote,
-)
 from bot.core.domain import Policy, Program, Role
 from bot.core.settings import (
     DEFAULT_STORAGE_URL,
@@ -60,9 +47,9 @@ from bot.core.settings import (
     SmsConfig,
 )
 
-Snowflake = Annotated[str | None, Str(check_snowflake, allow_int=True)]
-Url = Annotated[str, Str(check_http_url)]
-EmailAddr = Annotated[str, Str(check_email)]
+Snowflake = Annotated[str | None, Str(v.check_snowflake, allow_int=True)]
+Url = Annotated[str, Str(v.check_http_url)]
+EmailAddr = Annotated[str, Str(v.check_email)]
 #: notification channels a person may list, in no particular order
 CHANNELS = ("chat", "email", "sms")
 _POLICY, _PROGRAM, _SERVER = Policy(), Program(), ServerConfig()
@@ -87,7 +74,7 @@ class Table(BaseModel):
 
 
 class Storage(Table):
-    url: Annotated[str, Str(check_db_url)] = DEFAULT_STORAGE_URL
+    url: Annotated[str, Str(v.check_db_url)] = DEFAULT_STORAGE_URL
     """A relative SQLite path is relative to the config file's directory."""
 
 
@@ -111,7 +98,7 @@ class Slack(Table):
             return []
         needed = "app_token" if self.mode == "socket" else "signing_secret"
         return self._required("slack is enabled", "bot_token") + self._required(
-            f"slack.mode is {quote(self.mode)}", needed
+            f"slack.mode is {v.quote(self.mode)}", needed
         )
 
 
@@ -158,7 +145,7 @@ class Sms(Table):
     api_base_url: Url = SmsConfig().api_base_url
     account_sid: Text = ""
     auth_token: Secret = ""
-    from_number: Annotated[str, Str(normalize_phone)] = ""
+    from_number: Annotated[str, Str(v.normalize_phone)] = ""
 
     def _found(self) -> list[tuple[Loc, str]]:
         keys = ("account_sid", "auth_token", "from_number")
@@ -204,7 +191,7 @@ class Question(Table):
         if self.kind is QuestionKind.CHOICE and len(self.choices) < 2:
             found.append((("choices",), 'kind "choice" needs at least two choices'))
         elif self.kind is not QuestionKind.CHOICE and self.choices:
-            found.append((("choices",), f'only for kind "choice", not {quote(self.kind.value)}'))
+            found.append((("choices",), f'only for kind "choice", not {v.quote(self.kind.value)}'))
         if self.confirms_attendance and self.kind is not QuestionKind.YES_NO:
             found.append((("confirms_attendance",), 'only for kind "yes_no"'))
         if self.confirms_attendance and self.anonymous:
@@ -222,7 +209,7 @@ class Survey(Table):
         questions = self.questions or ()
         for i, q in enumerate(questions):
             if any(p.id == q.id for p in questions[:i]):
-                found.append((("questions", i, "id"), f"duplicate question id {quote(q.id)}"))
+                found.append((("questions", i, "id"), f"duplicate question id {v.quote(q.id)}"))
             if q.confirms_attendance and any(p.confirms_attendance for p in questions[:i]):
                 loc: Loc = ("questions", i, "confirms_attendance")
                 found.append((loc, "only one question may confirm attendance"))
@@ -231,7 +218,7 @@ class Survey(Table):
 
 class ProgramTable(Table):
     name: Text = _PROGRAM.name
-    timezone: Annotated[str, Str(check_timezone)] = _PROGRAM.timezone
+    timezone: Annotated[str, Str(v.check_timezone)] = _PROGRAM.timezone
     """Sessions, reminders and reports use this IANA time zone."""
     policy: PolicyTable = Field(default_factory=PolicyTable)
     reminders: Reminders = Field(default_factory=Reminders)
@@ -242,14 +229,14 @@ class PersonTable(Table):
     id: Id
     display_name: Text
     role: Annotated[Role, OneOf(*Role)] = Role.PARTICIPANT
-    slack_user_id: Annotated[str | None, Str(check_slack_user)] = None
+    slack_user_id: Annotated[str | None, Str(v.check_slack_user)] = None
     discord_user_id: Snowflake = None
-    zoom_email: Annotated[str | None, Str(check_email)] = None
-    email: Annotated[str | None, Str(check_email)] = None
-    phone: Annotated[str | None, Str(normalize_phone)] = None
+    zoom_email: Annotated[str | None, Str(v.check_email)] = None
+    email: Annotated[str | None, Str(v.check_email)] = None
+    phone: Annotated[str | None, Str(v.normalize_phone)] = None
     """E.164, e.g. "+15550100004"."""
-    timezone: Annotated[str | None, Str(check_timezone)] = None
-    quiet_hours: Annotated[str | None, Str(normalize_quiet_hours)] = None
+    timezone: Annotated[str | None, Str(v.check_timezone)] = None
+    quiet_hours: Annotated[str | None, Str(v.normalize_quiet_hours)] = None
     channels: Strings = ("chat",)
     """Notification order of preference among "chat", "email", "sms"."""
     aliases: Strings = ()
@@ -262,17 +249,17 @@ class PersonTable(Table):
             found.append((("channels",), f"must list at least one of {', '.join(CHANNELS)}"))
         for channel in self.channels:
             if channel not in CHANNELS:
-                message = f"must be among {', '.join(CHANNELS)}, got {quote(channel)}"
+                message = f"must be among {', '.join(CHANNELS)}, got {v.quote(channel)}"
                 found.append((("channels",), message))
         for channel, key in (("email", "email"), ("sms", "phone")):
             if channel in self.channels and getattr(self, key) is None:
-                message = f"{quote(channel)} is listed but {{table}}.{key} is not set"
+                message = f"{v.quote(channel)} is listed but {{table}}.{key} is not set"
                 found.append((("channels",), message))
         return found
 
 
 class ScheduleTable(Table):
-    rrule: Annotated[str, Str(check_rrule)]
+    rrule: Annotated[str, Str(v.check_rrule)]
     """An RFC 5545 rule such as "FREQ=WEEKLY;BYDAY=MO,WE,TH"."""
     start: TimeOfDay
     """HH:MM in the program's time zone."""
@@ -285,11 +272,11 @@ class GroupTable(Table):
     schedule: ScheduleTable | None = None
     facilitators: Strings = ()
     participants: Strings = ()
-    slack_channel: Annotated[str | None, Str(check_slack_channel)] = None
+    slack_channel: Annotated[str | None, Str(v.check_slack_channel)] = None
     discord_guild_id: Snowflake = None
     discord_text_channel_id: Snowflake = None
     discord_voice_channel_id: Snowflake = None
-    zoom_meeting_id: Annotated[str | None, Str(normalize_zoom_meeting_id, allow_int=True)] = None
+    zoom_meeting_id: Annotated[str | None, Str(v.normalize_zoom_meeting_id, allow_int=True)] = None
     capacity: Annotated[int | None, Int(1)] = None
     """Make-ups from other groups are booked up to this."""
 
@@ -343,7 +330,7 @@ class ConfigTable(Table):
         for i, closure in enumerate(self.closures):
             for gid in closure.groups:
                 if gid not in group_ids:
-                    found.append((("closures", i, "groups"), f"unknown group {quote(gid)}"))
+                    found.append((("closures", i, "groups"), f"unknown group {v.quote(gid)}"))
         if found:
             raise problems(found)
         return self

@@ -9,7 +9,6 @@ boolean keys may be given as ``"${NAME}"``. The JSON Schema of each type says th
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from datetime import date, time, timedelta
 from typing import Annotated, Any, TypeVar
@@ -17,17 +16,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import PydanticCustomError, core_schema
 
-from bot.config.values import (
-    _num,
-    _range_message,
-    check_id,
-    parse_date,
-    parse_duration,
-    parse_quiet_hours,
-    parse_time_of_day,
-    quote,
-    type_name,
-)
+from bot.config import values as v
 
 T = TypeVar("T")
 Json = dict[str, Any]
@@ -117,7 +106,7 @@ def Str(  # used like a type, hence the capital
             value = str(value)
         if not isinstance(value, str):
             expected = "a string or an integer" if allow_int else "a string"
-            raise ValueError(f"expected {expected}, got {type_name(value)}")
+            raise ValueError(f"expected {expected}, got {v.type_name(value)}")
         text = str(value)
         if not empty and not text.strip():
             raise ValueError("must not be empty")
@@ -130,9 +119,9 @@ def Str(  # used like a type, hence the capital
 def OneOf(*options: str) -> Check:
     def run(value: object) -> str:
         if not isinstance(value, str):
-            raise ValueError(f"expected a string, got {type_name(value)}")
+            raise ValueError(f"expected a string, got {v.type_name(value)}")
         if value not in options:
-            raise ValueError(f"must be one of {', '.join(options)}, got {quote(str(value))}")
+            raise ValueError(f"must be one of {', '.join(options)}, got {v.quote(str(value))}")
         return str(value)
 
     return Check(run, schema={"anyOf": [{"enum": list(options)}, ENV_REF]})
@@ -141,7 +130,7 @@ def OneOf(*options: str) -> Check:
 def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
     for i, item in enumerate(items):
         if item in items[:i]:
-            raise ValueError(f"{quote(item)} is listed twice")
+            raise ValueError(f"{v.quote(item)} is listed twice")
     return items
 
 
@@ -150,7 +139,7 @@ def Array(what: str = "an array of strings", *, unique: bool = False) -> Check:
 
     def run(value: object) -> object:
         if not isinstance(value, list):
-            raise ValueError(f"expected {what}, got {type_name(value)}")
+            raise ValueError(f"expected {what}, got {v.type_name(value)}")
         return value
 
     return Check(run, after=_unique if unique else None)
@@ -159,50 +148,28 @@ def Array(what: str = "an array of strings", *, unique: bool = False) -> Check:
 # -- numbers and booleans -----------------------------------------------------------------------
 
 
-def _scalar(expected: str, native: Callable[[object], Any], text: Callable[[str], Any]) -> Any:
-    def run(value: object) -> Any:
-        if isinstance(value, EnvText):
-            result = text(value.strip())
-            if result is None:
-                raise ValueError(f"expected {expected}, got {quote(str(value))}")
-            return result
-        result = native(value)
-        if result is None:
-            raise ValueError(f"expected {expected}, got {type_name(value)}")
-        return result
-
-    return run
-
-
-def _native_number(value: object, integer: bool) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return None if integer and isinstance(value, float) else value
-
-
-def _text_number(text: str, integer: bool) -> float | None:
-    if integer:
-        return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else None
+def _from_env(value: object, expected: str, parse: Callable[[str], Any]) -> Any:
+    """An `EnvText` (``port = "${PORT}"``) parsed by `parse`; any other value as it is."""
+    if not isinstance(value, EnvText):
+        return value
     try:
-        return float(text)
+        return parse(value.strip())
     except ValueError:
-        return None
+        raise ValueError(f"expected {expected}, got {v.quote(str(value))}") from None
 
 
 def _number(integer: bool, lo: float | None, hi: float | None) -> Check:
-    parse = _scalar(
-        "an integer" if integer else "a number",
-        lambda v: _native_number(v, integer),
-        lambda t: _text_number(t, integer),
-    )
+    expected = "an integer" if integer else "a number"
 
     def run(value: object) -> float:
-        number = parse(value)
-        if not math.isfinite(number):
-            raise ValueError(f"must be a finite number, got {_num(number)}")
-        if (lo is not None and number < lo) or (hi is not None and number > hi):
-            raise ValueError(_range_message(lo, hi, number))
-        return int(number) if integer else float(number)
+        value = _from_env(value, expected, int if integer else float)
+        if isinstance(value, bool) or not isinstance(value, int if integer else int | float):
+            raise ValueError(f"expected {expected}, got {v.type_name(value)}")
+        if not math.isfinite(value):
+            raise ValueError(f"must be a finite number, got {v._num(value)}")
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise ValueError(v._range_message(lo, hi, value))
+        return value if integer else float(value)
 
     schema: Json = {"type": "integer" if integer else "number"}
     schema |= {"minimum": lo} if lo is not None else {}
@@ -218,19 +185,26 @@ def Num(lo: float | None = None, hi: float | None = None) -> Check:
     return _number(False, lo, hi)
 
 
-def _text_bool(text: str) -> bool | None:
+def _text_bool(text: str) -> bool:
     lowered = text.lower()
-    return True if lowered in _TRUE else False if lowered in _FALSE else None
+    if lowered in _TRUE or lowered in _FALSE:
+        return lowered in _TRUE
+    raise ValueError(text)
+
+
+def _bool(value: object) -> bool:
+    value = _from_env(value, "true or false", _text_bool)
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {v.type_name(value)}")
+    return value
 
 
 def parse_bool(value: object) -> bool | None:
     """A TOML boolean, or the text of an `EnvText`; None when it is neither."""
-    if isinstance(value, EnvText):
-        return _text_bool(value.strip())
-    return value if isinstance(value, bool) else None
-
-
-_bool = _scalar("true or false", lambda v: v if isinstance(v, bool) else None, _text_bool)
+    try:
+        return _bool(value)
+    except ValueError:
+        return None
 
 
 # -- the small value languages ------------------------------------------------------------------
@@ -238,27 +212,27 @@ _bool = _scalar("true or false", lambda v: v if isinstance(v, bool) else None, _
 
 def _positive_duration(value: object) -> timedelta:
     if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {type_name(value)}")
-    span = parse_duration(value)
+        raise ValueError(f"expected a string, got {v.type_name(value)}")
+    span = v.parse_duration(value)
     if span <= timedelta(0):
-        raise ValueError(f"must be longer than zero, got {quote(str(value))}")
+        raise ValueError(f"must be longer than zero, got {v.quote(str(value))}")
     return span
 
 
 def _quiet_span(value: object) -> tuple[time, time]:
     if not isinstance(value, str):
-        raise ValueError(f'expected HH:MM-HH:MM such as "21:00-08:00", got {type_name(value)}')
-    return parse_quiet_hours(value)
+        raise ValueError(f'expected HH:MM-HH:MM such as "21:00-08:00", got {v.type_name(value)}')
+    return v.parse_quiet_hours(value)
 
 
 _HHMM = r"^\s*[0-9]{1,2}:[0-9]{2}"
 Text = Annotated[str, Str()]
 Secret = Annotated[str, Str(empty=True)]
-Id = Annotated[str, Str(check_id)]
+Id = Annotated[str, Str(v.check_id)]
 Bool = Annotated[bool, Check(_bool, schema={"anyOf": [{"type": "boolean"}, ENV_REF]})]
 Strings = Annotated[tuple[Text, ...], Array(unique=True)]
-Day = Annotated[date, Check(parse_date, schema={"type": "string", "format": "date"})]
-TimeOfDay = Annotated[time, Check(parse_time_of_day, schema={"type": "string", "pattern": _HHMM})]
+Day = Annotated[date, Check(v.parse_date, schema={"type": "string", "format": "date"})]
+TimeOfDay = Annotated[time, Check(v.parse_time_of_day, schema={"type": "string", "pattern": _HHMM})]
 Duration = Annotated[
     timedelta,
     Check(_positive_duration, schema={"type": "string", "pattern": r"^\s*[0-9]+\s*[dhmsDHMS]"}),

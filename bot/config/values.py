@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,27 +23,16 @@ def quote(value: object) -> str:
     return str(value)
 
 
+_TYPE_NAMES = (
+    (bool, "a boolean"), (int, "an integer"), (float, "a float"), (str, "a string"),
+    (datetime, "a date-time"), (date, "a date"), (time, "a time"), (list, "an array"),
+    (dict, "a table"),
+)  # fmt: skip
+
+
 def type_name(value: object) -> str:
     """The TOML name of a value's type, with an article ("an integer")."""
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a float"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, datetime):
-        return "a date-time"
-    if isinstance(value, date):
-        return "a date"
-    if isinstance(value, time):
-        return "a time"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    return type(value).__name__
+    return next((name for t, name in _TYPE_NAMES if isinstance(value, t)), type(value).__name__)
 
 
 def _num(value: float) -> str:
@@ -102,12 +91,7 @@ _DURATION = re.compile(
     re.IGNORECASE,
 )
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
-_SNOWFLAKE = re.compile(r"[0-9]{1,20}\Z")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}\Z")
-_SLACK_ID = re.compile(r"[A-Z0-9]{2,}\Z")
-_HTTP_URL = re.compile(r"https?://[^\s/]+", re.IGNORECASE)
 
 RRULE_PARTS = frozenset(
     {
@@ -231,40 +215,33 @@ def check_timezone(name: str) -> str:
     return name
 
 
-def check_id(text: str) -> str:
-    """Ids of people, groups and survey questions: letters, digits, ``.``, ``_``, ``-``."""
-    if not _ID.match(text):
-        raise ValueError(
-            f'expected an id of letters, digits, ".", "_" and "-" (at most 64), got {quote(text)}'
-        )
-    return text
+def _matching(pattern: str, expected: str, *, echo: bool = True) -> Callable[[str], str]:
+    """A check that `text` matches `pattern`; `echo=False` keeps the value out of the message."""
+    regex = re.compile(pattern)
+
+    def check(text: str) -> str:
+        if not regex.match(text):
+            raise ValueError(f"expected {expected}" + (f", got {quote(text)}" if echo else ""))
+        return text
+
+    return check
 
 
-def check_snowflake(text: str) -> str:
-    if not _SNOWFLAKE.match(text):
-        raise ValueError(f"expected a Discord id (digits), got {quote(text)}")
-    return text
-
-
-def check_slack_user(text: str) -> str:
-    if not _SLACK_ID.match(text):
-        raise ValueError(f'expected a Slack member id such as "U0123ABCD", got {quote(text)}')
-    return text
-
-
-def check_slack_channel(text: str) -> str:
-    if not _SLACK_ID.match(text):
-        raise ValueError(
-            f'expected a Slack channel id such as "C0123ABCD" (not its name), got {quote(text)}'
-        )
-    return text
-
-
-def check_email(text: str) -> str:
-    # the address itself is personal data: never echo it
-    if not _EMAIL.match(text):
-        raise ValueError("expected an e-mail address")
-    return text
+#: ids of people, groups and survey questions
+check_id = _matching(
+    r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z", 'an id of letters, digits, ".", "_" and "-" (at most 64)'
+)
+check_snowflake = _matching(r"[0-9]{1,20}\Z", "a Discord id (digits)")
+check_slack_user = _matching(r"[A-Z0-9]{2,}\Z", 'a Slack member id such as "U0123ABCD"')
+check_slack_channel = _matching(
+    r"[A-Z0-9]{2,}\Z", 'a Slack channel id such as "C0123ABCD" (not its name)'
+)
+# an address is personal data, a database URL may hold a password: neither is echoed
+check_email = _matching(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z", "an e-mail address", echo=False)
+check_db_url = _matching(
+    r"[A-Za-z][A-Za-z0-9+.-]*://", 'a database URL such as "sqlite:///rollcall.db"', echo=False
+)
+check_http_url = _matching(r"(?i)https?://[^\s/]+", "an http:// or https:// URL")
 
 
 def normalize_phone(text: str) -> str:
@@ -281,19 +258,3 @@ def normalize_zoom_meeting_id(text: str) -> str:
     if not compact.isascii() or not compact.isdigit():
         raise ValueError(f"expected a Zoom meeting id (digits), got {quote(text)}")
     return compact
-
-
-def check_http_url(text: str) -> str:
-    if not _HTTP_URL.match(text):
-        raise ValueError(f"expected an http:// or https:// URL, got {quote(text)}")
-    return text
-
-
-_DB_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
-
-
-def check_db_url(text: str) -> str:
-    # the URL may hold a password: never echoed
-    if not _DB_URL.match(text):
-        raise ValueError('expected a database URL such as "sqlite:///rollcall.db"')
-    return text
