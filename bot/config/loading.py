@@ -25,7 +25,7 @@ _UNUSED = {("slack", "http"): "app_token", ("slack", "socket"): "signing_secret"
 _SQLITE_URL = re.compile(r"(sqlite(?:\+[A-Za-z0-9_]+)?):///(.*)\Z", re.DOTALL)
 _TABLE_TYPES = ("model_type", "model_attributes_type", "dict_type")
 Problem = tuple[Loc, str]
-_HINTS: dict[type, dict[str, Any]] = {}
+_FIELDS: dict[type, dict[str, type | None]] = {}
 
 
 class ConfigError(ValueError):
@@ -202,25 +202,25 @@ def _order(loc: Loc) -> list[int]:
 # -- conversion to the core's types ---------------------------------------------------------------
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = get_type_hints(cls)
-    return _HINTS[cls]
-
-
 def _dataclass_in(hint: Any) -> type | None:
     if isinstance(hint, type) and hasattr(hint, "__dataclass_fields__"):
         return hint
     return next(filter(None, map(_dataclass_in, get_args(hint))), None)
 
 
+def _fields(cls: type) -> dict[str, type | None]:
+    """A core dataclass's fields, each with the dataclass its type names (or None)."""
+    if cls not in _FIELDS:
+        _FIELDS[cls] = {k: _dataclass_in(h) for k, h in get_type_hints(cls).items()}
+    return _FIELDS[cls]
+
+
 def _core(cls: type[T], table: BaseModel, **override: Any) -> T:
     """`cls` (a core dataclass) from the table's keys of the same names; nested tables and arrays
     of tables become the dataclasses the field's type names."""
-    hints = _hints(cls)
-    values = dict(override)
-    for key in type(table).model_fields.keys() & hints.keys() - override.keys():
-        value, inner = getattr(table, key), _dataclass_in(hints[key])
+    fields, values = _fields(cls), dict(override)
+    for key in type(table).model_fields.keys() & fields.keys() - override.keys():
+        value, inner = getattr(table, key), fields[key]
         if isinstance(value, BaseModel) and inner is not None:
             value = _core(inner, value)
         elif isinstance(value, tuple) and inner is not None:
