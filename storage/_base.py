@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.domain import AuditEntry
 from bot.core.ledger import GENESIS, audit_hash
+from bot.core.ports import Telemetry
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 from storage import rows
 from storage._cache import ReadCache
 from storage._sqlite_writer import SqliteLedgerWriter
@@ -45,6 +47,8 @@ class SqlBase:
         self._writer: SqliteLedgerWriter | None = None
         #: ledger appends waiting for the lock (written together: group commit)
         self._pending: list[Any] = []
+        #: counts for operators (the shell sets bot.shell.metrics'; see storage._ledger)
+        self.telemetry: Telemetry = NULL_TELEMETRY
 
     @property
     def engine(self) -> AsyncEngine:

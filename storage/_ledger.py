@@ -71,8 +71,15 @@ class LedgerSql(SqlBase):
                 else:
                     request[1].set_result(result)
             return
+        self._count(batch, results)
         for request, result in zip(batch, results, strict=True):
             request[1].set_result(result)
+
+    def _count(self, batch: list[_Request], results: list[list[bool]]) -> None:
+        self.telemetry.observe("rollcall_ledger_batch_size", len(batch))
+        written = sum(sum(r) for r in results)
+        if written:
+            self.telemetry.count("rollcall_ledger_appends_total", written)
 
     async def _append(self, batch: list[_Request]) -> list[list[bool]]:
         if self._writer is not None:  # a SQLite file: its own writer thread

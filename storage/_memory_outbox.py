@@ -54,6 +54,20 @@ class MemoryOutbox:
                 claimed.append(c)
             return claimed
 
+    async def outbox_backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        async with self._lock:
+            waiting = [
+                i
+                for i in self._outbox.values()
+                if i.status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
+            ]
+            due = [
+                i.next_attempt_at or i.due_at
+                for i in waiting
+                if i.status is OutboxStatus.PENDING and (i.next_attempt_at or i.due_at) <= now
+            ]
+            return len(waiting), min(due, default=None)
+
     async def renew_claim(self, key: str, *, worker: str, until: datetime) -> bool:
         async with self._lock:
             i = self._outbox.get(key)

@@ -33,8 +33,9 @@ from bot.core.commands import COMMANDS
 from bot.core.domain import Group
 from bot.core.engine import Engine
 from bot.core.logging_policy import describe
-from bot.core.ports import Delivery
+from bot.core.ports import Delivery, Telemetry
 from bot.core.settings import DiscordConfig
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 
 log = logging.getLogger("rollcall.discord")
 
@@ -65,13 +66,16 @@ class DiscordAdapter:
     name = "discord"
     platform = "discord"  # as a bot.core.ports.Poster
 
-    def __init__(self, config: DiscordConfig, engine: Engine) -> None:
+    def __init__(
+        self, config: DiscordConfig, engine: Engine, *, telemetry: Telemetry = NULL_TELEMETRY
+    ) -> None:
         self.config = config
         self.engine = engine
         self.client: discord.Client | None = None
         self.tree: app_commands.CommandTree[Any] | None = None
         self.voice = VoiceTracker(engine)
         self.interactions = Interactions(engine, self.perform)
+        self.interactions.telemetry = telemetry
         self.notifier = DiscordNotifier(lambda: self.client, engine.services.clock)
         #: seconds between IDENTIFYs after a lost session (Discord: one per 5 s)
         self.identify_delay = IDENTIFY_DELAY
@@ -84,6 +88,12 @@ class DiscordAdapter:
         #: extra discord.py client options (say, guild_ready_timeout)
         self.client_options: dict[str, Any] = {}
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def is_connected(self) -> bool:
+        """The gateway session is up (for /readyz and rollcall_adapter_connected)."""
+        client = self.client
+        return client is not None and client.is_ready() and not client.is_closed()
 
     @property
     def poster(self) -> DiscordAdapter:

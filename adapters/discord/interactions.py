@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -34,12 +35,15 @@ from bot.core.engine import Engine
 from bot.core.events import Actor, ButtonPressed, CommandInvoked, SurveySubmitted
 from bot.core.logging_policy import describe
 from bot.core.pipeline import SORRY
+from bot.core.ports import Telemetry
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 from bot.core.timeutil import zone
 
 log = logging.getLogger("rollcall.discord")
 
 PLATFORM = "discord"
 DEFER_AFTER = 2.0
+ACK = "rollcall_ack_seconds"
 
 Performer = Callable[[Sequence[Action]], Awaitable[None]]
 
@@ -49,6 +53,7 @@ class Interactions:
         self.engine = engine
         self.perform = perform  # DMs and channel posts the engine asks for
         self.defer_after = DEFER_AFTER
+        self.telemetry: Telemetry = NULL_TELEMETRY  # the adapter passes the shell's in
 
     # ------------------------------------------------------------ events in
 
@@ -110,11 +115,13 @@ class Interactions:
     async def _answer(
         self, interaction: discord.Interaction[Any], work: Awaitable[list[Action]]
     ) -> None:
+        started = time.perf_counter()
         task = asyncio.ensure_future(work)
         deferred = False
         done, _ = await asyncio.wait({task}, timeout=self.defer_after)
         if not done:
             deferred = await self._defer(interaction)
+            self.telemetry.observe(ACK, time.perf_counter() - started, platform=PLATFORM)
         try:
             actions = await task
         except Exception as e:
@@ -122,6 +129,8 @@ class Interactions:
             actions = [Reply(text=SORRY)]
         try:
             await self._respond(interaction, actions, deferred=deferred)
+            if not deferred:
+                self.telemetry.observe(ACK, time.perf_counter() - started, platform=PLATFORM)
         except discord.HTTPException as e:
             log.warning(
                 "answering interaction %s failed: status %s, code %s",

@@ -100,6 +100,15 @@ class SlackAdapter:
 
     # --- lifecycle -----------------------------------------------------------------------
 
+    @property
+    def is_connected(self) -> bool:
+        """HTTP mode serves while the server runs; Socket Mode needs its connection (for
+        /readyz and rollcall_adapter_connected)."""
+        if self.config.mode != "socket":
+            return True
+        client = getattr(self._socket, "client", None)
+        return client is not None and not getattr(client, "closed", False)
+
     def add_routes(self, app: web.Application) -> None:
         if self.config.mode == "http":
             app.router.add_post(EVENTS_PATH, self.handle_http)

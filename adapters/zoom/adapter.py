@@ -51,6 +51,7 @@ from bot.core.telemetry import NULL as NULL_TELEMETRY
 log = logging.getLogger("rollcall.zoom")
 EVENTS = "rollcall_events_total"
 REJECTED = "rollcall_webhooks_rejected_total"
+PRESENCE = "rollcall_presence_events_total"
 
 PATH = "/zoom/webhook"
 MAX_SKEW = timedelta(minutes=5)
@@ -149,6 +150,8 @@ class ZoomAdapter:
             return _answer(503, error="storage unavailable")
         kind = "meeting_ended" if isinstance(what, MeetingEnded) else "presence"
         self._telemetry.count(EVENTS, kind=kind, platform=SOURCE)
+        if kind == "presence":
+            self._telemetry.count(PRESENCE, source=SOURCE)
         if stored is None:
             return _status("unchanged")
         self._refresher.add([stored])

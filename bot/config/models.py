@@ -40,6 +40,7 @@ from bot.core.settings import (
     DEFAULT_STORAGE_URL,
     DiscordConfig,
     EmailConfig,
+    LoggingConfig,
     QuestionKind,
     RemindersConfig,
     ServerConfig,
@@ -53,6 +54,7 @@ EmailAddr = Annotated[str, Str(v.check_email)]
 #: notification channels a person may list, in no particular order
 CHANNELS = ("chat", "email", "sms")
 _POLICY, _PROGRAM, _SERVER = Policy(), Program(), ServerConfig()
+_LOGGING = LoggingConfig()
 
 
 class Table(BaseModel):
@@ -81,6 +83,12 @@ class Storage(Table):
 class Server(Table):
     host: Text = _SERVER.host
     port: Annotated[int, Int(0, 65535)] = _SERVER.port
+
+
+class Logging(Table):
+    format: Annotated[str, OneOf("text", "json")] = _LOGGING.format
+    """text: one readable line; json: one JSON object a line. Ids only, never names."""
+    level: Annotated[str, OneOf("debug", "info", "warning", "error")] = _LOGGING.level
 
 
 class Slack(Table):
@@ -309,6 +317,7 @@ class ConfigTable(Table):
 
     storage: Storage = Field(default_factory=Storage)
     server: Server = Field(default_factory=Server)
+    logging: Logging = Field(default_factory=Logging)
     slack: Slack = Field(default_factory=Slack)
     discord: Discord = Field(default_factory=Discord)
     zoom: Zoom = Field(default_factory=Zoom)

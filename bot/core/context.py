@@ -19,9 +19,10 @@ from bot.core.domain import (
     Session,
 )
 from bot.core.events import Actor
-from bot.core.ports import Clock, Store
+from bot.core.ports import Clock, Store, Telemetry
 from bot.core.sessions import SessionService
 from bot.core.settings import SurveyQuestion
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 from bot.core.timeutil import zone
 
 NOT_ENROLLED = "You're not enrolled in a group here — ask your facilitator."
@@ -41,6 +42,8 @@ class Services:
     recorder: Recorder
     sessions: SessionService
     survey: tuple[SurveyQuestion, ...] = ()
+    #: counts for operators (bot.shell.metrics gives the real one)
+    telemetry: Telemetry = NULL_TELEMETRY
 
 
 @dataclass(kw_only=True)

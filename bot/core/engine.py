@@ -22,10 +22,11 @@ from bot.core.events import (
     PresenceObserved,
     SurveySubmitted,
 )
-from bot.core.pipeline import Request, dispatch
-from bot.core.ports import Clock, Store
+from bot.core.pipeline import COMMANDS_TOTAL, Request, dispatch
+from bot.core.ports import Clock, Store, Telemetry
 from bot.core.sessions import SessionService
 from bot.core.settings import DEFAULT_SURVEY_QUESTIONS, SurveyQuestion
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 
 log = logging.getLogger("rollcall.engine")
 
@@ -34,6 +35,7 @@ UNKNOWN_COMMAND = (
     "and /survey (facilitators also /roster, /verify, /enroll, /unenroll)."
 )
 STALE_BUTTON = "That button is out of date."
+PRESENCE_EVENTS = "rollcall_presence_events_total"
 
 
 async def _checkin_button(ctx: Context) -> list[Action]:
@@ -83,6 +85,7 @@ class Engine:
         clock: Clock,
         program: Program,
         survey: tuple[SurveyQuestion, ...] = DEFAULT_SURVEY_QUESTIONS,
+        telemetry: Telemetry = NULL_TELEMETRY,
     ) -> None:
         recorder = Recorder(store, clock, program)
         self.services = Services(
@@ -92,6 +95,7 @@ class Engine:
             recorder=recorder,
             sessions=SessionService(recorder),
             survey=survey,
+            telemetry=telemetry,
         )
 
     @property
@@ -115,6 +119,7 @@ class Engine:
         if isinstance(event, PresenceHint):
             await note(self.services.store, event)
             return []
+        self.services.telemetry.count(PRESENCE_EVENTS, source=event.source)
         await observe(self.recorder, event)
         return []
 
@@ -138,6 +143,12 @@ class Engine:
         name = ev.command.strip().lstrip("/").lower()
         spec = COMMANDS.get(name) or (HELP if name == "help" else None)
         if spec is None:
+            self.services.telemetry.count(
+                COMMANDS_TOTAL,
+                command="unknown",
+                platform=ev.actor.platform,
+                outcome="unknown_command",
+            )
             return [Reply(text=UNKNOWN_COMMAND)]
         req = Request(
             services=self.services,
@@ -151,9 +162,20 @@ class Engine:
         )
         return await dispatch(req)
 
+    def _count_unknown(self, command: str, platform: str) -> None:
+        self.services.telemetry.count(
+            COMMANDS_TOTAL, command=command, platform=platform, outcome="unknown_command"
+        )
+
     async def button(self, ev: ButtonPressed) -> list[Action]:
         spec = BUTTONS.get(ev.action)
         if spec is None:
+            self.services.telemetry.count(
+                COMMANDS_TOTAL,
+                command="button",
+                platform=ev.actor.platform,
+                outcome="unknown_command",
+            )
             return [Reply(text=STALE_BUTTON)]
         req = Request(
             services=self.services,

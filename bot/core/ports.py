@@ -217,6 +217,11 @@ class Outbox(Protocol):
         """Ordered by due_at, key."""
         ...
 
+    async def outbox_backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        """For operators: how many items wait (pending or claimed), and the earliest
+        time a pending item that is due now became due (None when none is due)."""
+        ...
+
     async def mark_unreachable(self, person_id: str, channel: str, at: datetime) -> bool:
         """Remember that `channel` cannot reach the person; True if this is new."""
         ...

@@ -23,6 +23,12 @@ class ServerConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LoggingConfig:
+    format: str = "text"  # "text" (one readable line) or "json" (one JSON object a line)
+    level: str = "info"  # debug, info, warning, error
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SlackConfig:
     enabled: bool = False
     mode: str = "http"  # "http" (Events API, needs signing_secret) or "socket" (needs app_token)
@@ -156,6 +162,7 @@ class Config:
     people: tuple[Person, ...] = ()
     groups: tuple[Group, ...] = ()
     closures: tuple[Closure, ...] = ()
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)

@@ -63,11 +63,16 @@ async def open_app(
             if migrate:
                 await upgrade(config.storage_url)
             store = await open_store(config.storage_url)
+            store.telemetry = metrics.TELEMETRY
     now = clock.now()
     await seed(store, config, now)
     await materialize(store, config, now)
     engine = Engine(
-        store=store, clock=clock, program=config.program, survey=config.survey.questions
+        store=store,
+        clock=clock,
+        program=config.program,
+        survey=config.survey.questions,
+        telemetry=metrics.TELEMETRY,
     )
     return App(config=config, store=store, engine=engine, clock=clock)
 
@@ -137,7 +142,7 @@ def build_adapters(config: Config, engine: Engine) -> list[Adapter]:
     if config.discord.enabled:
         from adapters.discord.adapter import DiscordAdapter
 
-        adapters.append(DiscordAdapter(config.discord, engine))
+        adapters.append(DiscordAdapter(config.discord, engine, telemetry=metrics.TELEMETRY))
     return adapters
 
 

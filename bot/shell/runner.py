@@ -22,6 +22,7 @@ from bot.core.logging_policy import describe
 from bot.core.outreach.autopilot import Autopilot
 from bot.core.outreach.delivery import LEASE, Dispatcher
 from bot.core.seed import materialize
+from bot.shell import metrics
 from bot.shell.app import (
     build_adapters,
     build_channels,
@@ -29,6 +30,7 @@ from bot.shell.app import (
     open_app,
     scheduler_leader,
 )
+from bot.shell.health import SAMPLE_SECONDS, Monitor, Readiness
 from bot.shell.scheduler import TICK_SECONDS, Scheduler
 from bot.shell.web import bound_port, make_web_app, start_server
 
@@ -57,8 +59,10 @@ async def run(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    web_app = make_web_app(app.store)
+    readiness = Readiness(store=app.store, storage_url=config.storage_url)
+    web_app = make_web_app(app.store, readiness)
     adapters = build_adapters(config, app.engine)
+    readiness.adapters = adapters
     for adapter in adapters:
         adapter.add_routes(web_app)
     runner = await start_server(web_app, config.server.host, config.server.port)
@@ -81,6 +85,7 @@ async def run(
         lease=timedelta(
             seconds=_env_seconds("ROLLCALL_OUTBOX_LEASE_SECONDS", LEASE.total_seconds())
         ),
+        telemetry=metrics.TELEMETRY,
     )
 
     async def materialize_ahead() -> int:
@@ -93,11 +98,20 @@ async def run(
         tick_seconds=_env_seconds("ROLLCALL_TICK_SECONDS", TICK_SECONDS),
     )
     scheduler.start()
+    readiness.scheduler = scheduler
+    monitor = Monitor(
+        app.store,
+        app.clock,
+        adapters,
+        interval=_env_seconds("ROLLCALL_SAMPLE_SECONDS", SAMPLE_SECONDS),
+    )
+    monitor.start()
     try:
         await stop.wait()
     finally:
         if console is not None:
             console.stop()
+        await monitor.stop()
         await scheduler.stop()
         await channels.close()
         for adapter in reversed(adapters):
