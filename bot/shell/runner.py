@@ -33,6 +33,7 @@ from bot.shell.app import (
 from bot.shell.health import SAMPLE_SECONDS, Monitor, Readiness
 from bot.shell.scheduler import TICK_SECONDS, Scheduler
 from bot.shell.web import bound_port, make_web_app, start_server
+from storage.backup import RunLock, sqlite_path
 
 log = logging.getLogger("rollcall.app")
 
@@ -54,6 +55,7 @@ async def run(
     """`rollcall run`: the HTTP server, the scheduler, and the enabled adapters (the
     console when no platform is enabled). Stops on SIGTERM/SIGINT or end of console input."""
     app = await open_app(config)
+    run_lock = await _hold_run_lock(config.storage_url)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -124,7 +126,19 @@ async def run(
         await asyncio.gather(*tasks, return_exceptions=True)
         await runner.cleanup()
         await app.close()
+        if run_lock is not None:
+            run_lock.release()
     return 0
+
+
+async def _hold_run_lock(url: str) -> RunLock | None:
+    """On SQLite: tell `rollcall restore` and `db downgrade` that a bot runs here."""
+    db = sqlite_path(url)
+    if db is None:
+        return None
+    lock = RunLock(db)
+    await asyncio.to_thread(lock.acquire_shared)
+    return lock
 
 
 #: young objects allocated between two collections (CPython's default is 700)
