@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shlex
 import sys
 from typing import Any
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from bot.config import Config
 from bot.core.errors import UserError
@@ -64,16 +65,20 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
 
 
 def _postgres_hint(url: str, verb: str, file: str) -> int:
-    u = make_url(url).set(drivername="postgresql", password=None)
-    target = u.render_as_string(hide_password=True)
+    u = make_url(url)
+    bare = URL.create(
+        "postgresql", u.username, None, u.host, u.port, u.database, query=u.query
+    )  # never the password
+    target = shlex.quote(bare.render_as_string(hide_password=False))
+    file = shlex.quote(file)
     if verb == "backup":
-        command = f"pg_dump --format=custom --no-owner --file={file!r} {target!r}"
+        command = f"pg_dump --format=custom --no-owner --file={file} {target}"
         print(
             "rollcall backup copies SQLite databases; on PostgreSQL use pg_dump:", file=sys.stderr
         )
     else:
         command = (
-            f"pg_restore --clean --if-exists --no-owner --dbname={target!r} {file!r} && "
+            f"pg_restore --clean --if-exists --no-owner --dbname={target} {file} && "
             "rollcall db upgrade && rollcall audit verify"
         )
         print(
