@@ -14,6 +14,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 from bot.core.logging_policy import tame_loggers
 from bot.core.settings import LoggingConfig
@@ -41,11 +42,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
-def setup_logging(config: LoggingConfig | None = None, *, verbose: bool = False) -> None:
+def setup_logging(
+    config: LoggingConfig | None = None, *, verbose: bool = False, stream: TextIO | None = None
+) -> None:
     """(Re)configure the root logger: one stderr handler, the chosen format and level,
     the privacy filter in front. Safe to call again once the config is known."""
     config = config or LoggingConfig()
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     if config.format == "json":
         handler.setFormatter(JsonFormatter())
     else:
