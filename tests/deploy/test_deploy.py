@@ -134,3 +134,17 @@ def test_license_and_release_files() -> None:
     assert f"## [{project['version']}]" in changelog
     security = (ROOT / "SECURITY.md").read_text()
     assert "Reporting a vulnerability" in security
+
+
+def test_nightly_backup_timer_runs_rollcall_backup_with_the_secrets() -> None:
+    service = configparser.ConfigParser(strict=False, interpolation=None)
+    service.optionxform = str  # type: ignore[assignment,method-assign]
+    service.read(ROOT / "deploy" / "rollcall-backup.service")
+    s = service["Service"]
+    assert s["Type"] == "oneshot" and s["User"] == "rollcall"
+    assert s["EnvironmentFile"] == "/etc/rollcall/rollcall.env"  # enabled platforms' ${VAR}s
+    assert "/opt/rollcall/venv/bin/rollcall backup " in s["ExecStart"]
+    assert "%%F" in s["ExecStart"]  # a literal % in a unit file
+    timer = configparser.ConfigParser(strict=False, interpolation=None)
+    timer.read(ROOT / "deploy" / "rollcall-backup.timer")
+    assert timer["Timer"]["OnCalendar"] and timer["Timer"]["Persistent"] == "true"

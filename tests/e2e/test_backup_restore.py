@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.config import parse_config
 from bot.core.clock import FakeClock
@@ -27,7 +28,7 @@ from tests.adapters.slack.harness import NOW, SECRET
 from tests.e2e.conftest import CONFIG_NAME, DB_NAME, Cli, assert_ok, child_env, db_rows
 from tests.e2e.test_run_server import rollcall_run
 
-PEOPLE = 300
+PEOPLE = 200
 FIRST_WAVE = 20
 
 CONFIG = """
@@ -123,6 +124,7 @@ async def rollcall(directory: Path, *args: str) -> tuple[int, str, str]:
     return proc.returncode, out.decode(), err.decode()
 
 
+@pytest.mark.timeout(300)
 async def test_backup_mid_storm_then_restore_keeps_every_acknowledged_checkin(
     tmp_path: Path,
 ) -> None:
