@@ -107,7 +107,14 @@ class SlackAdapter:
         if self.config.mode != "socket":
             return True
         client = getattr(self._socket, "client", None)
-        return client is not None and not getattr(client, "closed", False)
+        session = getattr(client, "current_session", None)
+        return (
+            client is not None
+            and not getattr(client, "closed", True)
+            and not getattr(client, "stale", False)
+            and session is not None
+            and not session.closed
+        )
 
     def add_routes(self, app: web.Application) -> None:
         if self.config.mode == "http":

@@ -25,6 +25,7 @@ async def test_slash_command_and_event_over_socket_mode(tmp_path: Path) -> None:
     async with running_bot(tmp_path, sqlite=False, mode="socket") as bot:
         (opened,) = [c for c in bot.fake.calls if c.method == "apps.connections.open"]
         assert opened.token == "xapp-test"  # the app-level token, not the bot token
+        assert bot.adapter.is_connected  # what /readyz and rollcall_adapter_connected read
         form = dict(urllib.parse.parse_qsl(command_body("/checkin", "hi", user_id=P1)))
         await bot.fake.socket_send(
             {
