@@ -165,6 +165,7 @@ async def test_backup_mid_storm_then_restore_keeps_every_acknowledged_checkin(
     assert verified.stdout.startswith("ok: ledger")
 
 
+@pytest.mark.timeout(300)
 async def test_restore_refuses_while_a_bot_runs_and_refuses_broken_chains(
     config_dir: Path, tmp_path: Path
 ) -> None:

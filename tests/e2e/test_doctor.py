@@ -126,6 +126,7 @@ GOOD = {
 }
 
 
+@pytest.mark.timeout(300)
 async def test_doctor_checks_config_database_tokens_channels_and_schedules(
     platforms: str, tmp_path: Path
 ) -> None:
@@ -163,6 +164,7 @@ async def test_doctor_checks_config_database_tokens_channels_and_schedules(
     assert all(x.startswith("ok") for x in lines[:-1])
 
 
+@pytest.mark.timeout(300)
 async def test_doctor_names_refused_tokens_and_invisible_channels(
     platforms: str, tmp_path: Path
 ) -> None:

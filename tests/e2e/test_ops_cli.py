@@ -8,6 +8,8 @@ import signal
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
+
 from storage.migrate import SAFE_TO_UNDO, head_revision
 from tests.e2e.conftest import CONFIG_NAME, Cli, assert_ok, assert_user_error, db_rows
 from tests.e2e.test_run_server import rollcall_run
@@ -19,6 +21,7 @@ def test_version(tmp_path: Path) -> None:
         assert r.stdout == f"rollcall {version('rollcall')}\n"
 
 
+@pytest.mark.timeout(300)
 def test_db_downgrade_undoes_only_what_loses_no_records(config_dir: Path) -> None:
     cli = Cli(config=config_dir / CONFIG_NAME, cwd=config_dir)
     assert_ok(cli.run("db", "upgrade"))
