@@ -181,8 +181,6 @@ class DiscordAdapter:
         ids = {g.discord_guild_id or "" for g in groups}
         guild_ids = sorted(int(i) for i in ids if i.isdigit())
         specs = [(name, spec.summary) for name, spec in COMMANDS.items()]
-        if "help" not in COMMANDS:
-            specs.append(("help", "what I can do for you"))
         register(self.tree, specs, self.interactions.command, guild_ids=guild_ids)
         for gid in guild_ids:
             try:

@@ -36,6 +36,7 @@ from adapters.slack.notifier import SlackNotifier, SlackPoster
 from adapters.slack.outbound import Origin, Outbound
 from adapters.slack.quiet import quiet_sdk_loggers, sdk_logger
 from bot.core.actions import Action, Reply
+from bot.core.commands import COMMANDS
 from bot.core.domain import Role
 from bot.core.engine import Engine
 from bot.core.events import Actor, ButtonPressed, CommandInvoked, PresenceHint, SurveySubmitted
@@ -48,8 +49,6 @@ EVENTS_PATH = "/slack/events"
 WORKING = "Working on it…"
 SORRY = "Sorry — something went wrong on our side. Please try again in a moment."
 SAVED = "Thank you — your answers are saved."
-#: commands that ack at once and answer through response_url (they may be slow)
-ACK_FIRST = frozenset({"roster"})
 HOME_INTRO = "Your private rollcall page — only you can see it."
 
 Event = CommandInvoked | ButtonPressed | SurveySubmitted
@@ -220,7 +219,8 @@ class SlackAdapter:
             trigger_id=body.get("trigger_id") or None,
             request_id=event.request_id,
         )
-        if event.command in ACK_FIRST:
+        spec = COMMANDS.get(event.command)
+        if spec is not None and spec.slow:
             await ack()
             self._later(self._answer(self._handle(event), origin))
             return

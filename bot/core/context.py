@@ -106,3 +106,12 @@ class CommandSpec:
     usage: str
     summary: str
     denied: str = "Only facilitators can do that."
+    #: argument names, in order, for platforms with structured options (Discord);
+    #: None: the arguments are one free-text option
+    options: tuple[str, ...] | None = None
+    #: other names the command answers to (say, where a platform reserves the name)
+    aliases: tuple[str, ...] = ()
+    #: shown by /help
+    listed: bool = True
+    #: may take longer than a platform's ack deadline: acknowledge first, answer later
+    slow: bool = False

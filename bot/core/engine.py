@@ -6,14 +6,10 @@ import logging
 
 from bot.core.actions import Action, Reply
 from bot.core.attendance.hints import note
-from bot.core.attendance.makeup import book_button
 from bot.core.attendance.presence import observe
 from bot.core.attendance.recorder import Recorder
-from bot.core.attendance.surveys import submit, survey_button
-from bot.core.commands import COMMANDS, help_command
-from bot.core.commands.checkin import checkin_to
-from bot.core.commands.verify import mark_button
-from bot.core.context import Access, CommandSpec, Context, Services
+from bot.core.commands import BUTTONS, SURVEY_SUBMIT, lookup
+from bot.core.context import Services
 from bot.core.domain import Program
 from bot.core.events import (
     ButtonPressed,
@@ -34,45 +30,6 @@ UNKNOWN_COMMAND = (
     "and /survey (facilitators also /roster, /verify, /enroll, /unenroll)."
 )
 STALE_BUTTON = "That button is out of date."
-
-
-async def _checkin_button(ctx: Context) -> list[Action]:
-    session = await ctx.services.sessions.get(ctx.extra["value"])
-    enrolled = {e.group_id for e in await ctx.store.enrollments(person_id=ctx.person.id)}
-    if session.group_id not in enrolled or not session.is_open(ctx.at, ctx.services.program.policy):
-        return ctx.reply("That session isn't open for check-in any more.")
-    return await checkin_to(ctx, session, None)
-
-
-BUTTONS: dict[str, CommandSpec] = {
-    "mark": CommandSpec(
-        name="mark",
-        handler=mark_button,
-        access=Access.FACILITATOR,
-        usage="",
-        summary="roster button",
-        denied="Only this group's facilitators can change attendance.",
-    ),
-    "checkin": CommandSpec(
-        name="checkin", handler=_checkin_button, access=Access.ENROLLED, usage="", summary=""
-    ),
-    "survey": CommandSpec(
-        name="survey", handler=survey_button, access=Access.ENROLLED, usage="", summary=""
-    ),
-    "makeup": CommandSpec(
-        name="makeup", handler=book_button, access=Access.ENROLLED, usage="", summary=""
-    ),
-}
-
-
-HELP = CommandSpec(
-    name="help", handler=help_command, access=Access.KNOWN, usage="/help", summary=""
-)
-
-
-SURVEY_SUBMIT = CommandSpec(
-    name="survey-submit", handler=submit, access=Access.ENROLLED, usage="", summary=""
-)
 
 
 class Engine:
@@ -135,8 +92,7 @@ class Engine:
         return await dispatch(req)
 
     async def command(self, ev: CommandInvoked) -> list[Action]:
-        name = ev.command.strip().lstrip("/").lower()
-        spec = COMMANDS.get(name) or (HELP if name == "help" else None)
+        spec = lookup(ev.command)
         if spec is None:
             return [Reply(text=UNKNOWN_COMMAND)]
         req = Request(

@@ -24,7 +24,7 @@ from bot.core.domain import (
     Session,
     SessionState,
 )
-from bot.core.outreach.outbox import OutboxItem, OutboxStatus
+from bot.core.outbox import OutboxItem, OutboxStatus
 
 
 class Clock(Protocol):
@@ -174,7 +174,7 @@ class Records(Protocol):
 
 
 class Outbox(Protocol):
-    """Notifications to send. See bot.core.outreach.outbox."""
+    """Notifications to send. See bot.core.outbox."""
 
     async def enqueue(self, items: Sequence[OutboxItem]) -> int:
         """Insert the items whose key is new; returns how many were added."""

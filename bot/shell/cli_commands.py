@@ -27,7 +27,7 @@ from bot.core.timeutil import (
     parse_iso_week,
     zone,
 )
-from bot.shell.app import App, open_app, run, upgrade_db
+from bot.shell.app import App, open_app, upgrade_db
 
 CLI_ACTOR = "cli"
 
@@ -57,6 +57,8 @@ def _date_option(option: str, text: str) -> date:
 
 async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
+        from bot.shell.runner import run  # only the long-running process needs it
+
         return await run(config)
     if args.command == "db":
         await upgrade_db(config.storage_url)

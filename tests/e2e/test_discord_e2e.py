@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach.delivery import Dispatcher
-from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.reports.collect import collect
 from bot.core.reports.render import to_csv
 from tests.adapters.discord import payloads as P

@@ -101,3 +101,12 @@ async def checkout(ctx: Context) -> list[Action]:
             "Thanks for coming."
         )
     return ctx.reply("You haven't checked in to a session that's open now.")
+
+
+async def checkin_button(ctx: Context) -> list[Action]:
+    """The "Check in" button of a session-open post (its value is the session id)."""
+    session = await ctx.services.sessions.get(ctx.extra["value"])
+    enrolled = {e.group_id for e in await ctx.store.enrollments(person_id=ctx.person.id)}
+    if session.group_id not in enrolled or not session.is_open(ctx.at, ctx.services.program.policy):
+        return ctx.reply("That session isn't open for check-in any more.")
+    return await checkin_to(ctx, session, None)

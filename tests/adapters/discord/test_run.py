@@ -7,7 +7,8 @@ from pathlib import Path
 
 from adapters.discord.adapter import DiscordAdapter
 from bot.config import parse_config
-from bot.shell.app import build_adapters, build_channels, open_app, run
+from bot.shell.app import build_adapters, build_channels, open_app
+from bot.shell.runner import run
 from tests.adapters.discord import payloads as P
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.discord.harness import (
