@@ -45,7 +45,7 @@ class MemoryAdapter:
             text=rest,
             channel_id=channel,
             is_dm=channel is None,
-            at=self.engine.services.clock.now(),
+            at=self.engine.now(),
             request_id=f"mem-{next(self._ids)}",
         )
         return self._perform(person_id, await self.engine.handle(event))
@@ -55,7 +55,7 @@ class MemoryAdapter:
             actor=Actor(platform=PLATFORM, user_id=person_id),
             action=action,
             value=value,
-            at=self.engine.services.clock.now(),
+            at=self.engine.now(),
             request_id=f"mem-{next(self._ids)}",
         )
         return self._perform(person_id, await self.engine.handle(event))
@@ -70,7 +70,7 @@ class MemoryAdapter:
                 room_id=room_id,
                 identity=identity,
                 action=action,
-                at=self.engine.services.clock.now(),
+                at=self.engine.now(),
                 stream=stream,
                 key=f"mem-{next(self._ids)}",
             )

@@ -34,7 +34,6 @@ from bot.core.engine import Engine
 from bot.core.events import Actor, ButtonPressed, CommandInvoked, SurveySubmitted
 from bot.core.logging_policy import describe
 from bot.core.pipeline import SORRY
-from bot.core.timeutil import zone
 
 log = logging.getLogger("rollcall.discord")
 
@@ -69,7 +68,7 @@ class Interactions:
             text=command_text(name, data.get("options", [])),
             channel_id=channel_id,
             is_dm=is_dm,
-            at=self.engine.services.clock.now(),
+            at=self.engine.now(),
             request_id=f"discord:{interaction.id}",
         )
         log.info("command /%s from user %s", name, interaction.user.id)
@@ -82,7 +81,7 @@ class Interactions:
             action=action,
             value=value,
             channel_id=channel_id,
-            at=self.engine.services.clock.now(),
+            at=self.engine.now(),
             request_id=f"discord:{interaction.id}",
         )
         log.info("button %s from user %s", action, interaction.user.id)
@@ -99,7 +98,7 @@ class Interactions:
             actor=self._actor(interaction),
             session_id=session_id,
             answers=survey_answers(fields, values),
-            at=self.engine.services.clock.now(),
+            at=self.engine.now(),
             request_id=f"discord:{interaction.id}",
         )
         log.info("survey for session %s from user %s", session_id, interaction.user.id)
@@ -145,7 +144,7 @@ class Interactions:
         return True
 
     def _render(self, reply: Reply) -> dict[str, Any]:
-        tz = zone(self.engine.services.program.timezone)
+        tz = self.engine.timezone
         rows = []
         if reply.view is not None:
             rows.extend(roster_rows(reply.view))

@@ -37,11 +37,9 @@ from adapters.slack.outbound import Origin, Outbound
 from adapters.slack.quiet import quiet_sdk_loggers, sdk_logger
 from bot.core.actions import Action, Reply
 from bot.core.commands import COMMANDS
-from bot.core.domain import Role
 from bot.core.engine import Engine
 from bot.core.events import Actor, ButtonPressed, CommandInvoked, PresenceHint, SurveySubmitted
 from bot.core.settings import SlackConfig
-from bot.core.timeutil import zone
 
 log = logging.getLogger("rollcall.slack")
 
@@ -72,7 +70,7 @@ class SlackAdapter:
         self.config = config
         self.engine = engine
         self.ack_deadline = ack_deadline
-        self._tz = zone(engine.services.program.timezone)
+        self._tz = engine.timezone
         self.client = AsyncWebClient(
             token=config.bot_token, base_url=config.api_base_url, logger=sdk_logger(), timeout=10
         )
@@ -192,7 +190,7 @@ class SlackAdapter:
         return None
 
     def _now(self) -> datetime:
-        return self.engine.services.clock.now()
+        return self.engine.now()
 
     def _later(self, work: Awaitable[None]) -> None:
         """Work after the ack (bolt runs our listeners inline: process_before_response)."""
@@ -305,28 +303,12 @@ class SlackAdapter:
 
     async def _home(self, user_id: str) -> dict[str, Any]:
         """The viewer's own record and, for facilitators, their groups. Nobody else's data."""
-        store = self.engine.services.store
-        person = await store.find_person(platform="slack", user_id=user_id)
-        if person is None or person.forgotten:
-            intro = "You're not enrolled in a group here — ask your facilitator."
-            return home_view(record_text=None, groups=(), intro=intro)
-        record_text = None
-        if await store.enrollments(person_id=person.id):
-            actions = await self._handle(
-                CommandInvoked(
-                    actor=Actor(platform="slack", user_id=user_id),
-                    command="attendance",
-                    is_dm=True,
-                    at=self._now(),
-                    request_id=f"slack:home:{user_id}:{self._now().isoformat()}",
-                )
-            )
-            record_text = next((a.text for a in actions if isinstance(a, Reply)), None)
-        groups = await store.list_groups()
-        if person.role is not Role.ADMIN:
-            groups = [g for g in groups if person.id in g.facilitators]
-        names = [g.name for g in groups] if person.role is not Role.PARTICIPANT else []
-        return home_view(record_text=record_text, groups=names, intro=HOME_INTRO)
+        home = await self.engine.home(
+            Actor(platform="slack", user_id=user_id),
+            intro=HOME_INTRO,
+            request_id=f"slack:home:{user_id}:{self._now().isoformat()}",
+        )
+        return home_view(record_text=home.record_text, groups=home.groups, intro=home.intro)
 
     async def _on_huddle(self, event: dict[str, Any]) -> None:
         """A presence *hint* only: Slack says a user is in some huddle, never which

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import overload
 
-from bot.core.actions import Action, Reply
+from bot.core.actions import Action, Recorded, Reply
+from bot.core.attendance.batch import PresenceBatches
 from bot.core.attendance.hints import note
-from bot.core.attendance.presence import observe
+from bot.core.attendance.presence import catch_up, observe, record_room_closed, refresh
 from bot.core.attendance.recorder import Recorder
 from bot.core.commands import BUTTONS, SURVEY_SUBMIT, lookup
 from bot.core.context import Services
@@ -14,16 +16,33 @@ from bot.core.domain import Program
 from bot.core.events import (
     ButtonPressed,
     CommandInvoked,
+    PresenceBatch,
+    PresenceCatchUp,
     PresenceHint,
     PresenceObserved,
+    PresenceSettled,
+    RoomClosed,
     SurveySubmitted,
 )
+from bot.core.operations import Operations
 from bot.core.pipeline import Request, dispatch
 from bot.core.ports import Clock, Store
+from bot.core.reads import ReadModels
 from bot.core.sessions import SessionService
 from bot.core.settings import DEFAULT_SURVEY_QUESTIONS, SurveyQuestion
 
 log = logging.getLogger("rollcall.engine")
+
+#: the events Engine.handle answers with actions
+Event = (
+    CommandInvoked
+    | ButtonPressed
+    | PresenceObserved
+    | SurveySubmitted
+    | PresenceHint
+    | PresenceSettled
+    | PresenceCatchUp
+)
 
 UNKNOWN_COMMAND = (
     "I don't know that command. I know /checkin, /checkout, /absent, /attendance, /makeup "
@@ -32,7 +51,7 @@ UNKNOWN_COMMAND = (
 STALE_BUTTON = "That button is out of date."
 
 
-class Engine:
+class Engine(ReadModels, Operations):
     def __init__(
         self,
         *,
@@ -50,6 +69,7 @@ class Engine:
             sessions=SessionService(recorder),
             survey=survey,
         )
+        self._batches = PresenceBatches(recorder)
 
     @property
     def recorder(self) -> Recorder:
@@ -59,10 +79,13 @@ class Engine:
     def sessions(self) -> SessionService:
         return self.services.sessions
 
-    async def handle(
-        self,
-        event: CommandInvoked | ButtonPressed | PresenceObserved | SurveySubmitted | PresenceHint,
-    ) -> list[Action]:
+    @overload
+    async def handle(self, event: PresenceBatch | RoomClosed) -> Recorded: ...
+    @overload
+    async def handle(self, event: Event) -> list[Action]: ...
+    async def handle(self, event: Event | PresenceBatch | RoomClosed) -> list[Action] | Recorded:
+        """The one door: an event in, actions out (a presence batch or a closed room
+        answers with what it stored)."""
         if isinstance(event, CommandInvoked):
             return await self.command(event)
         if isinstance(event, ButtonPressed):
@@ -72,8 +95,28 @@ class Engine:
         if isinstance(event, PresenceHint):
             await note(self.services.store, event)
             return []
+        if isinstance(event, PresenceBatch):
+            return Recorded(entries=tuple(await self._batches.record(event.events)))
+        if isinstance(event, RoomClosed):
+            marker = await record_room_closed(
+                self.recorder,
+                source=event.source,
+                room_id=event.room_id,
+                key=event.key,
+                at=event.at,
+            )
+            return Recorded(entries=(marker,))
+        if isinstance(event, PresenceSettled):
+            await refresh(self.recorder, event.entries)
+            return []
+        if isinstance(event, PresenceCatchUp):
+            await catch_up(self.recorder, source=event.source, since=event.since)
+            return []
         await observe(self.recorder, event)
         return []
+
+    async def observe(self, event: PresenceObserved) -> None:
+        await observe(self.recorder, event)
 
     async def survey_submitted(self, ev: SurveySubmitted) -> list[Action]:
         extra = {f"answer:{qid}": value for qid, value in ev.answers}

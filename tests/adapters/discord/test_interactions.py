@@ -130,7 +130,9 @@ class SlowEngine:
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
-        self.services = engine.services
+
+    def __getattr__(self, name: str) -> Any:  # the rest of the engine's public API
+        return getattr(self.engine, name)
 
     async def handle(self, event: Any) -> Any:
         await asyncio.sleep(0.2)
