@@ -10,7 +10,6 @@ otherwise its "Answer" button is shown instead.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -30,10 +29,9 @@ from adapters.discord.translate import (
 )
 from adapters.discord.views import SurveyModal, build_view
 from bot.core.actions import Action, Reply
+from bot.core.deadline import within
 from bot.core.engine import Engine
 from bot.core.events import Actor, ButtonPressed, CommandInvoked, SurveySubmitted
-from bot.core.logging_policy import describe
-from bot.core.pipeline import SORRY
 
 log = logging.getLogger("rollcall.discord")
 
@@ -109,16 +107,9 @@ class Interactions:
     async def _answer(
         self, interaction: discord.Interaction[Any], work: Awaitable[list[Action]]
     ) -> None:
-        task = asyncio.ensure_future(work)
-        deferred = False
-        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
-        if not done:
-            deferred = await self._defer(interaction)
-        try:
-            actions = await task
-        except Exception as e:
-            log.error("engine failed on interaction %s: %s", interaction.id, describe(e))
-            actions = [Reply(text=SORRY)]
+        race = await within(self.defer_after, work, request_id=f"discord:{interaction.id}")
+        deferred = False if race.on_time else await self._defer(interaction)
+        actions = await race.answer()
         try:
             await self._respond(interaction, actions, deferred=deferred)
         except discord.HTTPException as e:

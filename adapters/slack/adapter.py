@@ -37,6 +37,7 @@ from adapters.slack.outbound import Origin, Outbound
 from adapters.slack.quiet import quiet_sdk_loggers, sdk_logger
 from bot.core.actions import Action, Reply
 from bot.core.commands import COMMANDS
+from bot.core.deadline import safely, within
 from bot.core.engine import Engine
 from bot.core.events import Actor, ButtonPressed, CommandInvoked, PresenceHint, SurveySubmitted
 from bot.core.settings import SlackConfig
@@ -199,11 +200,7 @@ class SlackAdapter:
         task.add_done_callback(self._running.discard)
 
     async def _handle(self, event: Event) -> list[Action]:
-        try:
-            return await self.engine.handle(event)
-        except Exception as e:
-            log.error("slack: request %s failed: %s", event.request_id, type(e).__name__)
-            return [Reply(text=SORRY)]
+        return await safely(self.engine.handle(event), request_id=event.request_id)
 
     async def _answer(self, work: Awaitable[list[Action]], origin: Origin) -> None:
         await self.outbound.perform(await work, origin)
@@ -222,13 +219,14 @@ class SlackAdapter:
             await ack()
             self._later(self._answer(self._handle(event), origin))
             return
-        task = asyncio.ensure_future(self._handle(event))
-        done, _ = await asyncio.wait({task}, timeout=self.ack_deadline)
-        if not done:
+        race = await within(
+            self.ack_deadline, self.engine.handle(event), request_id=event.request_id
+        )
+        if not race.on_time:
             await ack(response_type="ephemeral", text=WORKING)
-            self._later(self._answer(task, origin))
+            self._later(self._answer(race.answer(), origin))
             return
-        actions = task.result()
+        actions = await race.answer()
         first = next((a for a in actions if isinstance(a, Reply)), None)
         if first is None or first.survey is not None or first.view is not None:
             await ack()
@@ -260,10 +258,11 @@ class SlackAdapter:
         if event is None:
             await ack()
             return
-        task = asyncio.ensure_future(self._handle(event))
-        done, _ = await asyncio.wait({task}, timeout=self.ack_deadline)
-        if done:
-            actions = task.result()
+        race = await within(
+            self.ack_deadline, self.engine.handle(event), request_id=event.request_id
+        )
+        if race.on_time:
+            actions = await race.answer()
             await ack(response_action="update", view=self._survey_answer(actions))
             rest = [a for a in actions if not isinstance(a, Reply)]
             if rest:
@@ -271,7 +270,7 @@ class SlackAdapter:
             return
         await ack(response_action="update", view=translate.submitted_view("Saving…"))
         view_id = (body.get("view") or {}).get("id")
-        self._later(self._survey_later(task, view_id, event.actor.user_id))
+        self._later(self._survey_later(race.answer(), view_id, event.actor.user_id))
 
     @staticmethod
     def _survey_answer(actions: list[Action]) -> dict[str, Any]:

@@ -66,10 +66,6 @@ class Context:
     def tz(self) -> tzinfo:
         return zone(self.person.timezone, self.services.program.timezone)
 
-    @property
-    def program_tz(self) -> tzinfo:
-        return zone(self.services.program.timezone)
-
     def reply(self, text: str, **kw: object) -> list[Action]:
         return [Reply(text=text, **kw)]  # type: ignore[arg-type]
 
