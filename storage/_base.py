@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.domain import AuditEntry
-from bot.core.ledger import GENESIS, audit_hash
+from bot.core.ledger import GENESIS, audit_link
 from storage import rows
 from storage._cache import ReadCache
 from storage._sqlite_writer import SqliteLedgerWriter
@@ -131,12 +131,12 @@ class SqlBase:
         self, conn: AsyncConnection, entry: AuditEntry, head: Head
     ) -> Head:
         """Write one audit row after `head` (already locked by this transaction)."""
-        seq, prev = head[0] + 1, head[1]
-        digest = audit_hash(prev, entry, seq)
+        link = audit_link(head, entry)
         await conn.execute(
-            audit.insert(), rows.audit_values(entry, seq=seq, prev_hash=prev, hash=digest)
+            audit.insert(),
+            rows.audit_values(entry, seq=link.seq, prev_hash=link.prev_hash, hash=link.hash),
         )
-        new_head = (seq, digest)
+        new_head = (link.seq, link.hash)
         await self._set_head(conn, "audit", new_head)
         return new_head
 

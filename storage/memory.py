@@ -18,7 +18,7 @@ from bot.core.domain import (
     Session,
     SessionState,
 )
-from bot.core.ledger import GENESIS, audit_hash, ledger_hash
+from bot.core.ledger import GENESIS, Append, audit_link, chain_append
 from storage._memory_outbox import MemoryOutbox
 
 
@@ -172,27 +172,19 @@ class MemoryStore(MemoryOutbox):
         notes: Sequence[str | None] | None = None,
         unit: bool = False,
     ) -> list[bool]:
+        request = Append(entries, notes, unit)
         async with self._lock:
-            if unit and entries and entries[0].key in self._keys:
-                return [False] * len(entries)
-            out: list[bool] = []
-            for i, entry in enumerate(entries):
-                if entry.key in self._keys:
-                    out.append(False)
-                    continue
-                last, prev = self._heads["ledger"]
-                seq = last + 1
-                stored = dataclasses.replace(
-                    entry, seq=seq, prev_hash=prev, hash=ledger_hash(prev, entry, seq)
+            chained = chain_append(self._heads["ledger"], [request], self._keys)
+            for link in chained.links:
+                self._ledger.append(
+                    dataclasses.replace(
+                        link.entry, seq=link.seq, prev_hash=link.prev_hash, hash=link.hash
+                    )
                 )
-                self._ledger.append(stored)
-                self._heads["ledger"] = (seq, stored.hash)
-                self._keys.add(entry.key)
-                note = notes[i] if notes is not None else None
-                if note:
-                    self._notes[entry.key] = (entry.person_id, note)
-                out.append(True)
-            return out
+                if link.note:
+                    self._notes[link.entry.key] = (link.entry.person_id, link.note)
+            self._heads["ledger"] = chained.head
+            return chained.accepted[0]
 
     async def evidence(
         self,
@@ -234,11 +226,8 @@ class MemoryStore(MemoryOutbox):
     # -- audit -----------------------------------------------------------------
     def _chained(self, entry: AuditEntry) -> AuditEntry:
         """The entry with its place in the chain (computed before any change is made)."""
-        last, prev = self._heads["audit"]
-        seq = last + 1
-        return dataclasses.replace(
-            entry, seq=seq, prev_hash=prev, hash=audit_hash(prev, entry, seq)
-        )
+        link = audit_link(self._heads["audit"], entry)
+        return dataclasses.replace(entry, seq=link.seq, prev_hash=link.prev_hash, hash=link.hash)
 
     def _push_audit(self, stored: AuditEntry) -> None:
         self._audit.append(stored)
