@@ -1,4 +1,5 @@
-"""Shared fixtures: a throwaway PostgreSQL cluster for the tests that need one.
+"""Shared fixtures: a throwaway PostgreSQL cluster for the tests that need one, and
+the fixtures of the fakes of outside services (tests/fakes: SMTP, SMS).
 
 `pg_url` is a fresh, empty database on a private cluster that the first test asking
 for it starts (initdb + pg_ctl from /usr/lib/postgresql/<ver>/bin, run as user
@@ -24,6 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# the fakes of outside services whose fixtures every test may ask for (tests/fakes)
+from tests.fakes.sms import twilio  # noqa: F401
+from tests.fakes.smtp import certificate, smtp_server, tls_smtp_server  # noqa: F401
 
 PG_BIN_ENV = "ROLLCALL_PG_BIN"  # optional override: a directory holding initdb and pg_ctl
 _ICU = ["--locale=C.UTF-8", "--locale-provider=icu", "--icu-locale=en-US"]

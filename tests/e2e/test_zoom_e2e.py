@@ -39,16 +39,15 @@ from bot.core.events import Actor, CommandInvoked, Identity
 from bot.core.reports.collect import collect
 from bot.core.reports.render import to_csv
 from storage.sql import open_store
-from tests.adapters.zoom.fakezoom import (
+from tests.adapters.zoom.harness import ZoomBot, running_bot
+from tests.e2e.conftest import TZ, Cli, assert_ok, scenario_day
+from tests.fakes.zoom import (
     SECRET,
-    ZoomBot,
     joined,
     left,
     meeting_ended,
     participant_event,
-    running_bot,
 )
-from tests.e2e.conftest import TZ, Cli, assert_ok, scenario_day
 
 GROUP = "evening-a"
 HEADER = (

@@ -17,8 +17,8 @@ from bot.config import parse_config
 from bot.core.clock import FakeClock
 from bot.shell.app import App, open_app
 from storage.migrate import upgrade
-from tests.adapters.discord import payloads as P
-from tests.adapters.discord.fake_discord import FakeDiscord
+from tests.fakes import discord_gateway as P
+from tests.fakes.discord import FakeDiscord
 
 GUILD = "100000000000000001"
 TEXT = "100000000000000002"

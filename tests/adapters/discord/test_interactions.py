@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from bot.core.domain import EvidenceKind, Status
-from tests.adapters.discord import payloads as P
 from tests.adapters.discord.conftest import START
 from tests.adapters.discord.harness import (
     FAC,
@@ -21,6 +20,7 @@ from tests.adapters.discord.harness import (
     text_channel,
 )
 from tests.adapters.discord.harness import GUEST as GUEST_ID
+from tests.fakes import discord_gateway as P
 
 EPHEMERAL = 64
 

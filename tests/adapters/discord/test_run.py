@@ -9,8 +9,6 @@ from adapters.discord.adapter import DiscordAdapter
 from bot.config import parse_config
 from bot.shell.app import build_adapters, build_channels, open_app
 from bot.shell.runner import run
-from tests.adapters.discord import payloads as P
-from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.discord.harness import (
     CONFIG,
     FAC,
@@ -24,6 +22,8 @@ from tests.adapters.discord.harness import (
     guild,
     text_channel,
 )
+from tests.fakes import discord_gateway as P
+from tests.fakes.discord import FakeDiscord
 
 
 def _config(tmp_path: Path, fake: FakeDiscord) -> str:

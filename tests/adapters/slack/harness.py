@@ -20,7 +20,7 @@ from bot.core.clock import FakeClock
 from bot.core.engine import Engine
 from bot.shell.app import App, build_adapters, open_app
 from bot.shell.web import bound_port, make_web_app, start_server
-from tests.adapters.slack.fakeslack import (
+from tests.fakes.slack import (
     FORM,
     FakeSlack,
     block_action_payload,

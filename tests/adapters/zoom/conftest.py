@@ -11,7 +11,8 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.domain import Session
-from tests.adapters.zoom.fakezoom import MEETING, SECRET, ZoomBot, running_bot
+from tests.adapters.zoom.harness import ZoomBot, running_bot
+from tests.fakes.zoom import MEETING, SECRET
 
 TZ = ZoneInfo("America/New_York")
 START = datetime(2026, 11, 16, 18, 0, tzinfo=TZ)  # a Monday, 6 PM local

@@ -13,7 +13,8 @@ import pytest
 from bot.core.domain import EvidenceKind, LedgerEntry, Session, Status
 from bot.shell.metrics import REGISTRY
 from tests.adapters.zoom.conftest import local
-from tests.adapters.zoom.fakezoom import SECRET, ZoomBot, joined, left, url_validation
+from tests.adapters.zoom.harness import ZoomBot
+from tests.fakes.zoom import SECRET, joined, left, url_validation
 
 
 def rejected(reason: str) -> float:
@@ -170,7 +171,7 @@ async def test_stop_waits_for_the_records(tmp_path: object, clock: object) -> No
 
     from bot.core.clock import FakeClock
     from tests.adapters.zoom.conftest import START, config_text
-    from tests.adapters.zoom.fakezoom import running_bot
+    from tests.adapters.zoom.harness import running_bot
 
     assert isinstance(clock, FakeClock)
     db = Path(str(tmp_path)) / "stop.db"
