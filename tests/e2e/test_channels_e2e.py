@@ -12,60 +12,12 @@ from bot.core.clock import FakeClock
 from bot.core.outreach.autopilot import Autopilot
 from bot.core.outreach.delivery import Dispatcher
 from bot.shell.app import build_channels, open_app
+from tests.fakes.casts import channels_cast
 from tests.fakes.sms import FakeSms, Reply
 from tests.fakes.smtp import SmtpServer
 
 SID = "AC77"
 START = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # a Tuesday, 10 AM in New York
-
-
-def config_text(db: Path, smtp_port: int, sms_base: str) -> str:
-    return f"""
-[storage]
-url = "sqlite:///{db}"
-[email]
-enabled = true
-host = "127.0.0.1"
-port = {smtp_port}
-from_addr = "rollcall@example.org"
-starttls = false
-[sms]
-enabled = true
-api_base_url = "{sms_base}"
-account_sid = "{SID}"
-auth_token = "secret"
-from_number = "+15550100000"
-[program]
-name = "Mornings"
-timezone = "America/New_York"
-[program.reminders]
-before = ["15m"]
-[[people]]
-id = "f-001"
-display_name = "F."
-role = "facilitator"
-[[people]]
-id = "p-mail"
-display_name = "E."
-email = "e@example.org"
-channels = ["email"]
-[[people]]
-id = "p-sms"
-display_name = "S."
-phone = "+15550123456"
-email = "s@example.org"
-channels = ["sms", "email"]
-[[people]]
-id = "p-none"
-display_name = "N."
-phone = "+15550123457"
-channels = ["chat", "sms"]
-[[groups]]
-id = "g"
-name = "Morning Group"
-facilitators = ["f-001"]
-participants = ["p-mail", "p-sms", "p-none"]
-"""
 
 
 async def test_reminders_by_email_and_sms_with_a_429(
@@ -74,7 +26,11 @@ async def test_reminders_by_email_and_sms_with_a_429(
     fake = twilio
     too_many = {"code": 20429, "message": "Too Many Requests"}
     fake.replies.append(Reply(429, too_many, headers={"Retry-After": "120"}))
-    config = parse_config(config_text(tmp_path / "db.sqlite", smtp_server.port, fake.base_url))
+    config = parse_config(
+        channels_cast(
+            tmp_path / "db.sqlite", smtp_port=smtp_server.port, sms_base=fake.base_url, sms_sid=SID
+        )
+    )
     clock = FakeClock(START - timedelta(hours=1))
     fake.clock = clock
     app = await open_app(config, clock=clock)

@@ -18,33 +18,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.casts import sms_crowd_cast
 from tests.fakes.sms import FakeSms
 
 SID = "AC0123"
 
 
 def write_config(path: Path, storage: str, sms_base: str, people: int) -> Path:
-    lines = [
-        f'[storage]\nurl = "{storage}"',
-        '[server]\nhost = "127.0.0.1"\nport = 0',
-        f'[sms]\nenabled = true\napi_base_url = "{sms_base}"\naccount_sid = "{SID}"',
-        'auth_token = "tok"\nfrom_number = "+15550100000"',
-        '[program]\nname = "Test"\ntimezone = "UTC"',
-        '[program.reminders]\nbefore = ["1h"]',
-        '[[people]]\nid = "f-001"\ndisplay_name = "F."\nrole = "facilitator"',
-    ]
-    for i in range(people):
-        lines.append(
-            f'[[people]]\nid = "p-{i:03d}"\ndisplay_name = "P{i}"\n'
-            f'phone = "+1555020{i:04d}"\nchannels = ["sms"]'
-        )
-    members = ", ".join(f'"p-{i:03d}"' for i in range(people))
-    for gid in ("g", "g2"):
-        lines.append(
-            f'[[groups]]\nid = "{gid}"\nname = "Group {gid}"\nfacilitators = ["f-001"]\n'
-            f"participants = [{members}]"
-        )
-    path.write_text("\n".join(lines) + "\n")
+    text = sms_crowd_cast(storage=storage, sms_base=sms_base, sms_sid=SID, people=people)
+    path.write_text(text)
     return path
 
 

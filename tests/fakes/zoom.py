@@ -19,6 +19,7 @@ from adapters.zoom.translate import signature
 
 SECRET = "zoom-test-secret"
 MEETING = "85746352000"
+MEETING_SPACED = f"{MEETING[:3]} {MEETING[3:7]} {MEETING[7:]}"  # as Zoom shows it
 INSTANCE = "4444AAAiAAAAAiAiAiiAii=="
 
 
