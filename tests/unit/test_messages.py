@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.domain import Group, Person, Program, Session
+from bot.core.outbox import Kind
 from bot.core.outreach import messages
-from bot.core.outreach.outbox import Kind
 from bot.core.outreach.planner import session_open_post
 
 TEMPLATES: dict[str, Callable[..., str]] = {
