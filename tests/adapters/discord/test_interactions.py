@@ -230,6 +230,7 @@ async def test_a_slow_survey_offers_its_button_instead_of_the_form(h: Harness) -
     answer = row["components"][0]
     assert answer["custom_id"] == "rollcall:survey:evening-a-20261130-1800"
     h.bot.interactions.engine = h.bot.engine
+    h.bot.interactions.defer_after = DEFER_AFTER  # the click is quick again: no deferral
     message = h.fake.originals[cb["token"]]
     payload = P.component(
         answer["custom_id"],
