@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from adapters.discord.interactions import DEFER_AFTER
 from bot.core.domain import EvidenceKind, Status
 from tests.adapters.discord.conftest import START
 from tests.adapters.discord.harness import (
