@@ -180,7 +180,8 @@ class LedgerSql(SqlBase):
                 delete(ledger_notes).where(ledger_notes.c.key.in_(theirs.scalar_subquery()))
             )
             await self._append_audit_locked(conn, audit, head)
-            return int(result.rowcount or 0)
+        await self._reach_disk()
+        return int(result.rowcount or 0)
 
     # -- audit -----------------------------------------------------------------------
     async def append_audit(self, entry: AuditEntry) -> None:

@@ -44,6 +44,13 @@ class SqliteLedgerWriter:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._append, batch)
 
+    async def checkpoint(self) -> tuple[int, int, int]:
+        """`PRAGMA wal_checkpoint(TRUNCATE)`: every page into the database file, the WAL
+        emptied to zero bytes (busy, log frames, checkpointed frames: busy is 1 when a
+        reader in some process kept it from finishing within the busy timeout)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._checkpoint)
+
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._close)
@@ -57,6 +64,10 @@ class SqliteLedgerWriter:
                 conn.execute(pragma)
             self._conn = conn
         return self._conn
+
+    def _checkpoint(self) -> tuple[int, int, int]:
+        row = self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
 
     def _close(self) -> None:
         if self._conn is not None:

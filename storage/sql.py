@@ -75,7 +75,8 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql, HintsSql):
                 .values(text="", buttons=[])
             )
             await self._append_audit_locked(conn, audit, head)
-            return True
+        await self._reach_disk()
+        return True
 
     async def close(self) -> None:
         if self._writer is not None:
