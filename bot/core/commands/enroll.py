@@ -73,5 +73,10 @@ async def unenroll(ctx: Context) -> list[Action]:
         if await set_enrollment(ctx.store, ctx.person.id, person.id, g.id, active=False, at=ctx.at)
     ]
     if not done:
+        ever = {
+            e.group_id for e in await ctx.store.enrollments(person_id=person.id, active_only=False)
+        }
+        if ctx.person.role is not Role.ADMIN and not ever & {g.id for g in groups}:
+            raise PermissionError  # not one of theirs: the generic deny, naming nobody
         return ctx.reply(f"{person.display_name} isn't enrolled in a group you facilitate.")
     return ctx.reply(f"Unenrolled {person.display_name} from {', '.join(done)}.")

@@ -13,6 +13,7 @@ from bot.core.domain import (
     LedgerEntry,
     Participation,
     Person,
+    Role,
     Session,
     Status,
 )
@@ -66,6 +67,9 @@ async def _target_session(ctx: Context, target: Person) -> Session:
         mine &= {ctx.group.id}
     common = theirs & mine
     if not common:
+        if ctx.person.role is not Role.ADMIN:
+            # someone else's participant: the generic deny (audited), naming nobody
+            raise PermissionError
         raise UserError(f"{target.display_name} isn't in a group you facilitate.")
     session = await ctx.services.sessions.recent_session(common, ctx.at)
     if session is None:
