@@ -124,6 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (`rollcall weekly | head`): stop quietly, as `cat` does;
+        # stdout goes to /dev/null so that the interpreter's final flush fails no more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13  # killed by SIGPIPE, as the shell counts it
 
 
 if __name__ == "__main__":

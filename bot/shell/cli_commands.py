@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from bot.config import Config
 from bot.core.errors import UserError
+from bot.core.escaping import terminal
 from bot.core.reports.render import FORMATS, render
 from bot.core.timeutil import (
     day_date_time,
@@ -222,8 +223,8 @@ async def cmd_audit(app: App, args: argparse.Namespace) -> int:
             for a in page:
                 detail = json.dumps(dict(a.detail), sort_keys=True) if a.detail else ""
                 _out(
-                    f"{a.seq}\t{iso_local(a.at, tz)}\t{a.actor_id}\t{a.action}\t{a.target}"
-                    f"\t{detail}".rstrip()
+                    f"{a.seq}\t{iso_local(a.at, tz)}\t{terminal(a.actor_id)}\t{a.action}"
+                    f"\t{terminal(a.target)}\t{detail}".rstrip()  # JSON: ASCII-escaped
                 )
             after = page[-1].seq
         return 0
@@ -275,9 +276,10 @@ async def cmd_guest(app: App, args: argparse.Namespace) -> int:
     for g in groups:
         for guest in await engine.guests(g):
             linked = guest.linked_person_id or "-"
+            # what a meeting platform called someone: shown escaped, never run by the terminal
             _out(
-                f"{guest.guest_key}\t{g.id}\t{iso_local(guest.first_seen, tz)}\t{linked}"
-                f"\t{guest.label}"
+                f"{terminal(guest.guest_key)}\t{terminal(g.id)}\t"
+                f"{iso_local(guest.first_seen, tz)}\t{terminal(linked)}\t{terminal(guest.label)}"
             )
             shown += 1
     await engine.audit(

@@ -26,6 +26,7 @@ from bot.core.domain import (
     Session,
 )
 from bot.core.errors import UserError
+from bot.core.escaping import chat
 from bot.core.ports import Store
 
 #: actions that put someone in a room (room markers and camera changes are not guests)
@@ -91,7 +92,8 @@ async def roster_guests(
     guests = await guests_of(
         store, session.group_id, at_from=start, at_to=end + timedelta(microseconds=1)
     )
-    return tuple(f"{g.label} ({g.guest_key})" for g in guests if g.linked_person_id is None)
+    # what a meeting platform called them is outside text: inert in any chat markup
+    return tuple(f"{chat(g.label)} ({g.guest_key})" for g in guests if g.linked_person_id is None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
