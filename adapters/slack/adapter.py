@@ -27,6 +27,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import translate
@@ -35,6 +36,7 @@ from adapters.slack.limits import ChannelPacer, SeenRecently
 from adapters.slack.notifier import SlackNotifier, SlackPoster
 from adapters.slack.outbound import Origin, Outbound
 from adapters.slack.quiet import quiet_sdk_loggers, sdk_logger
+from adapters.slack.shape import payload_problem
 from bot.core.actions import Action, Reply
 from bot.core.commands import COMMANDS
 from bot.core.deadline import safely, within
@@ -91,6 +93,7 @@ class SlackAdapter:
             process_before_response=True,
         )
         self._events_seen = SeenRecently(ttl=3600.0, max_size=10_000)
+        self._signature = SignatureVerifier(config.signing_secret or "unused-in-socket-mode")
         self._socket: Any = None
         self._running: set[asyncio.Task[Any]] = set()
         self._register()
@@ -159,6 +162,11 @@ class SlackAdapter:
             raise  # e.g. 413 for a body past the server's size limit
         except Exception as e:
             log.warning("slack: unreadable request refused (%s)", type(e).__name__)
+            return web.json_response({"error": "bad request"}, status=400)
+        # a signed interaction bolt would choke on (a 500): refused here, by its shape
+        headers = dict(request.headers)
+        if self._signature.is_valid_request(body, headers) and (problem := payload_problem(body)):
+            log.warning("slack: malformed interaction refused (%s)", problem)
             return web.json_response({"error": "bad request"}, status=400)
         response = await self.app.async_dispatch(bolt_request)
         if response.status == 401:
