@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from bot.core import limits
 from bot.core.attendance.intervals import JOIN, LEAVE, presence_from
 from bot.core.attendance.links import links
 from bot.core.attendance.recorder import PAIRING_MARGIN, Recorder
@@ -162,7 +163,7 @@ def guest_label(ev: PresenceObserved) -> str:
     """What the roster calls an unmatched guest: the platform's display name. Kept as
     the entry's note, outside the hash chain, so it can be erased
     (bot.core.attendance.guests); never logged."""
-    return ev.identity.display_name or "guest"
+    return limits.label(ev.identity.display_name or "guest")
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+from bot.core import limits
 from bot.core.attendance.intervals import LEAVE, presence_from
 from bot.core.attendance.links import linked_guest_keys
 from bot.core.attendance.rules import compute_record
@@ -71,6 +72,8 @@ class Recorder:
     ) -> list[bool]:
         """Durably append evidence; per entry, True if new (False: a replay). With
         `unit`, all or nothing, keyed by the first (see Ledger.append_evidence)."""
+        if notes is not None:
+            limits.check_stored(list(notes))
         return await self.store.append_evidence(entries, notes=notes, unit=unit)
 
     async def participants(self, session: Session) -> list[str]:

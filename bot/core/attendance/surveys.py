@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core import limits
 from bot.core.actions import SurveyForm, SurveyQuestionView
 from bot.core.domain import Session
 from bot.core.errors import UserError
 from bot.core.settings import QuestionKind, SurveyQuestion
 
 TITLE = "How was today's group?"
-MAX_TEXT = 2000
+MAX_TEXT = limits.MAX_ANSWER_CHARS
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
 

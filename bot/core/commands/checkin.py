@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core import limits
 from bot.core.actions import Action, Button, Reply
 from bot.core.commands.people import enrolled_group_ids
 from bot.core.context import Context
@@ -57,7 +58,7 @@ async def checkin(ctx: Context) -> list[Action]:
             label = f"{g.name if g else s.group_id} — {day_time(s.start, ctx.tz)}"
             buttons.append(Button(label=label, action="checkin", value=s.id, style="primary"))
         return [Reply(text="Which session are you checking in to?", buttons=tuple(buttons))]
-    return await checkin_to(ctx, open_now[0], " ".join(ctx.args) or None)
+    return await checkin_to(ctx, open_now[0], limits.note(" ".join(ctx.args)))
 
 
 async def checkin_to(ctx: Context, session: Session, note: str | None) -> list[Action]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from bot.core import limits
 from bot.core.actions import Action
 from bot.core.commands.people import group_named, managed_groups, parse_mention
 from bot.core.context import Context
@@ -24,7 +25,7 @@ async def _person_for_mention(ctx: Context, token: str, *, create: bool) -> Pers
             digest = hashlib.sha256(f"{platform}:{ident}".encode()).hexdigest()[:8]
             person = Person(
                 id=f"p-{digest}",
-                display_name=label or "new participant",
+                display_name=limits.label(label or "new participant"),
                 role=Role.PARTICIPANT,
                 slack_user_id=ident if platform == "slack" else None,
                 discord_user_id=ident if platform == "discord" else None,

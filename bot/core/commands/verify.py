@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core import limits
 from bot.core.actions import Action
 from bot.core.commands.people import enrolled_group_ids, managed_groups, resolve_person
 from bot.core.commands.roster import roster_reply
@@ -49,7 +50,7 @@ async def verify(ctx: Context) -> list[Action]:
             participation = Participation(level)
         except ValueError:
             raise UserError(f"participation must be high, medium or low. {USAGE}") from None
-    note = " ".join(rest) or None
+    note = limits.note(" ".join(rest))
     session = await _target_session(ctx, target)
     await record_verification(ctx, session, target, status, participation, note)
     group = await ctx.store.get_group(session.group_id)
