@@ -5,7 +5,7 @@ the audit trail. Every view, export or change of personal data writes an audit r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,8 @@ from bot.core.context import Services
 from bot.core.domain import AuditEntry, Group, Guest, JSONScalar, Session
 from bot.core.enrollment import set_enrollment
 from bot.core.errors import UserError
-from bot.core.ledger import ChainProblem, verify_chain
+from bot.core.integrity import Checkpoint, Row, find_checkpoint, head_token, record_drift
+from bot.core.ledger import verify_chain
 from bot.core.privacy import export_person, forget_guest, forget_person
 from bot.core.reports.collect import collect
 from bot.core.reports.render import ReportRow
@@ -98,20 +99,49 @@ class Operations:
     ) -> list[AuditEntry]:
         return list(await self.services.store.audit_page(after_seq=after_seq, since=since))
 
-    async def verify_chains(self) -> tuple[list[ChainProblem], dict[str, int]]:
-        """Walk the ledger's and the audit trail's hash chains: the problems found, and
-        the number of rows of each chain."""
+    async def chain_heads(self) -> list[str]:
+        """`ledger:SEQ:HASH` and `audit:SEQ:HASH`: checkpoints to keep where the database
+        can't reach, for `verify_chains(checkpoints=...)` later."""
         store = self.services.store
-        problems = []
-        for chain, fetch in (
-            ("ledger", lambda after: store.ledger_page(after_seq=after)),
-            ("audit", lambda after: store.audit_page(after_seq=after)),
-        ):
-            problem = await verify_chain(chain, fetch, await store.chain_head(chain))
+        return [head_token(c, await store.chain_head(c)) for c in ("ledger", "audit")]
+
+    async def verify_chains(
+        self, checkpoints: Sequence[Checkpoint] = ()
+    ) -> tuple[list[str], dict[str, int]]:
+        """Walk the ledger's and the audit trail's hash chains, look for each checkpoint in
+        them, and (when the ledger is intact) recompute stored records of ended sessions
+        from their evidence: the problems found, and the number of rows of each chain."""
+        store = self.services.store
+        heads = {c: await store.chain_head(c) for c in ("ledger", "audit")}
+
+        async def ledger_rows(after: int) -> Sequence[Row]:
+            return await store.ledger_page(after_seq=after)
+
+        async def audit_rows(after: int) -> Sequence[Row]:
+            return await store.audit_page(after_seq=after)
+
+        fetchers: dict[str, Callable[[int], Awaitable[Sequence[Row]]]] = {
+            "ledger": ledger_rows,
+            "audit": audit_rows,
+        }
+        problems: list[str] = []
+        for chain, fetch in fetchers.items():
+            problem = await verify_chain(chain, fetch, heads[chain])
             if problem is not None:
-                problems.append(problem)
-        counts = {c: (await store.chain_head(c))[0] for c in ("ledger", "audit")}
-        return problems, counts
+                problems.append(f"{problem.chain} row {problem.seq}: {problem.reason}")
+        for point in checkpoints:
+            chains = [point.chain] if point.chain else list(fetchers)
+            found = [c for c in chains if await find_checkpoint(fetchers[c], point)]
+            if not found:
+                where = point.chain or "either chain"
+                problems.append(
+                    f"head {point.hash[:12]}… is not in {where}: rows up to it were removed "
+                    "or rewritten (or the head is from another database)"
+                )
+        if not any(p.startswith("ledger ") for p in problems):
+            # records are checked against the evidence only when the evidence is intact
+            problems += [str(d) for d in await record_drift(self.services.recorder)]
+        return problems, {c: heads[c][0] for c in heads}
 
     # -- people --------------------------------------------------------------------
     async def weekly_standings(self, at: datetime) -> list[tuple[str, WeekStanding]]:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from bot.config import Config
 from bot.core.errors import UserError
 from bot.core.escaping import terminal
+from bot.core.integrity import parse_checkpoint
 from bot.core.reports.render import FORMATS, render
 from bot.core.timeutil import (
     day_date_time,
@@ -228,12 +229,24 @@ async def cmd_audit(app: App, args: argparse.Namespace) -> int:
                 )
             after = page[-1].seq
         return 0
-    problems, rows = await app.engine.verify_chains()
+    if args.audit_command == "head":
+        for token in await app.engine.chain_heads():
+            _out(token)
+        return 0
+    try:
+        points = [parse_checkpoint(token) for token in args.head]
+    except ValueError as e:
+        raise UserError(f"--head: {e}") from None
+    problems, rows = await app.engine.verify_chains(points)
     for p in problems:
-        print(f"TAMPERED: {p.chain} row {p.seq}: {p.reason}", file=sys.stderr)
+        print(f"TAMPERED: {p}", file=sys.stderr)
     if problems:
         return 1
-    _out(f"ok: ledger {rows['ledger']} rows, audit {rows['audit']} rows, hash chains intact")
+    checked = f"; {len(points)} checkpoint(s) found" if points else ""
+    _out(
+        f"ok: ledger {rows['ledger']} rows, audit {rows['audit']} rows, hash chains "
+        f"intact; stored records match their evidence{checked}"
+    )
     return 0
 
 
