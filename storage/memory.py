@@ -19,6 +19,7 @@ from bot.core.domain import (
     SessionState,
 )
 from bot.core.ledger import GENESIS, Append, audit_link, chain_append
+from bot.core.outbox import FINISHED
 from storage._memory_outbox import MemoryOutbox
 
 
@@ -285,6 +286,19 @@ class MemoryStore(MemoryOutbox):
                 del self._notes[k]
             self._push_audit(stored)
             return len(keys)
+
+    async def purge_notes(self, before: datetime, *, audit: AuditEntry) -> int:
+        async with self._lock:
+            old = {e.key for e in self._ledger if e.at < before} & set(self._notes)
+            for k in old:
+                del self._notes[k]
+            for k, item in list(self._outbox.items()):
+                if item.due_at < before and item.status in FINISHED and item.text:
+                    self._outbox[k] = dataclasses.replace(item, text="", buttons=())
+            if old:
+                detail = {**audit.detail, "notes": len(old)}
+                self._push_audit(self._chained(dataclasses.replace(audit, detail=detail)))
+            return len(old)
 
     async def forget_person(self, person_id: str, *, audit: AuditEntry) -> bool:
         async with self._lock:

@@ -258,6 +258,13 @@ class Store(Directory, Sessions, Ledger, Audit, Records, Outbox, Hints, Protocol
         the same transaction. Returns how many notes went."""
         ...
 
+    async def purge_notes(self, before: datetime, *, audit: AuditEntry) -> int:
+        """Retention: erase every note (free text beside the ledger) of entries whose
+        `at` is before `before`, and the words of finished outbox messages due before
+        it; entries, records and counts stay. When any note went, writes `audit` in
+        the same transaction (its detail gets the count). Returns how many notes went."""
+        ...
+
     async def close(self) -> None: ...
 
 

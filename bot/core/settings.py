@@ -142,6 +142,14 @@ class Closure:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PrivacyConfig:
+    """`[privacy]`: `retention_days` (off by default; see bot.core.retention)."""
+
+    #: None: keep personal text until erased by hand (`participant forget`)
+    retention_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     storage_url: str = DEFAULT_STORAGE_URL
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -156,6 +164,7 @@ class Config:
     people: tuple[Person, ...] = ()
     groups: tuple[Group, ...] = ()
     closures: tuple[Closure, ...] = ()
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)

@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.logging_policy import describe
 from bot.core.outreach.autopilot import Autopilot
+from bot.core.retention import Retention
 
 log = logging.getLogger("rollcall.scheduler")
 TICK_SECONDS = 15
@@ -34,9 +35,14 @@ class Leadership(Protocol):
 
 class Scheduler:
     def __init__(
-        self, autopilot: Autopilot, leadership: Leadership, tick_seconds: float = TICK_SECONDS
+        self,
+        autopilot: Autopilot,
+        leadership: Leadership,
+        tick_seconds: float = TICK_SECONDS,
+        retention: Retention | None = None,
     ) -> None:
         self.autopilot = autopilot
+        self.retention = retention
         self.leadership = leadership
         self.tick_seconds = tick_seconds
         self._aps = AsyncIOScheduler(timezone="UTC")
@@ -67,6 +73,11 @@ class Scheduler:
             await self.autopilot.tick(leader=leader)
         except Exception as e:
             log.error("scheduler tick failed: %s", describe(e))
+        if leader and self.retention is not None:
+            try:
+                await self.retention.tick()
+            except Exception as e:
+                log.error("retention purge failed: %s", describe(e))
 
     def start(self) -> None:
         # no job store I/O: a memory job store; misfires coalesce into one run

@@ -58,3 +58,33 @@ async def test_forget_reaches_the_disk_while_the_bot_runs(scenario_site: Site) -
     assert db_rows(site.db, "SELECT status FROM attendance_records WHERE person_id = 'p-004'") == [
         ("excused",)
     ]
+
+
+NOTES = (b"family visit", b"feeling unwell", b"on my phone today", b"left the call early")
+
+
+async def test_retention_purges_old_notes_from_the_disk_while_the_bot_runs(
+    scenario_site: Site,
+) -> None:
+    """`[privacy] retention_days = 1`: the scenario's notes are two weeks old."""
+    site = scenario_site
+    with site.config.open("a", encoding="utf-8") as f:
+        f.write("\n[privacy]\nretention_days = 1\n")
+    assert canaries_on_disk(site.dir, NOTES)
+    records_before = db_rows(site.db, "SELECT * FROM attendance_records ORDER BY person_id")
+    async with rollcall_run(site.dir) as running:
+        for _ in range(100):  # the leader's first tick runs at start-up
+            done = db_rows(site.db, "SELECT detail FROM audit WHERE action = 'privacy.retention'")
+            if done:
+                break
+            await asyncio.sleep(0.1)
+        assert done, running.output
+        assert '"notes": 4' in done[0][0] or '"notes":4' in done[0][0], done
+        assert running.proc.returncode is None
+        assert canaries_on_disk(site.dir, NOTES) == []
+    # de-identified counts stay: every record as it was; names are not notes
+    assert db_rows(site.db, "SELECT * FROM attendance_records ORDER BY person_id") == (
+        records_before
+    )
+    assert canaries_on_disk(site.dir, NOTES) == []
+    assert assert_ok(site.cli().run("audit", "verify")).stdout.startswith("ok: ")
