@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.core.domain import Hint
-from bot.core.outreach.outbox import OutboxItem, OutboxStatus
+from bot.core.outbox import OutboxItem, OutboxStatus
 
 
 class MemoryOutbox:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
-from bot.core.outreach.outbox import OutboxItem, OutboxStatus
+from bot.core.outbox import OutboxItem, OutboxStatus
 from storage._base import SqlBase
 from storage.rows import outbox_values, to_outbox_item
 from storage.tables import outbox, unreachable

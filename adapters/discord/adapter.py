@@ -76,7 +76,7 @@ class DiscordAdapter:
         self.voice = VoiceTracker(engine)
         self.interactions = Interactions(engine, self.perform)
         self.interactions.telemetry = telemetry
-        self.notifier = DiscordNotifier(lambda: self.client, engine.services.clock)
+        self.notifier = DiscordNotifier(lambda: self.client, engine)
         #: seconds between IDENTIFYs after a lost session (Discord: one per 5 s)
         self.identify_delay = IDENTIFY_DELAY
         #: first wait before logging in again when Discord was unreachable at start
@@ -187,12 +187,10 @@ class DiscordAdapter:
         if self.synced:
             return  # a second login (after a failed first attempt) registers nothing twice
         self.synced = True
-        groups = await self.engine.services.store.list_groups()
+        groups = await self.engine.groups()
         ids = {g.discord_guild_id or "" for g in groups}
         guild_ids = sorted(int(i) for i in ids if i.isdigit())
         specs = [(name, spec.summary) for name, spec in COMMANDS.items()]
-        if "help" not in COMMANDS:
-            specs.append(("help", "what I can do for you"))
         register(self.tree, specs, self.interactions.command, guild_ids=guild_ids)
         for gid in guild_ids:
             try:
@@ -252,7 +250,7 @@ class DiscordAdapter:
 
     def disconnected(self) -> None:
         if self.gap_since is None:
-            self.gap_since = self.engine.services.clock.now()
+            self.gap_since = self.engine.now()
 
     # ------------------------------------------------------------ actions out
 
@@ -260,11 +258,11 @@ class DiscordAdapter:
         """DMs and channel posts the engine returned while answering an interaction."""
         for action in actions:
             if isinstance(action, DirectMessage):
-                person = await self.engine.services.store.get_person(action.person_id)
+                person = await self.engine.person(action.person_id)
                 if person is not None:
                     await self.notifier.deliver(person, action)
             elif isinstance(action, ChannelPost):
-                group = await self.engine.services.store.get_group(action.group_id)
+                group = await self.engine.group(action.group_id)
                 if group is not None:
                     await self.post(group, action)
 

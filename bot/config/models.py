@@ -310,6 +310,12 @@ class ClosureTable(Table):
         return []
 
 
+class Privacy(Table):
+    retention_days: Annotated[int | None, Int(1, 3650)] = None
+    """Personal text older than this many days is purged hourly (bot.core.retention); off
+    when not set. At most ten years: a typo of zeros should not mean "forever"."""
+
+
 class ConfigTable(Table):
     """The configuration of rollcall (PRODUCT.md, "Config"); see config.example.toml."""
 
@@ -327,6 +333,7 @@ class ConfigTable(Table):
     people: Tables[PersonTable] = ()
     groups: Tables[GroupTable] = ()
     closures: Tables[ClosureTable] = ()
+    privacy: Privacy = Field(default_factory=Privacy)
 
     @model_validator(mode="after")
     def check_references(self, info: ValidationInfo) -> Any:

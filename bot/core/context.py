@@ -69,10 +69,6 @@ class Context:
     def tz(self) -> tzinfo:
         return zone(self.person.timezone, self.services.program.timezone)
 
-    @property
-    def program_tz(self) -> tzinfo:
-        return zone(self.services.program.timezone)
-
     def reply(self, text: str, **kw: object) -> list[Action]:
         return [Reply(text=text, **kw)]  # type: ignore[arg-type]
 
@@ -109,3 +105,12 @@ class CommandSpec:
     usage: str
     summary: str
     denied: str = "Only facilitators can do that."
+    #: argument names, in order, for platforms with structured options (Discord);
+    #: None: the arguments are one free-text option
+    options: tuple[str, ...] | None = None
+    #: other names the command answers to (say, where a platform reserves the name)
+    aliases: tuple[str, ...] = ()
+    #: shown by /help
+    listed: bool = True
+    #: may take longer than a platform's ack deadline: acknowledge first, answer later
+    slow: bool = False

@@ -148,6 +148,14 @@ class Closure:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PrivacyConfig:
+    """`[privacy]`: `retention_days` (off by default; see bot.core.retention)."""
+
+    #: None: keep personal text until erased by hand (`participant forget`)
+    retention_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     storage_url: str = DEFAULT_STORAGE_URL
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -163,6 +171,7 @@ class Config:
     groups: tuple[Group, ...] = ()
     closures: tuple[Closure, ...] = ()
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)

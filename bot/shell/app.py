@@ -12,7 +12,6 @@ server, then it is started, and stopped on shutdown.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -103,20 +102,6 @@ def scheduler_leader(config: Config) -> Leadership:
     from storage.leader import leader_for
 
     return leader_for(config.storage_url)
-
-
-async def run(
-    config: Config,
-    *,
-    stdin: TextIO | None = None,
-    stdout: TextIO | None = None,
-    stop: asyncio.Event | None = None,
-) -> int:
-    """`rollcall run` (see bot.shell.runner, which wires the long-running process from the
-    pieces built here)."""
-    from bot.shell.runner import run as run_bot
-
-    return await run_bot(config, stdin=stdin, stdout=stdout, stop=stop)
 
 
 class Adapter(Protocol):

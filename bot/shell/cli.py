@@ -85,7 +85,17 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the audit log and the ledger's integrity")
     au = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     au.add_parser("log", help="audit rows").add_argument("--since", metavar="DATE")
-    au.add_parser("verify", help="check the hash chains; exit 1 on tampering")
+    ver = au.add_parser(
+        "verify", help="check the hash chains and every stored record; exit 1 on tampering"
+    )
+    ver.add_argument(
+        "--head",
+        action="append",
+        default=[],
+        metavar="TOKEN",
+        help="a head printed earlier by `audit head`: prove no row up to it was removed",
+    )
+    au.add_parser("head", help="the chain heads, to write down where the database can't reach")
 
     guest = sub.add_parser("guest", help="people a meeting room saw whom nobody matched")
     gs = guest.add_subparsers(dest="guest_command", required=True, metavar="ACTION")
@@ -125,6 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (`rollcall weekly | head`): stop quietly, as `cat` does;
+        # stdout goes to /dev/null so that the interpreter's final flush fails no more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13  # killed by SIGPIPE, as the shell counts it
 
 
 if __name__ == "__main__":

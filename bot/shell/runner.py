@@ -21,6 +21,7 @@ from bot.config import Config
 from bot.core.logging_policy import describe
 from bot.core.outreach.autopilot import Autopilot
 from bot.core.outreach.delivery import LEASE, Dispatcher
+from bot.core.retention import Retention
 from bot.core.seed import materialize
 from bot.shell import metrics
 from bot.shell.app import (
@@ -98,6 +99,7 @@ async def run(
         autopilot,
         scheduler_leader(config),
         tick_seconds=_env_seconds("ROLLCALL_TICK_SECONDS", TICK_SECONDS),
+        retention=Retention(app.store, app.clock, config.privacy),
     )
     scheduler.start()
     readiness.scheduler = scheduler

@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.logging_policy import describe
 from bot.core.outreach.autopilot import Autopilot
+from bot.core.retention import Retention
 from bot.shell import metrics
 
 log = logging.getLogger("rollcall.scheduler")
@@ -36,9 +37,14 @@ class Leadership(Protocol):
 
 class Scheduler:
     def __init__(
-        self, autopilot: Autopilot, leadership: Leadership, tick_seconds: float = TICK_SECONDS
+        self,
+        autopilot: Autopilot,
+        leadership: Leadership,
+        tick_seconds: float = TICK_SECONDS,
+        retention: Retention | None = None,
     ) -> None:
         self.autopilot = autopilot
+        self.retention = retention
         self.leadership = leadership
         self.tick_seconds = tick_seconds
         self._aps = AsyncIOScheduler(timezone="UTC")
@@ -73,6 +79,11 @@ class Scheduler:
             await self.autopilot.tick(leader=leader)
         except Exception as e:
             log.error("scheduler tick failed: %s", describe(e))
+        if leader and self.retention is not None:
+            try:
+                await self.retention.tick()
+            except Exception as e:
+                log.error("retention purge failed: %s", describe(e))
         metrics.TICKS.inc()
         self.last_tick = time.monotonic()
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.core.actions import Button
-from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
+from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.ports import Store
 from tests.contract.factories import T0, at, audit_entry, person
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from bot.core.domain import EvidenceKind, Group, Hint
 from bot.core.ledger import verify_chain
-from bot.core.outreach.outbox import Kind, OutboxItem
+from bot.core.outbox import Kind, OutboxItem
 from storage.migrate import (
     SAFE_TO_UNDO,
     current_revision,

@@ -23,10 +23,10 @@ from bot.config import parse_config
 from bot.core.clock import FakeClock
 from bot.shell.app import build_adapters, open_app
 from bot.shell.web import bound_port, make_web_app, start_server
-from tests.adapters.slack.fakeslack import FORM, FakeSlack, command_body, signed_headers
 from tests.adapters.slack.harness import NOW, SECRET
 from tests.e2e.conftest import CONFIG_NAME, DB_NAME, Cli, assert_ok, child_env, db_rows
 from tests.e2e.test_run_server import rollcall_run
+from tests.fakes.slack import FORM, FakeSlack, command_body, signed_headers
 
 PEOPLE = 200
 FIRST_WAVE = 20

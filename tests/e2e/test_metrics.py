@@ -23,9 +23,9 @@ from bot.shell.scheduler import Scheduler
 from storage.leader import AlwaysLeader
 from tests.adapters.slack.harness import FACILITATOR, NOW, P1, P2, STRANGER, running_bot
 from tests.adapters.zoom.conftest import START
-from tests.adapters.zoom.conftest import config_text as zoom_config
-from tests.adapters.zoom.fakezoom import joined
-from tests.adapters.zoom.fakezoom import running_bot as zoom_bot
+from tests.adapters.zoom.harness import running_bot as zoom_bot
+from tests.fakes.casts import zoom_cast as zoom_config
+from tests.fakes.zoom import joined
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from bot.core.actions import ChannelPost, DirectMessage
 from bot.core.domain import AuditEntry, Person, SessionState
 from bot.core.logging_policy import describe
+from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach import messages
-from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.ports import Clock, Delivery, Notifier, Poster, Store, Telemetry
 from bot.core.telemetry import NULL as NULL_TELEMETRY
 

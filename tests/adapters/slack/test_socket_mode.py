@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.domain import EvidenceKind
-from tests.adapters.slack.fakeslack import command_body, event_body
 from tests.adapters.slack.harness import P1, running_bot
+from tests.fakes.slack import command_body, event_body
 
 
 async def _ack(queue: asyncio.Queue[dict[str, Any]], envelope_id: str) -> dict[str, Any]:
