@@ -27,9 +27,9 @@ import pytest
 
 from adapters.zoom.translate import signature
 from storage.sql import open_store
-from tests.adapters.zoom.fakezoom import MEETING, joined
 from tests.e2e.conftest import ROLLCALL_SCRIPT, Cli, assert_ok, child_env
 from tests.e2e.test_run_server import _port
+from tests.fakes.zoom import MEETING, joined
 from tests.invariants import store_problems
 
 SECRET = "crash-storm-secret"

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.adapters.slack.fakeslack import (
+from tests.adapters.slack.harness import P1, running_bot
+from tests.fakes.slack import (
     block_action_payload,
     interactive_body,
     view_submission_payload,
 )
-from tests.adapters.slack.harness import P1, running_bot
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
