@@ -100,8 +100,7 @@ class Engine(ReadModels, Operations):
             await note(self.services.store, event)
             return []
         if isinstance(event, PresenceBatch):
-            for ev in event.events:
-                self.services.telemetry.count(PRESENCE_EVENTS, source=ev.source)
+            # counted by the adapter as each webhook is accepted
             return Recorded(entries=tuple(await self._batches.record(event.events)))
         if isinstance(event, RoomClosed):
             marker = await record_room_closed(

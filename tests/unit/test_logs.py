@@ -49,6 +49,7 @@ def test_json_lines_carry_ids_and_never_an_exceptions_text(captured: io.StringIO
 
 
 def test_text_format_and_level(captured: io.StringIO) -> None:
+    logging.getLogger("rollcall").setLevel(logging.NOTSET)  # the suite's log scanner sets INFO
     quiet = LoggingConfig(format="text", level="warning")
     logs.setup_logging(quiet, stream=captured)
     logs.setup_logging(quiet, stream=captured)  # again: still one handler
