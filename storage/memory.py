@@ -20,10 +20,11 @@ from bot.core.domain import (
 )
 from bot.core.ledger import GENESIS, Append, audit_link, chain_append
 from bot.core.outbox import FINISHED
+from storage._calendar import MemoryCalendarTokens
 from storage._memory_outbox import MemoryOutbox
 
 
-class MemoryStore(MemoryOutbox):
+class MemoryStore(MemoryCalendarTokens, MemoryOutbox):
     def __init__(self) -> None:
         super().__init__()
         self._people: dict[str, Person] = {}
@@ -313,6 +314,7 @@ class MemoryStore(MemoryOutbox):
                 del self._notes[k]
             for key in [key for key in self._hints if key[0] == person_id]:
                 del self._hints[key]
+            self._calendar.pop(person_id, None)
             for k in [
                 k
                 for k, i in self._outbox.items()

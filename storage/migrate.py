@@ -75,6 +75,7 @@ async def current_revision(url: str) -> str | None:
 #: it is listed here.
 SAFE_TO_UNDO: dict[str, str] = {
     "0002": "presence hints are live state, not evidence; they come back from the platforms",
+    "0003": "calendar feed tokens only: people send /calendar again for a new link",
 }
 
 

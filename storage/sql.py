@@ -21,6 +21,7 @@ from bot.core.domain import AuditEntry
 from bot.core.outbox import FINISHED
 from storage import rows
 from storage._cache import ReadCache, invalidates
+from storage._calendar import CalendarTokensSql
 from storage._directory import DirectorySql
 from storage._hints import HintsSql
 from storage._ledger import LedgerSql
@@ -28,7 +29,7 @@ from storage._outbox import OutboxSql
 from storage._sessions import SessionsSql
 from storage._sqlite_writer import SqliteLedgerWriter
 from storage.engine import make_engine
-from storage.tables import ledger, ledger_notes, outbox, people, presence_hints
+from storage.tables import calendar_tokens, ledger, ledger_notes, outbox, people, presence_hints
 
 if TYPE_CHECKING:
     from bot.core.ports import Store
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 PING_TIMEOUT_SECONDS = 5.0
 
 
-class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql, HintsSql):
+class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql, HintsSql, CalendarTokensSql):
     """A `Store` on an `AsyncEngine`. `close()` disposes of the engine."""
 
     def __init__(self, engine: AsyncEngine, *, cache_seconds: float = 0.0) -> None:
@@ -67,6 +68,9 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql, HintsSql):
             await conn.execute(delete(ledger_notes).where(ledger_notes.c.person_id == person_id))
             await conn.execute(
                 delete(presence_hints).where(presence_hints.c.person_id == person_id)
+            )
+            await conn.execute(
+                delete(calendar_tokens).where(calendar_tokens.c.person_id == person_id)
             )
             # queued messages to them keep their key and state, not their words
             # ... nor do alerts about them sent to their facilitators (they name them)

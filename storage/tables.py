@@ -258,6 +258,16 @@ class HintRow(SQLModel, table=True):
     since: datetime = Field(sa_type=UTCDateTime)
 
 
+class CalendarTokenRow(SQLModel, table=True):
+    """A person's live calendar feed token (Store.set_calendar_token), as its sha256."""
+
+    __tablename__ = "calendar_tokens"
+
+    person_id: str = Field(primary_key=True)
+    token_hash: str = Field(unique=True)
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
@@ -275,9 +285,11 @@ records = _table(RecordRow)
 outbox = _table(OutboxRow)
 unreachable = _table(UnreachableRow)
 presence_hints = _table(HintRow)
+calendar_tokens = _table(CalendarTokenRow)
 
 __all__ = [
     "AuditRow",
+    "CalendarTokenRow",
     "ChainHeadRow",
     "EnrollmentRow",
     "GroupRow",
@@ -291,6 +303,7 @@ __all__ = [
     "UTCDateTime",
     "UnreachableRow",
     "audit",
+    "calendar_tokens",
     "chain_heads",
     "enrollments",
     "groups",

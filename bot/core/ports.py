@@ -245,7 +245,24 @@ class Hints(Protocol):
         ...
 
 
-class Store(Directory, Sessions, Ledger, Audit, Records, Outbox, Hints, Protocol):
+class CalendarTokens(Protocol):
+    """Private calendar feed links: one live token per person, kept only as its sha256
+    (a database reader cannot use the links)."""
+
+    async def set_calendar_token(self, person_id: str, token_hash: str, at: datetime) -> None:
+        """The person's live token from now on; any earlier one stops working."""
+        ...
+
+    async def calendar_token_owner(self, token_hash: str) -> str | None:
+        """Whose live token has this hash; None when none does (unknown or revoked)."""
+        ...
+
+    async def revoke_calendar_token(self, person_id: str) -> bool:
+        """The person's link stops working; True if they had one."""
+        ...
+
+
+class Store(Directory, Sessions, Ledger, Audit, Records, Outbox, Hints, CalendarTokens, Protocol):
     async def ping(self) -> bool:
         """True when storage answers (for /healthz)."""
         ...

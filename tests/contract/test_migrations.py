@@ -39,6 +39,7 @@ TABLES = {
     "outbox",
     "unreachable_channels",
     "presence_hints",
+    "calendar_tokens",
 }
 
 

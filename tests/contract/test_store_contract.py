@@ -492,3 +492,22 @@ async def test_every_datetime_kind_round_trips_from_other_zones(store: Store) ->
     assert got is not None and got.start == s.start and got.start.tzinfo is not None
     assert [x.id for x in await store.list_sessions(start_from=s.start, start_to=at(1))] == ["s2"]
     assert s.start.astimezone(UTC) == got.start
+
+
+# -- calendar feed tokens --------------------------------------------------------------
+async def test_calendar_tokens(store: Store) -> None:
+    assert await store.calendar_token_owner("h-1") is None
+    assert await store.revoke_calendar_token("p-1") is False
+    await store.set_calendar_token("p-1", "h-1", T0)
+    await store.set_calendar_token("p-2", "h-2", T0)
+    assert await store.calendar_token_owner("h-1") == "p-1"
+    await store.set_calendar_token("p-1", "h-3", at(1))  # a fresh link revokes the old
+    assert await store.calendar_token_owner("h-1") is None
+    assert await store.calendar_token_owner("h-3") == "p-1"
+    assert await store.revoke_calendar_token("p-1") is True
+    assert await store.revoke_calendar_token("p-1") is False
+    assert await store.calendar_token_owner("h-3") is None
+    assert await store.calendar_token_owner("h-2") == "p-2"
+    await store.upsert_person(person("p-2"))
+    await store.forget_person("p-2", audit=audit_entry("forget", target="p-2"))
+    assert await store.calendar_token_owner("h-2") is None  # erasure takes the link too
