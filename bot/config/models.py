@@ -83,6 +83,9 @@ class Storage(Table):
 class Server(Table):
     host: Text = _SERVER.host
     port: Annotated[int, Int(0, 65535)] = _SERVER.port
+    public_url: Url = ""
+    """How people and providers reach this server (links, webhook signatures); default
+    http://{host}:{port}."""
 
 
 class Logging(Table):

@@ -44,6 +44,8 @@ class Services:
     survey: tuple[SurveyQuestion, ...] = ()
     #: counts for operators (bot.shell.metrics gives the real one)
     telemetry: Telemetry = NULL_TELEMETRY
+    #: where people reach our web server ([server] public_url): calendar feed links
+    public_url: str = "http://127.0.0.1:8080"
 
 
 @dataclass(kw_only=True)

@@ -62,6 +62,7 @@ class Engine(ReadModels, Operations):
         program: Program,
         survey: tuple[SurveyQuestion, ...] = DEFAULT_SURVEY_QUESTIONS,
         telemetry: Telemetry = NULL_TELEMETRY,
+        public_url: str = "http://127.0.0.1:8080",
     ) -> None:
         recorder = Recorder(store, clock, program)
         self.services = Services(
@@ -72,6 +73,7 @@ class Engine(ReadModels, Operations):
             sessions=SessionService(recorder),
             survey=survey,
             telemetry=telemetry,
+            public_url=public_url,
         )
         self._batches = PresenceBatches(recorder)
 

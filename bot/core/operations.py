@@ -15,6 +15,7 @@ from bot.core.context import Services
 from bot.core.domain import AuditEntry, Group, Guest, JSONScalar, Session
 from bot.core.enrollment import set_enrollment
 from bot.core.errors import UserError
+from bot.core.feed import CalendarFeed, owner_of, revoke, upcoming
 from bot.core.integrity import Checkpoint, Row, find_checkpoint, head_token, record_drift
 from bot.core.ledger import verify_chain
 from bot.core.privacy import export_person, forget_guest, forget_person
@@ -210,3 +211,20 @@ class Operations:
         return await forget_guest(
             self.services.store, guest_key, self.services.clock.now(), actor_id
         )
+
+    # -- the calendar feed -----------------------------------------------------------
+    async def calendar_feed(self, token: str) -> CalendarFeed | None:
+        """The upcoming sessions of the person whose live link `token` is; None for an
+        unknown, forged or revoked token."""
+        store = self.services.store
+        person_id = await owner_of(store, token)
+        if person_id is None:
+            return None
+        now = self.services.clock.now()
+        return await upcoming(store, person_id, now, self.services.program.timezone)
+
+    async def revoke_calendar(self, person_id: str, *, actor_id: str) -> bool:
+        """The person's calendar link stops working (audited); True if they had one."""
+        await self.known_person(person_id)
+        now = self.services.clock.now()
+        return await revoke(self.services.store, person_id, at=now, actor_id=actor_id)

@@ -40,6 +40,7 @@ ARGS = {
     "attendance": "",
     "survey": "",
     "makeup": "",
+    "calendar": "",
     "roster": "",
     "verify": "@p-001 present",
     "enroll": "@p-002",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.core.actions import Action
 from bot.core.commands.absent import absent
 from bot.core.commands.attendance import attendance
+from bot.core.commands.calendar import calendar
 from bot.core.commands.checkin import checkin, checkin_button, checkout
 from bot.core.commands.enroll import enroll, unenroll
 from bot.core.commands.link import link
@@ -83,6 +84,14 @@ COMMANDS: dict[str, CommandSpec] = {
             access=Access.ENROLLED,
             usage="/makeup",
             summary="book a make-up for a session you missed",
+            options=(),
+        ),
+        CommandSpec(
+            name="calendar",
+            handler=calendar,
+            access=Access.ENROLLED,
+            usage="/calendar",
+            summary="get a private link to your upcoming sessions for your calendar app",
             options=(),
         ),
         CommandSpec(
