@@ -72,6 +72,7 @@ async def open_app(
         program=config.program,
         survey=config.survey.questions,
         telemetry=metrics.TELEMETRY,
+        public_url=config.server.base_url,
     )
     return App(config=config, store=store, engine=engine, clock=clock)
 
@@ -129,6 +130,14 @@ def build_adapters(config: Config, engine: Engine) -> list[Adapter]:
 
         adapters.append(DiscordAdapter(config.discord, engine, telemetry=metrics.TELEMETRY))
     return adapters
+
+
+def add_calendar_feed(web_app: web.Application, engine: Engine) -> None:
+    """`GET /calendar/{token}.ics` on the one server (always on: links exist only once
+    someone asked for one with /calendar)."""
+    from adapters.web.calendar import add_routes
+
+    add_routes(web_app, engine)
 
 
 @dataclass(kw_only=True)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot.config import ConfigError, load_config
 from bot.core.errors import UserError
-from bot.shell import cli_config, cli_ops
+from bot.shell import cli_calendar, cli_config, cli_ops
 from bot.shell.logs import setup_logging
 from bot.shell.version import VERSION
 
@@ -107,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     gforget = gs.add_parser("forget", help="erase what the meeting platform called a guest")
     gforget.add_argument("guest_key")
     cli_config.add_parser(sub)
+    cli_calendar.add_parser(sub)
     return p
 
 
@@ -125,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cli_ops.run_doctor(args.config))
         config = load_config(args.config)
         setup_logging(config.logging, verbose=args.verbose)
+        if args.command == "calendar":
+            return asyncio.run(cli_calendar.run(args, config))
         if cli_ops.handles(args):
             return asyncio.run(cli_ops.dispatch(args, config))
         from bot.shell.cli_commands import dispatch

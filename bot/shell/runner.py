@@ -25,6 +25,7 @@ from bot.core.retention import Retention
 from bot.core.seed import materialize
 from bot.shell import metrics
 from bot.shell.app import (
+    add_calendar_feed,
     build_adapters,
     build_channels,
     console_adapter,
@@ -68,6 +69,7 @@ async def run(
     readiness.adapters = adapters
     for adapter in adapters:
         adapter.add_routes(web_app)
+    add_calendar_feed(web_app, app.engine)
     runner = await start_server(web_app, config.server.host, config.server.port)
     for adapter in adapters:
         await adapter.start()
