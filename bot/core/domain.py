@@ -46,6 +46,9 @@ class Flag(StrEnum):
     LEFT_EARLY = "left_early"
     UNCERTAIN = "uncertain"
     DM_UNREACHABLE = "dm_unreachable"
+    IMPORTED = "imported"
+    SIGNED_OFF = "signed_off"
+    AMENDED = "amended"
 
 
 class Participation(StrEnum):
@@ -69,6 +72,7 @@ class EvidenceKind(StrEnum):
     SURVEY = "survey"  # data: attended (bool)
     GUEST_LINK = "guest_link"  # data: guest_key -> person_id
     MAKEUP_BOOKING = "makeup_booking"  # session_id: the make-up; data: makeup_for
+    SIGNOFF = "signoff"  # session-wide (no person): data: attested (pid=status:minutes;...)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

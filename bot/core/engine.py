@@ -6,6 +6,7 @@ import logging
 
 from bot.core.actions import Action, Reply
 from bot.core.attendance.hints import note
+from bot.core.attendance.imported import ImportResult, import_report
 from bot.core.attendance.makeup import book_button
 from bot.core.attendance.presence import observe
 from bot.core.attendance.recorder import Recorder
@@ -14,10 +15,11 @@ from bot.core.commands import COMMANDS, help_command
 from bot.core.commands.checkin import checkin_to
 from bot.core.commands.verify import mark_button
 from bot.core.context import Access, CommandSpec, Context, Services
-from bot.core.domain import Program
+from bot.core.domain import Program, Session
 from bot.core.events import (
     ButtonPressed,
     CommandInvoked,
+    PlatformReport,
     PresenceHint,
     PresenceObserved,
     SurveySubmitted,
@@ -117,6 +119,18 @@ class Engine:
             return []
         await observe(self.recorder, event)
         return []
+
+    async def session(self, session_id: str) -> Session:
+        """A session by id (read model); UserError when unknown."""
+        return await self.sessions.get(session_id)
+
+    async def import_report(
+        self, session_id: str, report: PlatformReport, *, actor_id: str
+    ) -> ImportResult:
+        """A meeting platform's participant report as imported presence (see
+        bot.core.attendance.imported); UserError, nothing written, when it cannot apply."""
+        session = await self.sessions.get(session_id)
+        return await import_report(self.recorder, session, report, actor_id=actor_id)
 
     async def survey_submitted(self, ev: SurveySubmitted) -> list[Action]:
         extra = {f"answer:{qid}": value for qid, value in ev.answers}

@@ -83,3 +83,23 @@ class SurveySubmitted:
     answers: tuple[tuple[str, str], ...]
     at: datetime
     request_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportedStay:
+    """One row of a meeting platform's participant report: someone in the meeting from
+    `joined` to `left` (aware datetimes). `line` is the row's line in the file."""
+
+    line: int
+    identity: Identity
+    joined: datetime
+    left: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlatformReport:
+    """A participant report downloaded from a meeting platform, parsed at the edge
+    (adapters.importers): "zoom", "teams" or "meet", and its stays in file order."""
+
+    source: str
+    stays: tuple[ImportedStay, ...]

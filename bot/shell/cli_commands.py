@@ -330,3 +330,12 @@ async def cmd_guest(app: App, args: argparse.Namespace) -> int:
 
 
 HANDLERS["guest"] = cmd_guest
+
+
+async def _cmd_import(app: App, args: argparse.Namespace) -> int:
+    from bot.shell.cli_import import cmd_import
+
+    return await cmd_import(app, args)
+
+
+HANDLERS["import"] = _cmd_import

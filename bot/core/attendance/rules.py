@@ -94,6 +94,14 @@ def compute_record(
     merged = merge(stays, policy.reconnect_merge_seconds)
     clipped = clip(merged, session.start, session.end)
     seen = bool(stays)
+    # presence that came from a platform's participant report (bot.core.attendance.imported)
+    imported = bool(
+        overlapping(
+            presence_from((e for e in all_entries if e.data.get("imported")), session.end).stays,
+            window_start,
+            window_end,
+        )
+    )
     cams = merge(
         overlapping(presence.camera, window_start, window_end), policy.reconnect_merge_seconds
     )
@@ -135,6 +143,8 @@ def compute_record(
         attended_us = total_microseconds(clipped)
         if any(i.uncertain for i in stays):
             flags.add(Flag.UNCERTAIN)
+        if imported:
+            flags.add(Flag.IMPORTED)
         if checked_in_at is None:
             flags.add(Flag.SEEN_NOT_CHECKED_IN)
         if ended and last_seen is not None and last_seen < early_cutoff:
