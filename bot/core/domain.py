@@ -89,6 +89,7 @@ class Policy:
     weekly_min_days: int = 3
     max_absences_per_cycle: int = 3
     cycle_days: int = 28
+    signoff_reminder_hours: float = 12
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from bot.core.actions import Action, Reply
 from bot.core.attendance.hints import note
@@ -10,9 +11,11 @@ from bot.core.attendance.imported import ImportResult, import_report
 from bot.core.attendance.makeup import book_button
 from bot.core.attendance.presence import observe
 from bot.core.attendance.recorder import Recorder
+from bot.core.attendance.signoff import unsigned_sessions
 from bot.core.attendance.surveys import submit, survey_button
 from bot.core.commands import COMMANDS, help_command
 from bot.core.commands.checkin import checkin_to
+from bot.core.commands.signoff import signoff_button
 from bot.core.commands.verify import mark_button
 from bot.core.context import Access, CommandSpec, Context, Services
 from bot.core.domain import Program, Session
@@ -54,6 +57,14 @@ BUTTONS: dict[str, CommandSpec] = {
         usage="",
         summary="roster button",
         denied="Only this group's facilitators can change attendance.",
+    ),
+    "signoff": CommandSpec(
+        name="signoff",
+        handler=signoff_button,
+        access=Access.FACILITATOR,
+        usage="",
+        summary="end pass button",
+        denied="Only this group's facilitators can sign off its sessions.",
     ),
     "checkin": CommandSpec(
         name="checkin", handler=_checkin_button, access=Access.ENROLLED, usage="", summary=""
@@ -123,6 +134,16 @@ class Engine:
     async def session(self, session_id: str) -> Session:
         """A session by id (read model); UserError when unknown."""
         return await self.sessions.get(session_id)
+
+    async def unsigned_sessions(self, start_from: datetime, start_to: datetime) -> list[Session]:
+        """Sessions that started in [start_from, start_to), have ended and are not signed
+        off (read model for the weekly summary)."""
+        return await unsigned_sessions(
+            self.services.store,
+            start_from=start_from,
+            start_to=start_to,
+            now=self.services.clock.now(),
+        )
 
     async def import_report(
         self, session_id: str, report: PlatformReport, *, actor_id: str

@@ -11,6 +11,7 @@ from bot.core.commands.checkin import checkin, checkout
 from bot.core.commands.enroll import enroll, unenroll
 from bot.core.commands.link import link
 from bot.core.commands.roster import roster
+from bot.core.commands.signoff import signoff
 from bot.core.commands.verify import verify
 from bot.core.context import Access, CommandSpec, Context
 
@@ -86,6 +87,14 @@ COMMANDS: dict[str, CommandSpec] = {
             usage="/verify @person present|late|partial|absent|excused "
             "[participation=high|medium|low] [note]",
             summary="confirm or correct someone's attendance",
+            denied=FACILITATORS_ONLY,
+        ),
+        CommandSpec(
+            name="signoff",
+            handler=signoff,
+            access=Access.FACILITATOR,
+            usage="/signoff [note]",
+            summary="sign off the attendance of your group's open or most recent session",
             denied=FACILITATORS_ONLY,
         ),
         CommandSpec(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.actions import Action
+from bot.core.attendance.signoff import signoff_of
 from bot.core.commands.people import enrolled_group_ids, managed_groups, resolve_person
 from bot.core.commands.roster import roster_reply
 from bot.core.context import Context
@@ -50,7 +51,15 @@ async def verify(ctx: Context) -> list[Action]:
             raise UserError(f"participation must be high, medium or low. {USAGE}") from None
     note = " ".join(rest) or None
     session = await _target_session(ctx, target)
-    await record_verification(ctx, session, target, status, participation, note)
+    signed = await signoff_of(ctx.store, session.id)
+    if signed is not None and note is None:
+        raise UserError(
+            f"That session is signed off, so this is an amendment: add the reason, e.g. "
+            f"/verify {ctx.args[0]} {status.value} confirmed by phone."
+        )
+    await record_verification(
+        ctx, session, target, status, participation, note, amendment=signed is not None
+    )
     group = await ctx.store.get_group(session.group_id)
     name = group.name if group else session.group_id
     return ctx.reply(
@@ -80,6 +89,8 @@ async def record_verification(
     status: Status,
     participation: Participation | None,
     note: str | None,
+    *,
+    amendment: bool = False,
 ) -> None:
     entry = LedgerEntry(
         key=f"verify:{session.id}:{target.id}:{ctx.request_id}",
@@ -103,7 +114,7 @@ async def record_verification(
         AuditEntry(
             at=ctx.services.clock.now(),
             actor_id=ctx.person.id,
-            action="attendance.override",
+            action="attendance.amend" if amendment else "attendance.override",
             target=f"{session.id}/{target.id}",
             detail={"status": status.value},
         )
@@ -123,5 +134,10 @@ async def mark_button(ctx: Context) -> list[Action]:
     target = await ctx.store.get_person(person_id)
     if target is None:
         raise UserError("That button is out of date; run /roster again.")
+    if await signoff_of(ctx.store, session.id) is not None:
+        raise UserError(
+            "That session is signed off: a change now is an amendment and needs a reason. "
+            f"/verify @{target.id} {word} REASON"
+        )
     await record_verification(ctx, session, target, parse_status(word), None, None)
     return [await roster_reply(ctx, session, replace=True)]

@@ -9,9 +9,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
-from bot.core.domain import AttendanceRecord, Session
+from bot.core.domain import AttendanceRecord, Flag, Session
 from bot.core.timeutil import iso_local
+
+if TYPE_CHECKING:
+    from bot.core.attendance.signoff import SignOff
 
 COLUMNS = (
     "session_id",
@@ -42,12 +46,14 @@ _FHIR_STATUS = {
     "unverified": "unknown",
 }
 _ROLLCALL = "urn:rollcall:attendance"  # our own code system for status and flags
+_PROVENANCE_TYPES = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReportRow:
     session: Session
     record: AttendanceRecord
+    signoff: SignOff | None = None  # the session's sign-off (bot.core.attendance.signoff)
 
     def cells(self, tz: tzinfo) -> dict[str, str]:
         r, s = self.record, self.session
@@ -90,8 +96,26 @@ def to_json(rows: Sequence[ReportRow], tz: tzinfo) -> str:
         cells["participation"] = (
             row.record.participation.value if row.record.participation else None
         )
+        cells.update(_signoff_cells(row, tz))
         out.append(cells)
     return json.dumps(out, indent=2) + "\n"
+
+
+def _signoff_cells(row: ReportRow, tz: tzinfo) -> dict[str, object]:
+    """JSON's sign-off fields: who attested the session's record and when, and for an
+    amended row what was attested (the original)."""
+    s = row.signoff
+    attested = s.attested.get(row.record.person_id) if s else None
+    amended = Flag.AMENDED in row.record.flags
+    return {
+        "signed_off_by": s.by if s else None,
+        "signed_off_at": iso_local(s.at, tz) if s else None,
+        "amended_from": (
+            {"status": attested[0], "attended_minutes": attested[1]}
+            if amended and attested
+            else None
+        ),
+    }
 
 
 def to_table(rows: Sequence[ReportRow], tz: tzinfo) -> str:
@@ -127,7 +151,7 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     Encounter's `partOf`-style identifier, the attended span as `period`, the minutes
     as `length`, and rollcall's own status and flags as an extension, so an EHR can
     import what a billing team needs."""
-    entries = []
+    entries: list[dict[str, object]] = []
     for row in rows:
         c, r = row.cells(tz), row.record
         start = c["first_seen"] or c["checked_in_at"] or c["session_start"]
@@ -163,8 +187,48 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
                 {"individual": {"reference": f"Practitioner/{r.verified_by}"}}
             ]
         entries.append({"fullUrl": f"urn:uuid:{r.session_id}.{r.person_id}", "resource": encounter})
+    entries += _provenances(rows, tz)
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
     return json.dumps(bundle, indent=2) + "\n"
+
+
+def _provenances(rows: Sequence[ReportRow], tz: tzinfo) -> list[dict[str, object]]:
+    """One FHIR Provenance per signed-off session: the facilitator as the `attester`
+    (provenance-participant-type), `recorded` = the sign-off time, targets = the
+    session's Encounters in this bundle."""
+    targets: dict[str, list[str]] = {}
+    signed: dict[str, SignOff] = {}
+    for row in rows:
+        if row.signoff is not None:
+            signed[row.session.id] = row.signoff
+            targets.setdefault(row.session.id, []).append(
+                f"Encounter/{row.record.session_id}.{row.record.person_id}"
+            )
+    out: list[dict[str, object]] = []
+    for sid in sorted(signed):
+        s = signed[sid]
+        provenance = {
+            "resourceType": "Provenance",
+            "id": f"signoff.{sid}",
+            "target": [{"reference": ref} for ref in targets[sid]],
+            "recorded": iso_local(s.at, tz),
+            "agent": [
+                {
+                    "type": {
+                        "coding": [
+                            {
+                                "system": _PROVENANCE_TYPES,
+                                "code": "attester",
+                                "display": "Attester",
+                            }
+                        ]
+                    },
+                    "who": {"reference": f"Practitioner/{s.by}"},
+                }
+            ],
+        }
+        out.append({"fullUrl": f"urn:uuid:signoff.{sid}", "resource": provenance})
+    return out
 
 
 def render(fmt: str, rows: Sequence[ReportRow], tz: tzinfo, title: str = "") -> str:
