@@ -15,8 +15,9 @@ from bot.core.attendance.signoff import unsigned_sessions
 from bot.core.attendance.surveys import submit, survey_button
 from bot.core.commands import COMMANDS, help_command
 from bot.core.commands.checkin import checkin_to
+from bot.core.commands.roster import page_button
 from bot.core.commands.signoff import signoff_button
-from bot.core.commands.verify import mark_button
+from bot.core.commands.verify import engage_button, mark_button
 from bot.core.context import Access, CommandSpec, Context, Services
 from bot.core.domain import Program, Session
 from bot.core.events import (
@@ -57,6 +58,22 @@ BUTTONS: dict[str, CommandSpec] = {
         usage="",
         summary="roster button",
         denied="Only this group's facilitators can change attendance.",
+    ),
+    "engage": CommandSpec(
+        name="engage",
+        handler=engage_button,
+        access=Access.FACILITATOR,
+        usage="",
+        summary="roster participation button",
+        denied="Only this group's facilitators can change attendance.",
+    ),
+    "page": CommandSpec(
+        name="page",
+        handler=page_button,
+        access=Access.FACILITATOR,
+        usage="",
+        summary="roster page button",
+        denied="Only this group's facilitators can see the roster.",
     ),
     "signoff": CommandSpec(
         name="signoff",
