@@ -131,3 +131,21 @@ async def test_one_reminder_after_signoff_reminder_hours_and_the_weekly_list(w: 
     await w.say("f-001", "/signoff")
     assert await signoff_reminders(w.store, program, w.clock.now()) == []
     assert await w.engine.unsigned_sessions(week, week + timedelta(days=7)) == []
+
+
+async def test_engagement_in_json_html_and_fhir(w: World) -> None:
+    await w.say("f-001", "/verify @p-001 present participation=high")
+    await w.say("f-001", "/signoff")
+    data = json.loads(await _rows(w, "json"))
+    row = next(r for r in data if r["participant_id"] == "p-001" and r["session_id"] == w.monday.id)
+    assert row["participation"] == "high" and row["camera_minutes"] == 0
+    page = await _rows(w, "html")
+    assert "<th>participation</th><th>signed_off_by</th>" in page
+    assert "<td>high</td><td>f-001</td>" in page
+    bundle = json.loads(await _rows(w, "fhir"))
+    enc = next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["id"] == f"{w.monday.id}.p-001"
+    )
+    ext = {x["url"].rsplit(":", 1)[1]: x for x in enc["extension"]}
+    assert ext["participation"]["valueCode"] == "high"
+    assert ext["camera-minutes"]["valueQuantity"]["value"] == 0

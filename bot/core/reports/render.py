@@ -131,10 +131,23 @@ def to_table(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: what the HTML report shows after the CSV columns: engagement and the sign-off
+HTML_EXTRA = ("participation", "signed_off_by")
+
+
+def _html_cells(row: ReportRow, tz: tzinfo) -> list[str]:
+    r = row.record
+    extra = [
+        r.participation.value if r.participation else "",
+        row.signoff.by if row.signoff else "",
+    ]
+    return [*row.cells(tz).values(), *extra]
+
+
 def to_html(rows: Sequence[ReportRow], tz: tzinfo, title: str = "Attendance report") -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in (*COLUMNS, *HTML_EXTRA))
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row.cells(tz).values()) + "</tr>"
+        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in _html_cells(row, tz)) + "</tr>"
         for row in rows
     )
     return (
@@ -180,6 +193,21 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
             "extension": [
                 {"url": f"{_ROLLCALL}:status", "valueCode": r.status.value},
                 *({"url": f"{_ROLLCALL}:flag", "valueCode": f.value} for f in r.flags),
+                # engagement: camera time (context, never a penalty) and participation
+                {
+                    "url": f"{_ROLLCALL}:camera-minutes",
+                    "valueQuantity": {
+                        "value": r.camera_minutes,
+                        "unit": "min",
+                        "system": "http://unitsofmeasure.org",
+                        "code": "min",
+                    },
+                },
+                *(
+                    [{"url": f"{_ROLLCALL}:participation", "valueCode": r.participation.value}]
+                    if r.participation
+                    else []
+                ),
             ],
         }
         if r.verified_by:
