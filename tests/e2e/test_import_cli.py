@@ -25,9 +25,9 @@ from tests.e2e.conftest import (
     Cli,
     assert_ok,
     assert_user_error,
-    config_text,
     db_snapshot,
 )
+from tests.fakes.casts import e2e_cast
 
 FIXTURES = Path(__file__).parents[1] / "adapters" / "importers" / "fixtures"
 REPORTS = {
@@ -38,14 +38,17 @@ REPORTS = {
 
 
 def _site(directory: Path) -> Cli:
-    text = config_text()
+    text = e2e_cast(storage_url=f"sqlite:///{DB_NAME}")
     for plain, with_mail in (
         (
-            'display_name = "Dr. Rivera"',
-            'display_name = "Dr. Rivera", email = "Rivera@example.org"',
+            'display_name = "Dr. Rivera"\n',
+            'display_name = "Dr. Rivera"\nemail = "Rivera@example.org"\n',
         ),
-        ('display_name = "Jordan"', 'display_name = "Jordan", zoom_email = "jordan@example.org"'),
-        ('display_name = "Morgan"', 'display_name = "Morgan", email = "morgan@example.org"'),
+        (
+            'display_name = "Jordan"\n',
+            'display_name = "Jordan"\nzoom_email = "jordan@example.org"\n',
+        ),
+        ('display_name = "Morgan"\n', 'display_name = "Morgan"\nemail = "morgan@example.org"\n'),
     ):
         assert plain in text
         text = text.replace(plain, with_mail)

@@ -29,7 +29,7 @@ from bot.core.domain import (
     Session,
     SessionState,
 )
-from bot.core.outreach.outbox import Kind, OutboxItem
+from bot.core.outbox import Kind, OutboxItem
 from bot.core.ports import Store
 from bot.core.timeutil import day_time, zone
 

@@ -12,6 +12,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from bot.core.domain import AttendanceRecord, Flag, Session
+from bot.core.escaping import csv_cell
 from bot.core.timeutil import iso_local
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def to_csv(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(row.cells(tz))
+        writer.writerow({k: csv_cell(v) for k, v in row.cells(tz).items()})
     return buf.getvalue()
 
 
