@@ -147,6 +147,12 @@ class MemoryStore(MemoryOutbox):
                 self._push_audit(stored)
             return True
 
+    async def add_sessions(self, sessions: Sequence[Session]) -> int:
+        added = 0
+        for s in sessions:
+            added += await self.add_session(s)
+        return added
+
     async def get_session(self, session_id: str) -> Session | None:
         return self._sessions.get(session_id)
 

@@ -87,6 +87,11 @@ class Sessions(Protocol):
         """Store a new session; False (and nothing written) if the id exists."""
         ...
 
+    async def add_sessions(self, sessions: Sequence[Session]) -> int:
+        """Add those whose id is new, in one transaction (no audit: materialized from
+        the schedule). The number added."""
+        ...
+
     async def get_session(self, session_id: str) -> Session | None: ...
     async def list_sessions(
         self,

@@ -51,15 +51,22 @@ def closed_dates(config: Config, group_id: str) -> list[date]:
 async def materialize(store: Store, config: Config, at: datetime) -> int:
     """Store the scheduled sessions of the next two weeks (existing ids are left alone),
     and cancel stored, not yet started ones that fall on a closure added since."""
-    added = 0
     tz = zone(config.program.timezone)
+    start_from, start_to = at - timedelta(hours=12), at + AHEAD
+    due = [
+        s
+        for group in config.groups
+        for s in occurrences(
+            group, config.program.timezone, start_from, start_to, closed_dates(config, group.id)
+        )
+    ]
+    # one read and one write, however many groups: a big program starts quickly
+    if due:
+        stored = {s.id for s in await store.list_sessions(start_from=min(s.start for s in due))}
+        due = [s for s in due if s.id not in stored]
+    added = await store.add_sessions(due)
     for group in config.groups:
         closed = closed_dates(config, group.id)
-        for s in occurrences(
-            group, config.program.timezone, at - timedelta(hours=12), at + AHEAD, closed
-        ):
-            if await store.add_session(s):
-                added += 1
         if not closed:
             continue
         for s in await store.list_sessions(

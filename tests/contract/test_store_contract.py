@@ -205,6 +205,20 @@ async def test_seed_directory_writes_people_groups_and_new_enrollments_at_once(
     assert [a.action for a in await store.audit_page()] == ["unenroll"]
 
 
+async def test_add_sessions_adds_only_new_ids_in_one_go(store: Store) -> None:
+    await store.add_session(session("s-1"))
+    await store.set_session_state("s-1", SessionState.CANCELLED, audit=audit_entry("cancel"))
+    many = [session(f"s-{i}") for i in range(1, 700)]  # more than one IN (...) probe
+    assert await store.add_sessions([*many, many[5]]) == 698
+    assert await store.add_sessions(many) == 0
+    stored = await store.list_sessions()
+    assert len(stored) == 699
+    assert (await store.get_session("s-1")) == dataclasses.replace(
+        many[0], state=SessionState.CANCELLED
+    )  # an existing session is left as it is
+    assert [a.action for a in await store.audit_page()] == ["cancel"]
+
+
 async def test_set_enrollment_reports_change_and_audits_it(store: Store) -> None:
     def audit(action: str) -> AuditEntry:
         return audit_entry(action, target="p-1", detail={"group": "g1"})
