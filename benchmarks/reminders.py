@@ -93,8 +93,8 @@ def config_text(db: Path, api: str, people: int) -> str:
 
 async def bench(reminders: int, within: float) -> dict[str, Any]:
     from bot.config import parse_config
+    from bot.core.outbox import Kind, OutboxItem
     from bot.core.outreach.delivery import Dispatcher
-    from bot.core.outreach.outbox import Kind, OutboxItem
     from bot.shell.app import build_adapters, build_channels, open_app
 
     logging.basicConfig(level=logging.ERROR)
