@@ -45,6 +45,9 @@ class Flag(StrEnum):
     LEFT_EARLY = "left_early"
     UNCERTAIN = "uncertain"
     DM_UNREACHABLE = "dm_unreachable"
+    IMPORTED = "imported"
+    SIGNED_OFF = "signed_off"
+    AMENDED = "amended"
 
 
 class Participation(StrEnum):
@@ -68,6 +71,7 @@ class EvidenceKind(StrEnum):
     SURVEY = "survey"  # data: attended (bool)
     GUEST_LINK = "guest_link"  # data: guest_key -> person_id
     MAKEUP_BOOKING = "makeup_booking"  # session_id: the make-up; data: makeup_for
+    SIGNOFF = "signoff"  # session-wide (no person): data: attested (pid=status:minutes;...)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,6 +88,7 @@ class Policy:
     weekly_min_days: int = 3
     max_absences_per_cycle: int = 3
     cycle_days: int = 28
+    signoff_reminder_hours: float = 12
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

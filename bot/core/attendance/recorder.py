@@ -107,7 +107,16 @@ class Recorder:
         }
         return sorted(enrolled | with_evidence)
 
-    async def compute(self, session: Session, group: Group, person_id: str) -> AttendanceRecord:
+    async def compute(
+        self,
+        session: Session,
+        group: Group,
+        person_id: str,
+        *,
+        signed_off_seq: int | None = None,
+    ) -> AttendanceRecord:
+        """One record; `signed_off_seq`: the seq of the session's sign-off entry, if any
+        (bot.core.attendance.signoff)."""
         policy = self.program.policy
         start, end = session.window(policy)
         own = await self.store.evidence(session_id=session.id, person_id=person_id)
@@ -147,6 +156,7 @@ class Recorder:
             made_up_by=await self._made_up_by(session, person_id),
             makeup_for=booked_for,
             dm_unreachable="chat" in await self.store.unreachable_channels(person_id),
+            signed_off_seq=signed_off_seq,
         )
 
     async def _made_up_by(self, session: Session, person_id: str) -> str | None:
@@ -185,7 +195,9 @@ class Recorder:
             # nobody can have missed a session that has not opened yet
             return []
         ids = list(person_ids) if person_ids is not None else await self.participants(session)
-        records = [await self.compute(session, group, pid) for pid in ids]
+        signoff = await self.store.evidence(session_id=session.id, kinds=[EvidenceKind.SIGNOFF])
+        seq = signoff[0].seq if signoff else None
+        records = [await self.compute(session, group, pid, signed_off_seq=seq) for pid in ids]
         await self.store.save_records(records)
         # a make-up's attendance decides the missed session's record
         for r in records:
