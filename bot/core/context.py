@@ -22,6 +22,7 @@ from bot.core.events import Actor
 from bot.core.ports import Clock, Store
 from bot.core.sessions import SessionService
 from bot.core.settings import SurveyQuestion
+from bot.core.signin import SignIn
 from bot.core.timeutil import zone
 
 NOT_ENROLLED = "You're not enrolled in a group here — ask your facilitator."
@@ -41,6 +42,8 @@ class Services:
     recorder: Recorder
     sessions: SessionService
     survey: tuple[SurveyQuestion, ...] = ()
+    #: one-time links to the web dashboard; None when it is not served
+    signin: SignIn | None = None
 
 
 @dataclass(kw_only=True)

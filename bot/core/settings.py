@@ -20,6 +20,11 @@ DEFAULT_STORAGE_URL = "sqlite:///rollcall.db"
 class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8080  # 0 asks the OS for a free port (tests)
+    #: the address people open (dashboard links); "" means http://{host}:{port}
+    public_url: str = ""
+    #: signs dashboard links; "" means a random one per process (links then work only in
+    #: the process that sent them: set it when several processes serve the dashboard)
+    dashboard_secret: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TextIO
@@ -25,6 +26,7 @@ from bot.core.engine import Engine
 from bot.core.logging_policy import describe
 from bot.core.ports import Clock, Notifier, Poster, Store
 from bot.core.seed import materialize, seed
+from bot.core.signin import SignIn
 from bot.shell import metrics
 from storage.memory import MemoryStore
 from storage.migrate import upgrade
@@ -67,9 +69,28 @@ async def open_app(
     await seed(store, config, now)
     await materialize(store, config, now)
     engine = Engine(
-        store=store, clock=clock, program=config.program, survey=config.survey.questions
+        store=store,
+        clock=clock,
+        program=config.program,
+        survey=config.survey.questions,
+        signin=signin_for(config),
     )
     return App(config=config, store=store, engine=engine, clock=clock)
+
+
+def public_url(config: Config) -> str:
+    """`[server] public_url`, or the address the server listens on."""
+    server = config.server
+    return server.public_url or f"http://{server.host}:{server.port}"
+
+
+_PROCESS_SECRET = secrets.token_bytes(32)
+
+
+def signin_for(config: Config) -> SignIn:
+    """Dashboard links, signed with `[server] dashboard_secret` (or this process's own)."""
+    secret = config.server.dashboard_secret.encode() or _PROCESS_SECRET
+    return SignIn(public_url=public_url(config), secret=secret)
 
 
 async def upgrade_db(url: str) -> None:
@@ -120,6 +141,19 @@ class Adapter(Protocol):
     def add_routes(self, app: web.Application) -> None: ...
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
+
+
+def build_dashboard(config: Config, engine: Engine, clock: Clock) -> Adapter:
+    """The web dashboard (always served: it is reached only by a link /dashboard sends)."""
+    from adapters.web.adapter import DashboardAdapter
+
+    return DashboardAdapter(
+        engine,
+        signin=signin_for(config),
+        clock=clock,
+        timezone=config.program.timezone,
+        program_name=config.program.name,
+    )
 
 
 def build_adapters(config: Config, engine: Engine) -> list[Adapter]:

@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Sized
 from datetime import date, datetime, timedelta
 
 from bot.config import Config
@@ -16,7 +17,7 @@ from bot.core.domain import AuditEntry
 from bot.core.enrollment import set_enrollment
 from bot.core.errors import UserError
 from bot.core.ledger import verify_chain
-from bot.core.reports.collect import collect
+from bot.core.reports.billing import to_csv as billing_csv
 from bot.core.reports.render import FORMATS, render
 from bot.core.timeutil import (
     day_date_time,
@@ -116,22 +117,28 @@ async def cmd_session(app: App, args: argparse.Namespace) -> int:
 
 
 async def cmd_report(app: App, args: argparse.Namespace) -> int:
-    if args.format not in FORMATS:
-        raise UserError(f"--format must be one of {', '.join(FORMATS)}")
+    if args.format not in (*FORMATS, "billing"):
+        raise UserError(f"--format must be one of {', '.join(FORMATS)}, billing")
     if args.group and await app.store.get_group(args.group) is None:
         raise UserError(f"unknown group: {args.group}")
     if args.participant and await app.store.get_person(args.participant) is None:
         raise UserError(f"unknown participant: {args.participant}")
     start, end = _day_range(app, args.date_from, args.date_to)
-    rows = await collect(
-        app.engine.recorder,
-        group_id=args.group,
-        person_id=args.participant,
-        start_from=start,
-        start_to=end,
-    )
     tz = zone(app.config.program.timezone)
-    text = render(args.format, rows, tz, title=f"{app.config.program.name} — attendance")
+    rows: Sized
+    if args.format == "billing":
+        rows = await app.engine.billing(
+            group_ids=[args.group] if args.group else None,
+            person_id=args.participant,
+            day_from=_date_option("--from", args.date_from) if args.date_from else None,
+            day_to=_date_option("--to", args.date_to) if args.date_to else None,
+        )
+        text = billing_csv(rows)
+    else:
+        rows = report_rows = await app.engine.report_rows(
+            group_id=args.group, person_id=args.participant, start_from=start, start_to=end
+        )
+        text = render(args.format, report_rows, tz, title=f"{app.config.program.name} — attendance")
     if args.out:
         # the file first: a path we cannot write is an error, not an audited export
         try:
@@ -330,3 +337,50 @@ async def cmd_guest(app: App, args: argparse.Namespace) -> int:
 
 
 HANDLERS["guest"] = cmd_guest
+
+
+async def cmd_outreach(app: App, args: argparse.Namespace) -> int:
+    tz = zone(app.config.program.timezone)
+    if args.outreach_command == "add":
+        by = args.by or CLI_ACTOR
+        if args.by is not None:
+            who = await app.store.get_person(args.by)
+            if who is None or who.role.value == "participant":
+                raise UserError(f"--by: {args.by} is not a facilitator or admin")
+        entry = await app.engine.record_outreach(
+            person_id=args.participant,
+            how=args.how,
+            outcome=args.outcome,
+            note=args.note,
+            resolves=args.resolves,
+            actor_id=by,
+            source="cli",
+        )
+        _out(f"logged outreach to {entry.person_id} ({entry.how}, {entry.outcome})")
+        return 0
+    if args.group and await app.store.get_group(args.group) is None:
+        raise UserError(f"unknown group: {args.group}")
+    if args.participant and await app.store.get_person(args.participant) is None:
+        raise UserError(f"unknown participant: {args.participant}")
+    entries = await app.engine.outreach_log(
+        person_id=args.participant, group_ids={args.group} if args.group else None
+    )
+    for e in entries:
+        # tab-separated: when, participant, group, by, how, outcome, resolves, note
+        note = (e.note or "").replace("\t", " ").replace("\n", " ")
+        _out(
+            f"{iso_local(e.at, tz)}\t{e.person_id}\t{e.group_id}\t{e.by or ''}\t{e.how}"
+            f"\t{e.outcome}\t{'resolved' if e.resolves else ''}\t{note}".rstrip("\t")
+        )
+    await app.engine.audit(
+        actor_id=CLI_ACTOR,
+        action="outreach.list",
+        target=args.participant or args.group or "all",
+        rows=len(entries),
+    )
+    if not entries:
+        print("no outreach logged", file=sys.stderr)
+    return 0
+
+
+HANDLERS["outreach"] = cmd_outreach

@@ -8,6 +8,7 @@ from bot.core.attendance.surveys import survey_command
 from bot.core.commands.absent import absent
 from bot.core.commands.attendance import attendance
 from bot.core.commands.checkin import checkin, checkout
+from bot.core.commands.dashboard import dashboard
 from bot.core.commands.enroll import enroll, unenroll
 from bot.core.commands.link import link
 from bot.core.commands.roster import roster
@@ -84,7 +85,7 @@ COMMANDS: dict[str, CommandSpec] = {
             handler=verify,
             access=Access.FACILITATOR,
             usage="/verify @person present|late|partial|absent|excused "
-            "[participation=high|medium|low] [note]",
+            "[participation=high|medium|low] [minutes=N] [note]",
             summary="confirm or correct someone's attendance",
             denied=FACILITATORS_ONLY,
         ),
@@ -111,6 +112,14 @@ COMMANDS: dict[str, CommandSpec] = {
             usage="/link GUEST_KEY @person",
             summary="count a guest seen in the room (key on /roster) as this person",
             denied=FACILITATORS_ONLY,
+        ),
+        CommandSpec(
+            name="dashboard",
+            handler=dashboard,
+            access=Access.FACILITATOR,
+            usage="/dashboard",
+            summary="a private one-time link to the web dashboard",
+            denied="The dashboard is for facilitators and admins.",
         ),
     )
 }

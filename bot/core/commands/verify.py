@@ -21,7 +21,7 @@ from bot.core.timeutil import day_date_time
 
 USAGE = (
     "Usage: /verify @person present|late|partial|absent|excused "
-    "[participation=high|medium|low] [note]"
+    "[participation=high|medium|low] [minutes=N] [note]"
 )
 
 
@@ -42,21 +42,33 @@ async def verify(ctx: Context) -> list[Action]:
     status = parse_status(ctx.args[1])
     rest = ctx.args[2:]
     participation: Participation | None = None
-    if rest and rest[0].lower().startswith("participation="):
-        level = rest.pop(0).split("=", 1)[1].lower()
+    minutes: int | None = None
+    while rest and rest[0].lower().startswith(("participation=", "minutes=")):
+        key, _, value = rest.pop(0).partition("=")
+        if key.lower() == "minutes":
+            minutes = _parse_minutes(value)
+            continue
         try:
-            participation = Participation(level)
+            participation = Participation(value.lower())
         except ValueError:
             raise UserError(f"participation must be high, medium or low. {USAGE}") from None
     note = " ".join(rest) or None
     session = await _target_session(ctx, target)
-    await record_verification(ctx, session, target, status, participation, note)
+    if minutes is not None and minutes > session.minutes:
+        raise UserError(f"minutes={minutes} is more than the session's {session.minutes} minutes.")
+    await record_verification(ctx, session, target, status, participation, note, minutes)
     group = await ctx.store.get_group(session.group_id)
     name = group.name if group else session.group_id
     return ctx.reply(
         f"Recorded {target.display_name} as {status.value} for {name}, "
         f"{day_date_time(session.start, ctx.tz)}."
     )
+
+
+def _parse_minutes(value: str) -> int:
+    if not value.isdigit() or len(value) > 4:
+        raise UserError(f"minutes must be a whole number of minutes, like minutes=170. {USAGE}")
+    return int(value)
 
 
 async def _target_session(ctx: Context, target: Person) -> Session:
@@ -80,6 +92,7 @@ async def record_verification(
     status: Status,
     participation: Participation | None,
     note: str | None,
+    minutes: int | None = None,
 ) -> None:
     entry = LedgerEntry(
         key=f"verify:{session.id}:{target.id}:{ctx.request_id}",
@@ -94,6 +107,7 @@ async def record_verification(
         data={
             "status": status.value,
             "participation": participation.value if participation else None,
+            **({"minutes": minutes} if minutes is not None else {}),
         },
     )
     (new,) = await ctx.services.recorder.append([entry], notes=[note])
@@ -105,7 +119,7 @@ async def record_verification(
             actor_id=ctx.person.id,
             action="attendance.override",
             target=f"{session.id}/{target.id}",
-            detail={"status": status.value},
+            detail={"status": status.value, "minutes": minutes},
         )
     )
     await ctx.services.recorder.recompute(session, [target.id])

@@ -1,0 +1,1 @@
+"""Read models for surfaces (the web dashboard): named queries the engine offers."""
