@@ -25,6 +25,7 @@ from bot.core.seed import materialize
 from bot.shell.app import (
     build_adapters,
     build_channels,
+    build_dashboard,
     console_adapter,
     open_app,
     scheduler_leader,
@@ -58,7 +59,7 @@ async def run(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     web_app = make_web_app(app.store)
-    adapters = build_adapters(config, app.engine)
+    adapters = [build_dashboard(config, app.engine, app.clock), *build_adapters(config, app.engine)]
     for adapter in adapters:
         adapter.add_routes(web_app)
     runner = await start_server(web_app, config.server.host, config.server.port)
