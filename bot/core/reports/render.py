@@ -6,11 +6,13 @@ import csv
 import html
 import io
 import json
+import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from bot.core.domain import AttendanceRecord, Session
+from bot.core.domain import ATTENDED, AttendanceRecord, Session
 from bot.core.timeutil import iso_local
 
 COLUMNS = (
@@ -121,20 +123,53 @@ def to_html(rows: Sequence[ReportRow], tz: tzinfo, title: str = "Attendance repo
     )
 
 
+#: uuid5 namespace of rollcall's FHIR resources (fullUrl urn:uuid:… and Encounter.id)
+FHIR_NAMESPACE = uuid.UUID("5b0c5d1e-6f0a-4c8e-9a51-7d3f2a8e4c11")
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+def fhir_uuid(kind: str, *key: str) -> str:
+    """A stable UUID (v5) for a record's key: the same record, the same id, every export."""
+    return str(uuid.uuid5(FHIR_NAMESPACE, "\x1f".join((kind, *key))))
+
+
+def _ref(resource: str, system: str, value: str) -> dict[str, object]:
+    """A literal reference when the id is a valid FHIR id, else a logical one."""
+    if _FHIR_ID.fullmatch(value):
+        return {"reference": f"{resource}/{value}"}
+    return {"type": resource, "identifier": {"system": system, "value": value}}
+
+
+def _period(row: ReportRow, tz: tzinfo) -> tuple[dict[str, str], bool]:
+    """(period, attended). An attended record's period is the stay, clipped to the
+    session, and never shorter than the minutes (attested minutes without presence
+    take the session's window); anyone else's is the session's planned window."""
+    r, s = row.record, row.session
+    if r.status not in ATTENDED:
+        return {"start": iso_local(s.start, tz), "end": iso_local(s.end, tz)}, False
+    start = max(r.first_seen or r.checked_in_at or s.start, s.start)
+    end = min(r.last_seen or s.end, s.end)
+    if end <= start or (end - start).total_seconds() < r.attended_minutes * 60 - 59:
+        start, end = s.start, s.end
+    return {"start": iso_local(start, tz), "end": iso_local(end, tz)}, True
+
+
 def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     """A FHIR R4 Bundle (type "collection") of Encounter resources, one per record:
-    the participant as `subject` (Patient/<participant_id>), the session as the
-    Encounter's `partOf`-style identifier, the attended span as `period`, the minutes
-    as `length`, and rollcall's own status and flags as an extension, so an EHR can
-    import what a billing team needs."""
+    the participant as `subject` (Patient/<participant_id>), the session and group as
+    identifiers, the attended span as `period` and the minutes as `length` (only for
+    someone who attended; length never exceeds the period), and rollcall's own status
+    and flags (attested_minutes among them) as extensions, so an EHR can import what a
+    billing team needs. Every `fullUrl` is `urn:uuid:` + a UUID v5 of the record's key,
+    and `Encounter.id` is that UUID, whatever the configured ids look like."""
     entries = []
     for row in rows:
-        c, r = row.cells(tz), row.record
-        start = c["first_seen"] or c["checked_in_at"] or c["session_start"]
-        end = c["last_seen"] or c["session_end"]
+        r = row.record
+        period, attended = _period(row, tz)
+        eid = fhir_uuid("encounter", r.session_id, r.person_id)
         encounter: dict[str, object] = {
             "resourceType": "Encounter",
-            "id": f"{r.session_id}.{r.person_id}",
+            "id": eid,
             "identifier": [
                 {"system": "urn:rollcall:session", "value": r.session_id},
                 {"system": "urn:rollcall:group", "value": r.group_id},
@@ -145,25 +180,31 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
                 "code": "VR",
                 "display": "virtual",
             },
-            "subject": {"reference": f"Patient/{r.person_id}"},
-            "period": {"start": start, "end": end},
-            "length": {
-                "value": r.attended_minutes,
-                "unit": "min",
-                "system": "http://unitsofmeasure.org",
-                "code": "min",
-            },
+            "subject": _ref("Patient", "urn:rollcall:person", r.person_id),
+            "period": period,
             "extension": [
                 {"url": f"{_ROLLCALL}:status", "valueCode": r.status.value},
                 *({"url": f"{_ROLLCALL}:flag", "valueCode": f.value} for f in r.flags),
             ],
         }
+        if attended:
+            encounter["length"] = {
+                "value": r.attended_minutes,
+                "unit": "min",
+                "system": "http://unitsofmeasure.org",
+                "code": "min",
+            }
         if r.verified_by:
             encounter["participant"] = [
-                {"individual": {"reference": f"Practitioner/{r.verified_by}"}}
+                {"individual": _ref("Practitioner", "urn:rollcall:person", r.verified_by)}
             ]
-        entries.append({"fullUrl": f"urn:uuid:{r.session_id}.{r.person_id}", "resource": encounter})
-    bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+        entries.append({"fullUrl": f"urn:uuid:{eid}", "resource": encounter})
+    bundle = {
+        "resourceType": "Bundle",
+        "id": fhir_uuid("bundle", *(str(e["fullUrl"]) for e in entries)),
+        "type": "collection",
+        "entry": entries,
+    }
     return json.dumps(bundle, indent=2) + "\n"
 
 

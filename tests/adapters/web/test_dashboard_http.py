@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from fhir.resources.R4B.bundle import Bundle
 
 from bot.shell.web import make_web_app
 from tests.adapters.web.world import World, build_world, link_for
@@ -155,8 +156,9 @@ async def test_exports_billing_and_logout(world: World, client: TestClient) -> N
     body = await csv_resp.text()
     assert body.startswith("session_id,group_id,session_start,")
     assert body.count("\n") == 1 + 5 * 3
-    fhir = json.loads(await (await client.get("/dashboard/export.fhir.json")).text())
-    assert fhir["resourceType"] == "Bundle"
+    fhir_text = await (await client.get("/dashboard/export.fhir.json")).text()
+    bundle = Bundle.model_validate_json(fhir_text)  # a validator accepts it
+    assert len(bundle.entry or []) == json.loads(fhir_text)["entry"].__len__() > 0
     billing = await (await client.get("/dashboard/export.billing.csv?week=2026-W48")).text()
     assert billing.splitlines()[0].startswith("participant_id,date,minutes,sessions,")
     assert "p-001,2026-11-23,180,1,true,2026-W48,540,3,true," in billing
