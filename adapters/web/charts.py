@@ -15,6 +15,7 @@ from pygal.style import Style
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
 _STYLE = re.compile(r"<style\b", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 STYLE = Style(
     background="white",
@@ -35,7 +36,6 @@ def _common(title: str, labels: Sequence[str]) -> dict[str, object]:
         "height": 260,
         "explicit_size": True,
         "js": [],
-        "css": [],
         "disable_xml_declaration": True,
         "style": STYLE,
         "x_label_rotation": 30 if len(labels) > 6 else 0,
@@ -47,7 +47,7 @@ def _common(title: str, labels: Sequence[str]) -> dict[str, object]:
 
 def _svg(chart: pygal.graph.graph.Graph, nonce: str) -> str:
     text = chart.render(is_unicode=True)
-    text = _SCRIPT.sub("", text)
+    text = _COMMENT.sub("", _SCRIPT.sub("", text))
     return _STYLE.sub(f'<style nonce="{nonce}"', text)
 
 
