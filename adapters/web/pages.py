@@ -146,9 +146,11 @@ class Pages:
         person_id, word = str(form.get("person", "")), str(form.get("status", ""))
         if word not in {s.value for s in VERIFIABLE}:
             raise UserError("Pick one of the marks.")
-        session, _ = await self.engine.live_records(sid)
+        session, records = await self.engine.live_records(sid)
         if not viewer.scope.sees_group(session.group_id):
             raise Forbidden
+        if person_id not in {r.person_id for r in records}:
+            raise UserError("That person isn't on this session's roster.")
         await self.engine.handle(
             ButtonPressed(
                 actor=Actor(platform="web", user_id=viewer.scope.person.id),

@@ -323,9 +323,20 @@ class Engine:
         )
 
     async def outreach_log(
-        self, *, person_id: str | None = None, group_ids: set[str] | None = None
+        self,
+        *,
+        person_id: str | None = None,
+        group_ids: set[str] | None = None,
+        at_from: datetime | None = None,
+        at_to: datetime | None = None,
     ) -> list[OutreachEntry]:
-        return await outreach_log(self.services.store, person_id=person_id, group_ids=group_ids)
+        return await outreach_log(
+            self.services.store,
+            person_id=person_id,
+            group_ids=group_ids,
+            at_from=at_from,
+            at_to=at_to,
+        )
 
     async def audit(
         self, *, actor_id: str, action: str, target: str = "", **detail: JSONScalar

@@ -26,6 +26,7 @@ from bot.core.timeutil import (
     parse_date,
     parse_instant,
     parse_iso_week,
+    week_bounds,
     zone,
 )
 from bot.shell.app import App, open_app, run, upgrade_db
@@ -196,6 +197,10 @@ async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
         f"{policy.weekly_min_days} days)"
     )
     people = {e.person_id for e in await app.store.enrollments()}
+    week_from, week_to = week_bounds(at.astimezone(tz).date(), tz)
+    reached: dict[str, int] = {}
+    for o in await app.engine.outreach_log(at_from=week_from, at_to=week_to):
+        reached[o.person_id] = reached.get(o.person_id, 0) + 1
     for pid in sorted(people):
         st = await standing(app.store, app.config.program, pid, at)
         verdict = (
@@ -203,7 +208,9 @@ async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
             if st.met
             else (f"needs {st.hours_needed:.1f} h / {st.days_needed} days; {st.sessions_left} left")
         )
-        _out(f"{pid}\t{st.hours:.1f} h\t{st.days} days\t{verdict}")
+        # outreach logged this week (see `rollcall outreach`), when there was any
+        extra = f"\toutreach {reached[pid]}" if pid in reached else ""
+        _out(f"{pid}\t{st.hours:.1f} h\t{st.days} days\t{verdict}{extra}")
     return 0
 
 

@@ -60,11 +60,16 @@ def test_outreach_add_list_and_export(scenario_site: Site) -> None:
         cli.run("outreach", "add", "p-004", "--how", "dm", "--outcome", "reached", "--by", "p-001"),
         "--by",
     )
-    listed, none, export = cli.run_all(
+    listed, none, export, weekly = cli.run_all(
         ["outreach", "list", "--group", GROUP],
         ["outreach", "list", "--participant", "p-001"],
         ["participant", "export", "p-004"],
+        ["weekly"],
     )
+    # the weekly report counts this week's outreach
+    (p4,) = [line for line in assert_ok(weekly).out_lines if line.startswith("p-004\t")]
+    assert p4.endswith("\toutreach 1")
+    assert not any("outreach" in line for line in weekly.out_lines if line.startswith("p-001"))
     assert_ok(listed)
     (line,) = listed.out_lines
     assert line.split("\t")[1:] == [
