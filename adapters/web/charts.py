@@ -69,3 +69,9 @@ def ratings(labels: Sequence[str], series: Mapping[str, Sequence[float | None]],
     for name, values in series.items():
         chart.add(name, [None if v is None else round(v, 2) for v in values])
     return _svg(chart, nonce)
+
+
+def hours_per_participant(labels: Sequence[str], hours: Sequence[float], nonce: str) -> str:
+    chart = pygal.Bar(**_common("Hours attended per participant, by week", labels))
+    chart.add("hours", [round(h, 1) for h in hours])
+    return _svg(chart, nonce)

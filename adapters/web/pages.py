@@ -38,7 +38,7 @@ class Forbidden(Exception):
     """The viewer may not see this (403, audited)."""
 
 
-_ENV = jinja2.Environment(
+ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("adapters.web", "templates"),
     autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
     undefined=jinja2.StrictUndefined,
@@ -61,7 +61,7 @@ class Pages:
         ctx["when"] = lambda dt: day_date_time(dt, self.tz) if dt else ""
         ctx["day"] = lambda dt: dt.astimezone(self.tz).strftime("%a %m-%d")
         ctx["clock"] = lambda dt: dt.astimezone(self.tz).strftime("%H:%M") if dt else ""
-        text = _ENV.get_template(template).render(**ctx)
+        text = ENV.get_template(template).render(**ctx)
         return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
 
     def message(self, status: int, text: str, nonce: str) -> web.Response:

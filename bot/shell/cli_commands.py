@@ -139,7 +139,13 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
         rows = report_rows = await app.engine.report_rows(
             group_id=args.group, person_id=args.participant, start_from=start, start_to=end
         )
-        text = render(args.format, report_rows, tz, title=f"{app.config.program.name} — attendance")
+        title = f"{app.config.program.name} — attendance"
+        if args.format == "html":
+            from adapters.web.report import render_html
+
+            text = render_html(report_rows, tz, title)
+        else:
+            text = render(args.format, report_rows, tz, title=title)
     if args.out:
         # the file first: a path we cannot write is an error, not an audited export
         try:

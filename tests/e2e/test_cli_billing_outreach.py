@@ -81,3 +81,13 @@ def test_outreach_add_list_and_export(scenario_site: Site) -> None:
     assert data["outreach"][0]["note"] == "talked it through"
     actions = [a for (a,) in db_rows(cli.db, "SELECT action FROM audit")]
     assert "outreach.add" in actions and "outreach.list" in actions
+
+
+def test_html_report_has_server_drawn_charts_and_no_script(scenario_site: Site) -> None:
+    cli = scenario_site.cli()
+    page = assert_ok(cli.run("report", "--format", "html", "--group", GROUP)).stdout
+    assert page.startswith("<!doctype html>") and "<th>participant_id</th>" in page
+    assert page.count("<svg") == 2 and "Attendance rate by week" in page
+    assert "<script" not in page.lower() and "http://" not in page.replace(
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    )

@@ -92,7 +92,8 @@ async def today(store: Store, program: Program, group_ids: Iterable[str], now: d
     return Today(open_now=open_now, later_today=later, next_up=upcoming[0] if upcoming else None)
 
 
-def _weeks(rows: Iterable[tuple[Session, AttendanceRecord]], tz: tzinfo) -> list[WeekPoint]:
+def weekly_points(rows: Iterable[tuple[Session, AttendanceRecord]], tz: tzinfo) -> list[WeekPoint]:
+    """Minutes, days and attendance rate per ISO week (program time zone)."""
     minutes: dict[str, int] = defaultdict(int)
     days: dict[str, set[object]] = defaultdict(set)
     rated: dict[str, list[bool]] = defaultdict(list)
@@ -155,7 +156,7 @@ async def history(
     return History(
         person_id=person_id,
         rows=tuple(rows),
-        weeks=tuple(_weeks(rows, tz)),
+        weeks=tuple(weekly_points(rows, tz)),
         ratings=tuple(await _ratings(store, sessions, person_id=person_id, group_id=None)),
         outreach=tuple(await outreach_log(store, person_id=person_id, group_ids=ids)),
         weekly_min_minutes=round(program.policy.weekly_min_hours * 60),
@@ -194,6 +195,6 @@ async def matrix(
         sessions=tuple(sessions),
         people=tuple(sorted(people)),
         cells=cells,
-        weeks=tuple(_weeks(sorted(rows, key=lambda x: x[0].start), tz)),
+        weeks=tuple(weekly_points(sorted(rows, key=lambda x: x[0].start), tz)),
         ratings=tuple(await _ratings(store, by_id, person_id=None, group_id=group_id)),
     )

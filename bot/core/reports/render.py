@@ -1,9 +1,9 @@
-"""The attendance report: contract CSV columns, and table / JSON / HTML renderings."""
+"""The attendance report: contract CSV columns, and table / JSON / FHIR renderings (the
+HTML report, with its charts, is rendered through templates by adapters.web.report)."""
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import re
@@ -109,20 +109,6 @@ def to_table(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_html(rows: Sequence[ReportRow], tz: tzinfo, title: str = "Attendance report") -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row.cells(tz).values()) + "</tr>"
-        for row in rows
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        "<style>table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}"
-        f"</style></head><body><h1>{html.escape(title)}</h1><table><thead><tr>{head}</tr>"
-        f"</thead><tbody>{body}</tbody></table></body></html>\n"
-    )
-
-
 #: uuid5 namespace of rollcall's FHIR resources (fullUrl urn:uuid:… and Encounter.id)
 FHIR_NAMESPACE = uuid.UUID("5b0c5d1e-6f0a-4c8e-9a51-7d3f2a8e4c11")
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
@@ -214,7 +200,8 @@ def render(fmt: str, rows: Sequence[ReportRow], tz: tzinfo, title: str = "") -> 
     if fmt == "json":
         return to_json(rows, tz)
     if fmt == "html":
-        return to_html(rows, tz, title or "Attendance report")
+        # templates and charts are the web adapter's (adapters.web.report): no jinja2 here
+        raise ValueError("the HTML report is rendered by adapters.web.report")
     if fmt == "fhir":
         return to_fhir(rows, tz)
     return to_table(rows, tz)
