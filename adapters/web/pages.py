@@ -160,7 +160,7 @@ class Pages:
                 request_id=f"web-{viewer.nonce}",
             )
         )
-        raise web.HTTPSeeOther(f"/dashboard/sessions/{sid}")
+        return web.HTTPSeeOther(f"/dashboard/sessions/{sid}")
 
     async def group(self, viewer: Viewer, request: web.Request) -> web.StreamResponse:
         gid = request.match_info["group_id"]
@@ -202,6 +202,9 @@ class Pages:
         pid = request.match_info["person_id"]
         await self._person_visible(viewer, pid)
         h = await self.engine.history(pid, self._visible_groups(viewer))
+        alerts = [
+            e for e in await self.engine.risk_board(viewer.scope.group_ids) if e.person_id == pid
+        ]
         names = await self.engine.display_names([pid, *(o.by or "" for o in h.outreach)])
         labels = [w.week for w in h.weeks]
         questions = sorted({p.question for p in h.ratings})
@@ -220,6 +223,7 @@ class Pages:
             pid=pid,
             name=names[pid],
             h=h,
+            alerts=alerts[0].reasons if alerts else (),
             names=names,
             group_names={g.id: g.name for g in viewer.scope.groups},
             hows=HOWS,
@@ -255,7 +259,7 @@ class Pages:
             within=self._visible_groups(viewer),
         )
         back = "/dashboard" if form.get("back") == "home" else f"/dashboard/participants/{pid}"
-        raise web.HTTPSeeOther(back)
+        return web.HTTPSeeOther(back)
 
     async def billing(self, viewer: Viewer, request: web.Request) -> web.StreamResponse:
         monday = iso_week_days(request.query.get("week"), self.engine_now(), self.tz)

@@ -18,6 +18,7 @@ from adapters.web.adapter import DashboardAdapter
 from bot.config import Config, load_config
 from bot.core.clock import FakeClock
 from bot.core.domain import Session
+from bot.core.events import Actor, SurveySubmitted
 from bot.shell.app import App, build_dashboard, open_app
 
 TZ_NAME = "America/New_York"
@@ -65,6 +66,10 @@ ATTENDS = {
 }
 
 
+#: how helpful each found the group (1–5); Kendall's drops this week
+RATINGS = {"p-001": 5, "p-002": 3, "p-004": 4, "p-003": 4}
+
+
 @dataclass(kw_only=True)
 class World:
     app: App
@@ -99,6 +104,17 @@ async def build_world(tmp: Path, port: int) -> World:
                     await chat.send(pid, "/checkin", channel=gid)
             clock.set(start + timedelta(minutes=180))
             await app.engine.sessions.end(s.id, actor_id="test")
+            for pid in sorted(present & set(members)):
+                rating = RATINGS.get(pid, 4) - (week == 0 and pid == "p-004")
+                await app.engine.handle(
+                    SurveySubmitted(
+                        actor=Actor(platform="console", user_id=pid),
+                        session_id=s.id,
+                        answers=(("attended", "yes"), ("helpful", str(rating))),
+                        at=clock.now(),
+                        request_id=f"survey-{s.id}-{pid}",
+                    )
+                )
     thursday = await app.engine.sessions.create(
         group_id="ga", start=THIS_MONDAY + timedelta(days=3), minutes=180, actor_id="test"
     )
