@@ -126,16 +126,17 @@ OPTION_ORDER: dict[str, tuple[str, ...]] = {
     "absent": ("date", "reason"),
     "attendance": (),
     "roster": (),
-    "verify": ("person", "status", "participation", "note"),
+    "verify": ("person", "status", "participation", "minutes", "note"),
     "enroll": ("person", "group"),
     "unenroll": ("person", "group"),
     "survey": (),
     "makeup": (),
     "link": ("guest", "person"),
+    "dashboard": (),
     "help": (),
 }
 #: options whose value is written as name=value
-KEYED_OPTIONS = frozenset({"participation"})
+KEYED_OPTIONS = frozenset({"participation", "minutes"})
 USER_OPTION = 6  # ApplicationCommandOptionType.USER
 GENERIC_OPTION = "text"
 
