@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +30,12 @@ log = logging.getLogger("rollcall.web.dashboard")
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'nonce-{nonce}'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+#: link-preview fetchers of chat apps and mail scanners (User-Agent)
+_LINK_PREVIEW = re.compile(
+    r"Slackbot|Slack-ImgProxy|Discordbot|facebookexternalhit|Twitterbot|TelegramBot|"
+    r"WhatsApp|SkypeUriPreview|LinkedInBot|Google-Safety|BingPreview",
+    re.IGNORECASE,
 )
 Handler = Callable[["Viewer", web.Request], Awaitable[web.StreamResponse]]
 
@@ -145,6 +152,9 @@ class DashboardAdapter:
     # -- sign-in and out ----------------------------------------------------------------
 
     async def login(self, request: web.Request, nonce: str) -> web.StreamResponse:
+        if request.method == "HEAD" or _LINK_PREVIEW.search(request.headers.get("User-Agent", "")):
+            # chat apps fetch links to preview them: that must not spend a one-time link
+            return self.pages.message(200, pages.OPEN_IN_BROWSER, nonce)
         now = self.clock.now()
         grant = self.signin.check(request.match_info["token"], now)
         if grant is None or not self.sessions.spend(grant.nonce, grant.expires_at, now):

@@ -29,6 +29,7 @@ LINK_REFUSED = (
     "This sign-in link can't be used: it was used already, it has expired, or it isn't "
     "genuine. Send /dashboard in chat for a new one."
 )
+OPEN_IN_BROWSER = "This is a private sign-in link: open it in your browser."
 SIGNED_OUT = "You're signed out. Send /dashboard in chat to sign in again."
 REFRESH_SECONDS = 30
 STATUS_CLASSES = {s.value: s.value for s in Status}

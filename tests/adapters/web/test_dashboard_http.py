@@ -60,6 +60,12 @@ async def test_sign_in_cookie_and_one_time_link(world: World, client: TestClient
     assert resp.status == 401 and "Send /dashboard in chat" in await resp.text()
     _headers_ok(resp)
     link = await link_for(world, "f-001")
+    # chat apps' link previews (and HEAD requests) don't spend the link
+    preview = await client.get(
+        _path(link), headers={"User-Agent": "Slackbot-LinkExpanding 1.0"}, allow_redirects=False
+    )
+    assert preview.status == 200 and "Set-Cookie" not in preview.headers
+    assert (await client.head(_path(link), allow_redirects=False)).status == 200
     first = await client.get(_path(link), allow_redirects=False)
     assert first.status == 303
     _headers_ok(first)
