@@ -98,6 +98,8 @@ class DashboardAdapter:
         r.add_get("/dashboard/export.csv", self._page(self.pages.export_csv))
         r.add_get("/dashboard/export.fhir.json", self._page(self.pages.export_fhir))
         r.add_get("/dashboard/export.billing.csv", self._page(self.pages.export_billing))
+        # anything else under /dashboard: a plain 404 that still carries the headers
+        r.add_route("*", "/dashboard/{tail:.*}", self._plain(self.nothing))
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -178,6 +180,9 @@ class DashboardAdapter:
             max_age=None,
         )
         return resp
+
+    async def nothing(self, request: web.Request, nonce: str) -> web.StreamResponse:
+        return self.pages.message(404, "There's nothing here.", nonce)
 
     async def logout(self, request: web.Request, nonce: str) -> web.StreamResponse:
         sid = request.cookies.get(COOKIE)

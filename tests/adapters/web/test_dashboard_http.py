@@ -179,6 +179,13 @@ async def test_exports_billing_and_logout(world: World, client: TestClient) -> N
     assert (await client.get("/dashboard", allow_redirects=False)).status == 401
 
 
+async def test_unknown_routes_still_carry_the_headers(client: TestClient) -> None:  # type: ignore[type-arg]
+    for method, path in (("GET", "/dashboard/nope"), ("GET", "/dashboard/logout")):
+        resp = await client.request(method, path)
+        assert resp.status == 404
+        _headers_ok(resp)
+
+
 async def test_idle_session_ends(world: World, client: TestClient) -> None:  # type: ignore[type-arg]
     await _sign_in(world, client, "a-001")
     world.clock.advance(timedelta(minutes=14))
