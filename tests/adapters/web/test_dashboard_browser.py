@@ -97,6 +97,10 @@ async def _b(fn: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(fn, *args)
 
 
+def _url(d: Any) -> str:
+    return str(d.current_url)
+
+
 def _people_on_board(d: Any) -> list[str]:
     from selenium.webdriver.common.by import By
 
@@ -119,6 +123,18 @@ def _log_outreach(d: Any) -> None:
     Select(form.find_element(By.NAME, "outcome")).select_by_value("left_message")
     form.find_element(By.NAME, "note").send_keys("Asked about rides to the clinic")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    _until(d, "Asked about rides to the clinic")
+
+
+def _until(d: Any, text: str) -> None:
+    """Wait for the page that the click loads (a wait for an event, not a timing)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(
+        d, 60, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+    )
+    wait.until(lambda d: text in _text(d))
 
 
 def _wait_for_file(folder: Path, name: str) -> bytes:
@@ -161,7 +177,7 @@ async def test_the_coordinators_week_in_chromium(served: World, driver: Any) -> 
     # the DM link signs in and lands on the risk board: Morgan first, then Kendall
     link = await link_for(w, "f-001")
     await _b(d.get, link)
-    assert d.current_url == f"{base}/dashboard"
+    assert await _b(_url, d) == f"{base}/dashboard"
     assert await _b(_people_on_board, d) == ["p-002", "p-004"]
     body = await _b(_text, d)
     assert "missed 2 in a row" in body and "Jordan" not in body.split("Who needs outreach")[1]
@@ -181,14 +197,18 @@ async def test_the_coordinators_week_in_chromium(served: World, driver: Any) -> 
     # an outreach entry appears in the person's history
     await _b(d.get, f"{base}/dashboard/participants/p-002")
     await _b(_log_outreach, d)
-    assert d.current_url == f"{base}/dashboard/participants/p-002"
+    assert await _b(_url, d) == f"{base}/dashboard/participants/p-002"
     history = await _b(_text, d)
     assert "Asked about rides to the clinic" in history and "left message" in history
     await _b(d.save_screenshot, str(SHOTS / "dashboard-participant.png"))
 
     await _b(d.get, f"{base}/dashboard/groups/ga")
     await _b(d.save_screenshot, str(SHOTS / "dashboard-group.png"))
-    await _b(d.get, f"{base}/dashboard/billing?week=2026-W48")
+    # Kendall joined Wednesday's group by phone: the facilitator attests 170 minutes
+    await w.chat.send("f-001", "/verify @p-004 present minutes=170 joined by phone", channel="ga")
+    await _b(d.get, f"{base}/dashboard/billing?week=2026-W49")
+    billing = await _b(_text, d)
+    assert "170 (attested)" in billing and "day under 180 min" in billing
     await _b(d.save_screenshot, str(SHOTS / "dashboard-billing.png"))
 
     # the CSV download matches the CLI byte for byte
@@ -204,6 +224,7 @@ async def test_the_coordinators_week_in_chromium(served: World, driver: Any) -> 
         from selenium.webdriver.common.by import By
 
         d.find_element(By.ID, "logout").click()
+        _until(d, "signed out")
 
     await _b(sign_out)
     assert "signed out" in await _b(_text, d)
