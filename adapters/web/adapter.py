@@ -13,16 +13,14 @@ import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from aiohttp import web
 
 from adapters.web import pages
-from adapters.web.auth import COOKIE, Sessions, WebSession
+from adapters.web.auth import COOKIE, Sessions, Viewer
 from bot.core.engine import Engine
 from bot.core.errors import UserError
 from bot.core.ports import Clock
-from bot.core.reads.scope import Scope
 from bot.core.signin import SignIn
 
 log = logging.getLogger("rollcall.web.dashboard")
@@ -38,15 +36,6 @@ _LINK_PREVIEW = re.compile(
     re.IGNORECASE,
 )
 Handler = Callable[["Viewer", web.Request], Awaitable[web.StreamResponse]]
-
-
-@dataclass(kw_only=True)
-class Viewer:
-    """Who is looking, what they may see, and this response's CSP nonce."""
-
-    scope: Scope
-    session: WebSession
-    nonce: str
 
 
 def secure_headers(resp: web.StreamResponse, nonce: str) -> web.StreamResponse:

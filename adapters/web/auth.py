@@ -9,6 +9,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.core.overview.scope import Scope
+
 IDLE = timedelta(minutes=15)
 COOKIE = "rollcall_dashboard"
 
@@ -18,6 +20,15 @@ class WebSession:
     person_id: str
     csrf: str
     last_seen: datetime
+
+
+@dataclass(kw_only=True)
+class Viewer:
+    """Who is looking, what they may see, and this response's CSP nonce."""
+
+    scope: Scope
+    session: WebSession
+    nonce: str
 
 
 @dataclass(kw_only=True)

@@ -13,14 +13,14 @@ from adapters.web.translate import date_range, iso_week_days
 from bot.core.domain import VERIFIABLE, Flag, SessionState, Status
 from bot.core.errors import UserError
 from bot.core.events import Actor, ButtonPressed
-from bot.core.outreach.log import HOWS, OUTCOMES
+from bot.core.outreach_log import HOWS, OUTCOMES
 from bot.core.ports import Clock
 from bot.core.reports import billing as billing_csv
 from bot.core.reports.render import render
 from bot.core.timeutil import day_date_time, zone
 
 if TYPE_CHECKING:
-    from adapters.web.adapter import Viewer
+    from adapters.web.auth import Viewer
     from bot.core.engine import Engine
 
 SIGN_IN = "You're not signed in. Send /dashboard in chat to get a private sign-in link."
@@ -300,8 +300,7 @@ class Pages:
             actor_id=viewer.scope.person.id,
             action="dashboard.export",
             target=target,
-            format=fmt,
-            rows=rows,
+            detail={"format": fmt, "rows": rows},
         )
         return web.Response(
             body=body.encode("utf-8"),

@@ -11,7 +11,7 @@ from datetime import tzinfo
 from adapters.web import charts
 from adapters.web.pages import ENV
 from bot.core.domain import Flag
-from bot.core.reads.views import weekly_points
+from bot.core.overview.views import weekly_points
 from bot.core.reports.render import COLUMNS, ReportRow
 
 

@@ -40,6 +40,7 @@ from bot.core.settings import (
     DEFAULT_STORAGE_URL,
     DiscordConfig,
     EmailConfig,
+    LoggingConfig,
     QuestionKind,
     RemindersConfig,
     ServerConfig,
@@ -54,6 +55,7 @@ EmailAddr = Annotated[str, Str(v.check_email)]
 CHANNELS = ("chat", "email", "sms")
 _POLICY, _PROGRAM, _SERVER = Policy(), Program(), ServerConfig()
 _BILLING = BillingRules()
+_LOGGING = LoggingConfig()
 
 
 class Table(BaseModel):
@@ -86,6 +88,12 @@ class Server(Table):
     """The address people open (dashboard links); default http://{host}:{port}."""
     dashboard_secret: Secret = _SERVER.dashboard_secret
     """Signs dashboard links; set it (the same everywhere) when several processes serve."""
+
+
+class Logging(Table):
+    format: Annotated[str, OneOf("text", "json")] = _LOGGING.format
+    """text: one readable line; json: one JSON object a line. Ids only, never names."""
+    level: Annotated[str, OneOf("debug", "info", "warning", "error")] = _LOGGING.level
 
 
 class Slack(Table):
@@ -316,6 +324,12 @@ class ClosureTable(Table):
         return []
 
 
+class Privacy(Table):
+    retention_days: Annotated[int | None, Int(1, 3650)] = None
+    """Personal text older than this many days is purged hourly (bot.core.retention); off
+    when not set. At most ten years: a typo of zeros should not mean "forever"."""
+
+
 class ConfigTable(Table):
     """The configuration of rollcall (PRODUCT.md, "Config"); see config.example.toml."""
 
@@ -323,6 +337,7 @@ class ConfigTable(Table):
 
     storage: Storage = Field(default_factory=Storage)
     server: Server = Field(default_factory=Server)
+    logging: Logging = Field(default_factory=Logging)
     slack: Slack = Field(default_factory=Slack)
     discord: Discord = Field(default_factory=Discord)
     zoom: Zoom = Field(default_factory=Zoom)
@@ -332,6 +347,7 @@ class ConfigTable(Table):
     people: Tables[PersonTable] = ()
     groups: Tables[GroupTable] = ()
     closures: Tables[ClosureTable] = ()
+    privacy: Privacy = Field(default_factory=Privacy)
 
     @model_validator(mode="after")
     def check_references(self, info: ValidationInfo) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.core.domain import AuditEntry, EvidenceKind
 from bot.core.errors import UserError
-from bot.core.outreach.log import outreach_log
+from bot.core.outreach_log import outreach_log
 from bot.core.ports import Store
 
 

@@ -12,7 +12,6 @@ server, then it is started, and stopped on shutdown.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
@@ -65,6 +64,7 @@ async def open_app(
             if migrate:
                 await upgrade(config.storage_url)
             store = await open_store(config.storage_url)
+            store.telemetry = metrics.TELEMETRY
     now = clock.now()
     await seed(store, config, now)
     await materialize(store, config, now)
@@ -74,14 +74,9 @@ async def open_app(
         program=config.program,
         survey=config.survey.questions,
         signin=signin_for(config),
+        telemetry=metrics.TELEMETRY,
     )
     return App(config=config, store=store, engine=engine, clock=clock)
-
-
-def public_url(config: Config) -> str:
-    """`[server] public_url`, or the address the server listens on."""
-    server = config.server
-    return server.public_url or f"http://{server.host}:{server.port}"
 
 
 _PROCESS_SECRET = secrets.token_bytes(32)
@@ -90,7 +85,7 @@ _PROCESS_SECRET = secrets.token_bytes(32)
 def signin_for(config: Config) -> SignIn:
     """Dashboard links, signed with `[server] dashboard_secret` (or this process's own)."""
     secret = config.server.dashboard_secret.encode() or _PROCESS_SECRET
-    return SignIn(public_url=public_url(config), secret=secret)
+    return SignIn(public_url=config.server.base_url, secret=secret)
 
 
 async def upgrade_db(url: str) -> None:
@@ -119,20 +114,6 @@ def scheduler_leader(config: Config) -> Leadership:
     from storage.leader import leader_for
 
     return leader_for(config.storage_url)
-
-
-async def run(
-    config: Config,
-    *,
-    stdin: TextIO | None = None,
-    stdout: TextIO | None = None,
-    stop: asyncio.Event | None = None,
-) -> int:
-    """`rollcall run` (see bot.shell.runner, which wires the long-running process from the
-    pieces built here)."""
-    from bot.shell.runner import run as run_bot
-
-    return await run_bot(config, stdin=stdin, stdout=stdout, stop=stop)
 
 
 class Adapter(Protocol):
@@ -171,7 +152,7 @@ def build_adapters(config: Config, engine: Engine) -> list[Adapter]:
     if config.discord.enabled:
         from adapters.discord.adapter import DiscordAdapter
 
-        adapters.append(DiscordAdapter(config.discord, engine))
+        adapters.append(DiscordAdapter(config.discord, engine, telemetry=metrics.TELEMETRY))
     return adapters
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.domain import AuditEntry, EvidenceKind, Group, Person, Role
-from bot.core.outreach.log import outreach_log, record_outreach
+from bot.core.outreach_log import outreach_log, record_outreach
 from bot.core.ports import Store
 from tests.contract.factories import T0
 

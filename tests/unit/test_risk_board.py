@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.core.domain import AttendanceRecord, Policy, Session, Status
-from bot.core.reads.risk import RiskEntry, assess, rank
+from bot.core.overview.risk import RiskEntry, assess, rank
 
 POLICY = Policy()  # 2 in a row, rate < 0.75 over 14 days, 9 h and 3 days a week
 # Mon/Wed/Thu groups, 18:00–21:00 UTC, in the week of Mon 2026-11-30

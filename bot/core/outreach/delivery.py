@@ -10,15 +10,17 @@ from datetime import datetime, timedelta
 from bot.core.actions import ChannelPost, DirectMessage
 from bot.core.domain import AuditEntry, Person, SessionState
 from bot.core.logging_policy import describe
+from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach import messages
-from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
-from bot.core.ports import Clock, Delivery, Notifier, Poster, Store
+from bot.core.ports import Clock, Delivery, Notifier, Poster, Store, Telemetry
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 
 log = logging.getLogger("rollcall.dispatch")
 
 LEASE = timedelta(minutes=5)  # time to deliver one claimed batch (an e-mail may take 45 s)
 MAX_ATTEMPTS = 6
 BATCH = 5
+NOTIFICATIONS = "rollcall_notifications_total"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -36,6 +38,7 @@ class Dispatcher:
         posters: Sequence[Poster] = (),
         worker: str = "worker",
         lease: timedelta = LEASE,
+        telemetry: Telemetry = NULL_TELEMETRY,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -43,6 +46,7 @@ class Dispatcher:
         self.posters = posters
         self.worker = worker
         self.lease = lease
+        self.telemetry = telemetry
 
     async def run_once(self, limit: int = BATCH) -> int:
         """Claim and deliver one batch; the number of items handled."""
@@ -86,6 +90,7 @@ class Dispatcher:
     ) -> None:
         now = self.clock.now()
         if retry and item.attempts + 1 < MAX_ATTEMPTS:
+            self._count(item, channel, "retry")
             await self.store.finish(
                 item.key,
                 OutboxStatus.PENDING,
@@ -97,6 +102,7 @@ class Dispatcher:
         if retry:
             status = OutboxStatus.FAILED
         await self.store.finish(item.key, status, at=now, channel=channel, error=error)
+        self._count(item, channel, status.value)
         if status in (OutboxStatus.DROPPED, OutboxStatus.FAILED):
             await self.store.append_audit(
                 AuditEntry(
@@ -107,6 +113,11 @@ class Dispatcher:
                     detail={"kind": item.kind.value, "reason": error},
                 )
             )
+
+    def _count(self, item: OutboxItem, channel: str | None, result: str) -> None:
+        self.telemetry.count(
+            NOTIFICATIONS, kind=item.kind.value, channel=channel or "none", result=result
+        )
 
     async def _deliver(self, item: OutboxItem) -> None:
         now = self.clock.now()

@@ -24,8 +24,8 @@ from bot.core.domain import (
     SessionState,
     Status,
 )
+from bot.core.outbox import Kind, OutboxItem
 from bot.core.outreach import messages
-from bot.core.outreach.outbox import Kind, OutboxItem
 from bot.core.outreach.planner import person_zone
 from bot.core.ports import Store
 from bot.core.settings import RemindersConfig

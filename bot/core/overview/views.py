@@ -17,7 +17,7 @@ from bot.core.domain import (
     SessionState,
     Status,
 )
-from bot.core.outreach.log import OutreachEntry, outreach_log
+from bot.core.outreach_log import OutreachEntry, outreach_log
 from bot.core.ports import Store
 from bot.core.reports.billing import iso_week
 from bot.core.timeutil import local_day_bounds, week_bounds, zone

@@ -1,1 +1,0 @@
-"""Read models for surfaces (the web dashboard): named queries the engine offers."""

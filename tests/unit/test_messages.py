@@ -1,0 +1,121 @@
+"""Every template of bot.core.outreach.messages, rendered: no program-type or
+diagnosis words anywhere, and nobody named (nor a name placeholder) in what is
+posted where others can see it (PRODUCT.md, Privacy and safety)."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.domain import Group, Person, Program, Session
+from bot.core.outbox import Kind
+from bot.core.outreach import messages
+from bot.core.outreach.planner import session_open_post
+
+TEMPLATES: dict[str, Callable[..., str]] = {
+    name: fn
+    for name, fn in vars(messages).items()
+    if inspect.isfunction(fn) and not name.startswith("_") and fn.__module__ == messages.__name__
+}
+
+#: the templates whose text goes into a group's channel (outbox kind SESSION_OPEN)
+CHANNEL_VISIBLE = {"session_open"}
+
+NY = ZoneInfo("America/New_York")
+START = datetime(2025, 3, 4, 23, 0, tzinfo=UTC)  # Tue 6:00 PM in New York
+GROUP = Group(
+    id="g-tue", name="Tuesday Evening", facilitators=("f-1",), participants=("p-1", "p-2")
+)
+SESSION = Session(id="s-1", group_id=GROUP.id, start=START, end=START + timedelta(hours=3))
+JORDAN = Person(id="p-1", display_name="Jordan Avery")
+SAM = Person(id="p-2", display_name="Sam Okafor")
+
+
+def _later() -> list[tuple[str, datetime]]:
+    return [("Thursday Evening", START + timedelta(days=2)), ("Friday Noon", START.replace(day=7))]
+
+
+#: each template rendered over the branches its arguments choose between
+RENDER: dict[str, Callable[[], list[str]]] = {
+    "reminder": lambda: [
+        messages.reminder(GROUP, SESSION, NY, before)
+        for before in (None, *(timedelta(minutes=m) for m in (1440, 2880, 60, 180, 15, 90)))
+    ],
+    "session_open": lambda: [messages.session_open(GROUP)],
+    "survey_invite": lambda: [messages.survey_invite(GROUP)],
+    "nudge": lambda: [messages.nudge(GROUP, [], NY), messages.nudge(GROUP, _later(), NY)],
+    "alert_consecutive": lambda: [messages.alert_consecutive(JORDAN, GROUP, 2)],
+    "alert_rate": lambda: [messages.alert_rate(JORDAN, GROUP, 0.5, 14)],
+    "alert_review": lambda: [messages.alert_review(JORDAN, 4, 28)],
+    "alert_weekly": lambda: [
+        messages.alert_weekly(JORDAN, 5.5, 9, more, START + timedelta(days=3), NY)
+        for more in (0, 1, 2)
+    ],
+    "alert_unreachable": lambda: [
+        messages.alert_unreachable(JORDAN, channel) for channel in ("Slack", "Discord")
+    ],
+}
+
+
+def test_every_template_is_rendered_here() -> None:
+    """A new template must be added to `RENDER`, so that it is checked too."""
+    assert set(RENDER) == set(TEMPLATES)
+    assert set(TEMPLATES) >= CHANNEL_VISIBLE
+
+
+def test_the_forbidden_words_cover_program_type_and_diagnosis() -> None:
+    words = messages.FORBIDDEN_WORDS
+    assert all(w == w.lower().strip() and w for w in words)
+    for must in ("therapy", "iop", "intensive outpatient", "mental", "substance", "diagnos"):
+        assert must in words
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_no_template_says_what_kind_of_program_this_is(name: str) -> None:
+    for text in RENDER[name]():
+        assert text.strip()
+        lowered = text.lower()
+        found = [w for w in messages.FORBIDDEN_WORDS if w in lowered]
+        assert found == [], f"{name} says {found}: {text!r}"
+
+
+@pytest.mark.parametrize("name", sorted(CHANNEL_VISIBLE))
+def test_a_channel_visible_template_cannot_be_given_a_person(name: str) -> None:
+    hints = typing.get_type_hints(TEMPLATES[name])
+    hints.pop("return", None)
+    assert Person not in hints.values(), f"{name} takes a Person: {hints}"
+
+
+@pytest.mark.parametrize("name", sorted(CHANNEL_VISIBLE))
+def test_a_channel_visible_message_names_and_counts_nobody(name: str) -> None:
+    for text in RENDER[name]():
+        _assert_names_nobody(text)
+
+
+def test_the_session_open_post_as_queued_names_nobody() -> None:
+    item = session_open_post(SESSION, GROUP, Program(timezone="America/New_York"))
+    assert item.kind is Kind.SESSION_OPEN and item.person_id is None
+    assert GROUP.name in item.text
+    _assert_names_nobody(item.text)
+
+
+def test_private_alerts_do_name_their_person() -> None:
+    """The check above would see a name: the facilitator's private alerts carry one."""
+    for name, render in RENDER.items():
+        if name.startswith("alert_"):
+            assert all(JORDAN.display_name in t for t in render()), name
+
+
+def _assert_names_nobody(text: str) -> None:
+    for person in (JORDAN, SAM):
+        assert person.display_name not in text
+        assert person.display_name.split()[0] not in text
+        assert person.id not in text
+    assert "{" not in text and "}" not in text  # no placeholder left unfilled
+    assert "display_name" not in text
+    assert str(len(GROUP.participants)) not in text  # nobody counted out
