@@ -14,6 +14,18 @@ from bot.core.domain import Flag
 from bot.core.overview.views import weekly_points
 from bot.core.reports.render import COLUMNS, ReportRow
 
+#: what the HTML report shows after the CSV columns: engagement and the sign-off
+HTML_EXTRA = ("participation", "signed_off_by")
+
+
+def _cells(row: ReportRow, tz: tzinfo) -> dict[str, str]:
+    r = row.record
+    return {
+        **row.cells(tz),
+        "participation": r.participation.value if r.participation else "",
+        "signed_off_by": row.signoff.by if row.signoff else "",
+    }
+
 
 def render_html(rows: Sequence[ReportRow], tz: tzinfo, title: str = "Attendance report") -> str:
     weeks = weekly_points(((r.session, r.record) for r in rows), tz)
@@ -21,8 +33,8 @@ def render_html(rows: Sequence[ReportRow], tz: tzinfo, title: str = "Attendance 
     participants = len({r.record.person_id for r in rows}) or 1
     return ENV.get_template("report.html").render(
         title=title,
-        columns=COLUMNS,
-        rows=[r.cells(tz) for r in rows],
+        columns=(*COLUMNS, *HTML_EXTRA),
+        rows=[_cells(r, tz) for r in rows],
         attested=[Flag.ATTESTED_MINUTES in r.record.flags for r in rows],
         statuses=sorted(Counter(r.record.status.value for r in rows).items()),
         nonce="",

@@ -46,6 +46,9 @@ class Flag(StrEnum):
     UNCERTAIN = "uncertain"
     DM_UNREACHABLE = "dm_unreachable"
     ATTESTED_MINUTES = "attested_minutes"  # minutes attested by a facilitator (/verify minutes=N)
+    IMPORTED = "imported"
+    SIGNED_OFF = "signed_off"
+    AMENDED = "amended"
 
 
 class Participation(StrEnum):
@@ -70,6 +73,7 @@ class EvidenceKind(StrEnum):
     GUEST_LINK = "guest_link"  # data: guest_key -> person_id
     MAKEUP_BOOKING = "makeup_booking"  # session_id: the make-up; data: makeup_for
     OUTREACH = "outreach"  # data: how, outcome, resolves; the note is kept apart (erasable)
+    SIGNOFF = "signoff"  # session-wide (no person): data: attested (pid=status:minutes;...)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +90,7 @@ class Policy:
     weekly_min_days: int = 3
     max_absences_per_cycle: int = 3
     cycle_days: int = 28
+    signoff_reminder_hours: float = 12
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

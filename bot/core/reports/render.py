@@ -11,10 +11,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
-from bot.core.domain import ATTENDED, AttendanceRecord, Session
+from bot.core.domain import ATTENDED, AttendanceRecord, Flag, Session
 from bot.core.escaping import csv_cell
 from bot.core.timeutil import iso_local
+
+if TYPE_CHECKING:
+    from bot.core.attendance.signoff import SignOff
 
 COLUMNS = (
     "session_id",
@@ -45,12 +49,14 @@ _FHIR_STATUS = {
     "unverified": "unknown",
 }
 _ROLLCALL = "urn:rollcall:attendance"  # our own code system for status and flags
+_PROVENANCE_TYPES = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReportRow:
     session: Session
     record: AttendanceRecord
+    signoff: SignOff | None = None  # the session's sign-off (bot.core.attendance.signoff)
 
     def cells(self, tz: tzinfo) -> dict[str, str]:
         r, s = self.record, self.session
@@ -93,8 +99,26 @@ def to_json(rows: Sequence[ReportRow], tz: tzinfo) -> str:
         cells["participation"] = (
             row.record.participation.value if row.record.participation else None
         )
+        cells.update(_signoff_cells(row, tz))
         out.append(cells)
     return json.dumps(out, indent=2) + "\n"
+
+
+def _signoff_cells(row: ReportRow, tz: tzinfo) -> dict[str, object]:
+    """JSON's sign-off fields: who attested the session's record and when, and for an
+    amended row what was attested (the original)."""
+    s = row.signoff
+    attested = s.attested.get(row.record.person_id) if s else None
+    amended = Flag.AMENDED in row.record.flags
+    return {
+        "signed_off_by": s.by if s else None,
+        "signed_off_at": iso_local(s.at, tz) if s else None,
+        "amended_from": (
+            {"status": attested[0], "attended_minutes": attested[1]}
+            if amended and attested
+            else None
+        ),
+    }
 
 
 def to_table(rows: Sequence[ReportRow], tz: tzinfo) -> str:
@@ -148,8 +172,9 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     someone who attended; length never exceeds the period), and rollcall's own status
     and flags (attested_minutes among them) as extensions, so an EHR can import what a
     billing team needs. Every `fullUrl` is `urn:uuid:` + a UUID v5 of the record's key,
-    and `Encounter.id` is that UUID, whatever the configured ids look like."""
-    entries = []
+    and `Encounter.id` is that UUID, whatever the configured ids look like; a signed-off
+    session adds a Provenance (see `_provenances`)."""
+    entries: list[dict[str, object]] = []
     for row in rows:
         r = row.record
         period, attended = _period(row, tz)
@@ -172,6 +197,21 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
             "extension": [
                 {"url": f"{_ROLLCALL}:status", "valueCode": r.status.value},
                 *({"url": f"{_ROLLCALL}:flag", "valueCode": f.value} for f in r.flags),
+                # engagement: camera time (context, never a penalty) and participation
+                {
+                    "url": f"{_ROLLCALL}:camera-minutes",
+                    "valueQuantity": {
+                        "value": r.camera_minutes,
+                        "unit": "min",
+                        "system": "http://unitsofmeasure.org",
+                        "code": "min",
+                    },
+                },
+                *(
+                    [{"url": f"{_ROLLCALL}:participation", "valueCode": r.participation.value}]
+                    if r.participation
+                    else []
+                ),
             ],
         }
         if attended:
@@ -186,6 +226,7 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
                 {"individual": _ref("Practitioner", "urn:rollcall:person", r.verified_by)}
             ]
         entries.append({"fullUrl": f"urn:uuid:{eid}", "resource": encounter})
+    entries += _provenances(rows, tz)
     bundle = {
         "resourceType": "Bundle",
         "id": fhir_uuid("bundle", *(str(e["fullUrl"]) for e in entries)),
@@ -193,6 +234,46 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
         "entry": entries,
     }
     return json.dumps(bundle, indent=2) + "\n"
+
+
+def _provenances(rows: Sequence[ReportRow], tz: tzinfo) -> list[dict[str, object]]:
+    """One FHIR Provenance per signed-off session: the facilitator as the `attester`
+    (provenance-participant-type), `recorded` = the sign-off time, targets = the
+    session's Encounters in this bundle."""
+    targets: dict[str, list[str]] = {}
+    signed: dict[str, SignOff] = {}
+    for row in rows:
+        if row.signoff is not None:
+            signed[row.session.id] = row.signoff
+            targets.setdefault(row.session.id, []).append(
+                "Encounter/" + fhir_uuid("encounter", row.record.session_id, row.record.person_id)
+            )
+    out: list[dict[str, object]] = []
+    for sid in sorted(signed):
+        s = signed[sid]
+        pid = fhir_uuid("provenance", sid)
+        provenance = {
+            "resourceType": "Provenance",
+            "id": pid,
+            "target": [{"reference": ref} for ref in targets[sid]],
+            "recorded": iso_local(s.at, tz),
+            "agent": [
+                {
+                    "type": {
+                        "coding": [
+                            {
+                                "system": _PROVENANCE_TYPES,
+                                "code": "attester",
+                                "display": "Attester",
+                            }
+                        ]
+                    },
+                    "who": _ref("Practitioner", "urn:rollcall:person", s.by),
+                }
+            ],
+        }
+        out.append({"fullUrl": f"urn:uuid:{pid}", "resource": provenance})
+    return out
 
 
 def render(fmt: str, rows: Sequence[ReportRow], tz: tzinfo, title: str = "") -> str:
