@@ -25,11 +25,13 @@ from bot.core.events import (
     SurveySubmitted,
 )
 from bot.core.operations import Operations
+from bot.core.overview import Overview
 from bot.core.pipeline import COMMANDS_TOTAL, Request, dispatch
 from bot.core.ports import Clock, Store, Telemetry
 from bot.core.reads import ReadModels
 from bot.core.sessions import SessionService
 from bot.core.settings import DEFAULT_SURVEY_QUESTIONS, SurveyQuestion
+from bot.core.signin import SignIn
 from bot.core.telemetry import NULL as NULL_TELEMETRY
 
 log = logging.getLogger("rollcall.engine")
@@ -53,7 +55,7 @@ STALE_BUTTON = "That button is out of date."
 PRESENCE_EVENTS = "rollcall_presence_events_total"
 
 
-class Engine(ReadModels, Operations):
+class Engine(ReadModels, Operations, Overview):
     def __init__(
         self,
         *,
@@ -63,6 +65,7 @@ class Engine(ReadModels, Operations):
         survey: tuple[SurveyQuestion, ...] = DEFAULT_SURVEY_QUESTIONS,
         telemetry: Telemetry = NULL_TELEMETRY,
         public_url: str = "http://127.0.0.1:8080",
+        signin: SignIn | None = None,
     ) -> None:
         recorder = Recorder(store, clock, program)
         self.services = Services(
@@ -74,6 +77,7 @@ class Engine(ReadModels, Operations):
             survey=survey,
             telemetry=telemetry,
             public_url=public_url,
+            signin=signin,
         )
         self._batches = PresenceBatches(recorder)
 
