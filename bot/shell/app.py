@@ -16,14 +16,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO, cast
 
 from bot.config import Config
 from bot.core.clock import SystemClock
 from bot.core.domain import Program
 from bot.core.engine import Engine
 from bot.core.logging_policy import describe
-from bot.core.ports import Clock, Notifier, Poster, Store
+from bot.core.ports import Clock, Notifier, Poster, Store, ZoneSource
 from bot.core.seed import materialize, seed
 from bot.shell import metrics
 from storage.memory import MemoryStore
@@ -148,6 +148,8 @@ class Channels:
     notifiers: dict[str, list[Notifier]] = field(default_factory=dict)
     posters: list[Poster] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    #: a platform that knows people's time zones (Slack), for those without one configured
+    zones: ZoneSource | None = None
 
     async def close(self) -> None:
         for close in self.closers:
@@ -166,6 +168,8 @@ def build_channels(
         notifier = getattr(source, "notifier", None)
         if notifier is not None:
             chat.append(notifier)
+            if channels.zones is None and callable(getattr(notifier, "zone_of", None)):
+                channels.zones = cast(ZoneSource, notifier)
         poster = getattr(source, "poster", None)
         if poster is not None:
             channels.posters.append(poster)

@@ -27,6 +27,7 @@ from bot.core.timeutil import (
     parse_iso_week,
     zone,
 )
+from bot.core.words import plural
 from bot.shell.app import App, open_app, run, upgrade_db
 
 CLI_ACTOR = "cli"
@@ -186,7 +187,7 @@ async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
     week = at.astimezone(tz).isocalendar()
     _out(
         f"Week {week.year}-W{week.week:02d} (minimum {policy.weekly_min_hours:g} h, "
-        f"{policy.weekly_min_days} days)"
+        f"{plural(policy.weekly_min_days, 'day')})"
     )
     people = {e.person_id for e in await app.store.enrollments()}
     for pid in sorted(people):
@@ -194,9 +195,12 @@ async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
         verdict = (
             "met"
             if st.met
-            else (f"needs {st.hours_needed:.1f} h / {st.days_needed} days; {st.sessions_left} left")
+            else (
+                f"needs {st.hours_needed:.1f} h / {plural(st.days_needed, 'day')}; "
+                f"{st.sessions_left} left"
+            )
         )
-        _out(f"{pid}\t{st.hours:.1f} h\t{st.days} days\t{verdict}")
+        _out(f"{pid}\t{st.hours:.1f} h\t{plural(st.days, 'day')}\t{verdict}")
     return 0
 
 

@@ -81,6 +81,8 @@ async def run(
         lease=timedelta(
             seconds=_env_seconds("ROLLCALL_OUTBOX_LEASE_SECONDS", LEASE.total_seconds())
         ),
+        program=config.program,
+        zones=channels.zones,
     )
 
     async def materialize_ahead() -> int:

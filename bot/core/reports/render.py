@@ -12,6 +12,7 @@ from datetime import tzinfo
 
 from bot.core.domain import AttendanceRecord, Session
 from bot.core.timeutil import iso_local
+from bot.core.words import plural
 
 COLUMNS = (
     "session_id",
@@ -103,7 +104,7 @@ def to_table(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     lines.append("  ".join("-" * w for w in widths))
     for d in data:
         lines.append("  ".join(v.ljust(w) for v, w in zip(d, widths, strict=True)).rstrip())
-    lines.append(f"{len(rows)} record{'s' if len(rows) != 1 else ''}")
+    lines.append(plural(len(rows), "record"))
     return "\n".join(lines) + "\n"
 
 
