@@ -202,13 +202,20 @@ async def test_end_of_session_fan_out_and_alerts_once_per_episode() -> None:
     assert "alert" not in w.inbox.kinds("f-001")  # one miss is not a pattern
     # Wednesday: p-002 misses again -> one consecutive-absence alert
     await w.run_until(local(2026, 12, 2, 21, 30), step=timedelta(minutes=30))
-    alerts = [m for _, p, m in w.inbox.sent if p == "f-001" and m.kind == "alert"]
-    consecutive = [m for m in alerts if "in a row" in m.text]
-    assert len(consecutive) == 1 and "M." in consecutive[0].text
-    # Friday: a third miss in the same streak is the same episode: no new alert
+    # one digest for the session, M. first (two misses in a row is the most urgent)
+    (digest,) = [m for _, p, m in w.inbox.sent if p == "f-001" and m.kind == "alert"]
+    lines = digest.text.splitlines()
+    assert lines[1].startswith("1. M. has missed 2 sessions of Group A in a row.")
+    # Friday: a third miss in the same streak is the same episode: no new alert about it
     await w.run_until(local(2026, 12, 4, 21, 30), step=timedelta(minutes=30))
     alerts = [m for _, p, m in w.inbox.sent if p == "f-001" and m.kind == "alert"]
-    assert len([m for m in alerts if "in a row" in m.text and "M." in m.text]) == 1
+    assert len(alerts) == 2  # Wednesday's digest and Friday's
+    friday = alerts[1].text.splitlines()[1:]
+    assert not [
+        line
+        for line in friday
+        if line.startswith(("1. M.", "2. M.", "3. M.")) and "in a row" in line
+    ]
     keys = [m.key for _, _, m in w.inbox.sent]
     assert len(keys) == len(set(keys))
 

@@ -11,6 +11,7 @@ import pytest
 
 from bot.core.domain import Group, Person, Session
 from bot.core.outreach import messages
+from bot.core.outreach.digest import digest_text
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
@@ -33,6 +34,9 @@ def _templates() -> dict[str, str]:
         "alert_weekly": messages.alert_weekly(PERSON, 3.0, 9, 2, NOW, NY),
         "alert_weekly_lost": messages.alert_weekly(PERSON, 3.0, 9, 0, NOW, NY),
         "alert_unreachable": messages.alert_unreachable(PERSON, "chat"),
+        "digest": digest_text(
+            GROUP, SESSION, NY, [messages.alert_consecutive(PERSON, GROUP, 2), "K. …"]
+        ),
     }
     for minutes in (1, 15, 24 * 60, 3 * 24 * 60, 9 * 24 * 60):
         out[f"reminder_{minutes}"] = messages.reminder(

@@ -215,28 +215,10 @@ class Dispatcher:
         return messages.reminder(group, session, tz, now)
 
     async def _unreachable(self, person: Person, channel: str, now: datetime) -> None:
-        """Remember it; the person's facilitators learn it once per channel."""
-        if not await self.store.mark_unreachable(person.id, channel, now):
-            return
-        alerts = []
-        for group in await self.store.list_groups():
-            if person.id not in {
-                e.person_id for e in await self.store.enrollments(group_id=group.id)
-            }:
-                continue
-            for fid in group.facilitators:
-                alerts.append(
-                    OutboxItem(
-                        key=f"alert:unreachable:{person.id}:{channel}:to:{fid}",
-                        kind=Kind.ALERT,
-                        person_id=fid,
-                        group_id=group.id,
-                        due_at=now,
-                        expires_at=now + timedelta(days=7),
-                        text=messages.alert_unreachable(person, channel),
-                    )
-                )
-        await self.store.enqueue(alerts)
+        """Remember it; the person's facilitators read it in their next digest (once per
+        channel, see bot.core.outreach.digest)."""
+        if await self.store.mark_unreachable(person.id, channel, now):
+            log.info("person=%s unreachable on %s", person.id, channel)
 
     async def _post(self, item: OutboxItem) -> None:
         group = await self.store.get_group(item.group_id) if item.group_id else None

@@ -114,7 +114,7 @@ def alert_consecutive(person: Person, group: Group, missed: int) -> str:
 def alert_rate(person: Person, group: Group, rate: float, days: int) -> str:
     return (
         f"{person.display_name}'s attendance in {group.name} is {rate:.0%} over the last "
-        f"{plural(days, 'day')}."
+        f"{plural(days, 'day')}. A word at the next session may help."
     )
 
 
@@ -130,9 +130,10 @@ def alert_weekly(
 ) -> str:
     local = by.astimezone(tz)
     if more_groups <= 0:
-        tail = "can no longer reach the weekly minimum this week"
+        tail = "can no longer reach the weekly minimum this week. Worth a talk about the plan"
     else:
-        tail = f"needs {plural(more_groups, 'more group')} by {local:%A} {clock_time(local)}"
+        when = f"{local:%A} {clock_time(local)}"
+        tail = f"needs {plural(more_groups, 'more group')} by {when}. A make-up could help"
     return f"{person.display_name} has {hours:.1f} of {needed_hours:g} h this week; {tail}."
 
 
