@@ -46,6 +46,8 @@ class Flag(StrEnum):
     LEFT_EARLY = "left_early"
     UNCERTAIN = "uncertain"
     DM_UNREACHABLE = "dm_unreachable"
+    #: only a survey answer says they came, in a group that never saw them
+    SELF_REPORTED_NOT_SEEN = "self_reported_not_seen"
 
 
 class Participation(StrEnum):

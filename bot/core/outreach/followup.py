@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from bot.core.actions import Button
 from bot.core.attendance.makeup import options
-from bot.core.attendance.surveys import done_key
+from bot.core.attendance.surveys import done_key, invite_key
 from bot.core.attendance.weekly import standing
 from bot.core.domain import (
     ATTENDED,
@@ -106,7 +106,7 @@ class FollowUp:
         ):
             items.append(
                 self._dm(
-                    key=f"survey:{session.id}:{person.id}",
+                    key=invite_key(session.id, person.id),
                     kind=Kind.SURVEY,
                     person=person,
                     session=session,
