@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from bot.core.actions import Action, Reply
 from bot.core.attendance.hints import note
@@ -21,7 +22,9 @@ from bot.core.events import (
     PresenceHint,
     PresenceObserved,
     SurveySubmitted,
+    TextReplied,
 )
+from bot.core.outreach.replies import handle_text, person_by_phone
 from bot.core.pipeline import Request, dispatch
 from bot.core.ports import Clock, Store
 from bot.core.sessions import SessionService
@@ -104,8 +107,15 @@ class Engine:
 
     async def handle(
         self,
-        event: CommandInvoked | ButtonPressed | PresenceObserved | SurveySubmitted | PresenceHint,
+        event: CommandInvoked
+        | ButtonPressed
+        | PresenceObserved
+        | SurveySubmitted
+        | PresenceHint
+        | TextReplied,
     ) -> list[Action]:
+        if isinstance(event, TextReplied):
+            return await handle_text(self.services, event)
         if isinstance(event, CommandInvoked):
             return await self.command(event)
         if isinstance(event, ButtonPressed):
@@ -117,6 +127,15 @@ class Engine:
             return []
         await observe(self.recorder, event)
         return []
+
+    def now(self) -> datetime:
+        """The engine's clock (adapters stamp what arrives without a time of its own)."""
+        return self.services.clock.now()
+
+    async def person_by_phone(self, number: str) -> str | None:
+        """Read model: the id of the person with this phone number, if any."""
+        person = await person_by_phone(self.services, number)
+        return person.id if person else None
 
     async def survey_submitted(self, ev: SurveySubmitted) -> list[Action]:
         extra = {f"answer:{qid}": value for qid, value in ev.answers}

@@ -83,3 +83,14 @@ class SurveySubmitted:
     answers: tuple[tuple[str, str], ...]
     at: datetime
     request_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextReplied:
+    """A reply a person sent to one of our texts (SMS), already matched to them."""
+
+    person_id: str
+    channel: str  # "sms"
+    text: str
+    at: datetime
+    request_id: str  # the provider's message id

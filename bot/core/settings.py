@@ -20,6 +20,13 @@ DEFAULT_STORAGE_URL = "sqlite:///rollcall.db"
 class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8080  # 0 asks the OS for a free port (tests)
+    #: the address people and providers reach this server at; "" = http://{host}:{port}
+    public_url: str = ""
+
+    @property
+    def base_url(self) -> str:
+        """`public_url` without a trailing slash, or http://{host}:{port}."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -138,6 +138,10 @@ def build_adapters(config: Config, engine: Engine) -> list[Adapter]:
         from adapters.discord.adapter import DiscordAdapter
 
         adapters.append(DiscordAdapter(config.discord, engine))
+    if config.sms is not None and config.sms.enabled:
+        from adapters.sms.inbound import SmsInbound
+
+        adapters.append(SmsInbound(config.sms, engine, public_url=config.server.base_url))
     return adapters
 
 

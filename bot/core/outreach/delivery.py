@@ -13,6 +13,7 @@ from bot.core.logging_policy import describe
 from bot.core.outreach import messages
 from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach.planner import planned_start
+from bot.core.outreach.replies import SMS_STOPPED
 from bot.core.ports import Clock, Delivery, Notifier, Poster, Store, ZoneSource
 from bot.core.timeutil import zone
 
@@ -150,6 +151,8 @@ class Dispatcher:
         wait = timedelta(0)
         order = _channel_order(person, self.notifiers)
         blocked = await self.store.unreachable_channels(person.id)
+        if SMS_STOPPED in blocked:  # they replied STOP: never text them
+            order = [c for c in order if c != "sms"]
         # a channel known not to reach them is skipped while another one might
         order = [c for c in order if c not in blocked] or order
         for channel in order:

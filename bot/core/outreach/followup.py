@@ -28,6 +28,7 @@ from bot.core.outreach import messages
 from bot.core.outreach.digest import Attention, digests
 from bot.core.outreach.outbox import Kind, OutboxItem
 from bot.core.outreach.planner import person_zone
+from bot.core.outreach.replies import SMS_STOPPED
 from bot.core.ports import Store
 from bot.core.settings import RemindersConfig
 from bot.core.timeutil import week_bounds, zone
@@ -204,7 +205,11 @@ class FollowUp:
                     key=f"alert:unreachable:{person.id}:{channel}",
                     person_id=person.id,
                     urgency=30,
-                    text=messages.alert_unreachable(person, channel),
+                    text=(
+                        messages.alert_sms_stopped(person)
+                        if channel == SMS_STOPPED
+                        else messages.alert_unreachable(person, channel)
+                    ),
                 )
             )
         return alerts

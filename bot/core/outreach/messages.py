@@ -142,3 +142,10 @@ def alert_unreachable(person: Person, channel: str) -> str:
         f"I can't reach {person.display_name} by {channel} direct message. They'll get "
         "messages on their next channel, if they have one; you may want to check in."
     )
+
+
+def alert_sms_stopped(person: Person) -> str:
+    return (
+        f"{person.display_name} replied STOP to our texts, so they get no more SMS. "
+        "They'll get messages on their other channels, if they have any."
+    )
