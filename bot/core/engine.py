@@ -19,16 +19,18 @@ from bot.core.domain import Program
 from bot.core.events import (
     ButtonPressed,
     CommandInvoked,
+    LinkNotice,
     PresenceHint,
     PresenceObserved,
     SurveySubmitted,
     TextReplied,
 )
-from bot.core.outreach.replies import handle_text, person_by_phone
+from bot.core.outreach.replies import handle_link, handle_text, person_by_phone
 from bot.core.pipeline import Request, dispatch
 from bot.core.ports import Clock, Store
 from bot.core.sessions import SessionService
 from bot.core.settings import DEFAULT_SURVEY_QUESTIONS, SurveyQuestion
+from bot.core.timeutil import day_date_time, zone, zone_label
 
 log = logging.getLogger("rollcall.engine")
 
@@ -112,8 +114,11 @@ class Engine:
         | PresenceObserved
         | SurveySubmitted
         | PresenceHint
-        | TextReplied,
+        | TextReplied
+        | LinkNotice,
     ) -> list[Action]:
+        if isinstance(event, LinkNotice):
+            return await handle_link(self.services, event)
         if isinstance(event, TextReplied):
             return await handle_text(self.services, event)
         if isinstance(event, CommandInvoked):
@@ -131,6 +136,16 @@ class Engine:
     def now(self) -> datetime:
         """The engine's clock (adapters stamp what arrives without a time of its own)."""
         return self.services.clock.now()
+
+    async def link_session(self, session_id: str) -> str | None:
+        """Read model for a link's page: "Group A on Mon Nov 30, 6:00 PM EST", or None."""
+        session = await self.services.store.get_session(session_id)
+        if session is None:
+            return None
+        group = await self.services.store.get_group(session.group_id)
+        tz = zone(self.services.program.timezone)
+        when = f"{day_date_time(session.start, tz)} {zone_label(session.start, tz)}"
+        return f"{group.name if group else 'your group'} on {when}"
 
     async def person_by_phone(self, number: str) -> str | None:
         """Read model: the id of the person with this phone number, if any."""

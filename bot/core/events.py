@@ -94,3 +94,12 @@ class TextReplied:
     text: str
     at: datetime
     request_id: str  # the provider's message id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkNotice:
+    """The POST of a signed "can't make it" link (e-mail), bound to person and session."""
+
+    person_id: str
+    session_id: str
+    at: datetime

@@ -65,6 +65,9 @@ class EmailConfig:
     password: str = field(default="", repr=False)
     from_addr: str = ""
     starttls: bool = True
+    #: signs the one-click "can't make it" links reminders carry ({public_url}/r/{token});
+    #: without it, e-mailed reminders say to tell the facilitator instead
+    link_secret: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

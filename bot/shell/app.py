@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Protocol, TextIO, cast
 
 from bot.config import Config
 from bot.core.clock import SystemClock
-from bot.core.domain import Program
+from bot.core.domain import Person, Program, Session
 from bot.core.engine import Engine
+from bot.core.links import make_token
 from bot.core.logging_policy import describe
 from bot.core.ports import Clock, Notifier, Poster, Store, ZoneSource
 from bot.core.seed import materialize, seed
@@ -142,7 +143,23 @@ def build_adapters(config: Config, engine: Engine) -> list[Adapter]:
         from adapters.sms.inbound import SmsInbound
 
         adapters.append(SmsInbound(config.sms, engine, public_url=config.server.base_url))
+    if config.email is not None and config.email.enabled and config.email.link_secret:
+        from adapters.email.links import ReplyLinks
+
+        adapters.append(ReplyLinks(engine, secret=config.email.link_secret))
     return adapters
+
+
+def reply_link(config: Config) -> Callable[[Person, Session], str | None] | None:
+    """The signed "can't make it" link e-mailed reminders carry, if configured."""
+    if config.email is None or not config.email.enabled or not config.email.link_secret:
+        return None
+    secret, base = config.email.link_secret, config.server.base_url
+
+    def link(person: Person, session: Session) -> str:
+        return f"{base}/r/{make_token(secret, person.id, session.id, session.end)}"
+
+    return link
 
 
 @dataclass(kw_only=True)

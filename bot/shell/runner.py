@@ -27,6 +27,7 @@ from bot.shell.app import (
     build_channels,
     console_adapter,
     open_app,
+    reply_link,
     scheduler_leader,
 )
 from bot.shell.scheduler import TICK_SECONDS, Scheduler
@@ -83,6 +84,7 @@ async def run(
         ),
         program=config.program,
         zones=channels.zones,
+        reply_link=reply_link(config),
     )
 
     async def materialize_ahead() -> int:

@@ -5,12 +5,12 @@ reminder was about (the notice rules apply); `STOP` stops texts, `START` resumes
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.actions import Action, Reply
 from bot.core.context import Services
 from bot.core.domain import EvidenceKind, LedgerEntry, Person, Session, SessionState
-from bot.core.events import TextReplied
+from bot.core.events import LinkNotice, TextReplied
 from bot.core.outreach.outbox import Kind, OutboxStatus
 from bot.core.timeutil import day_date_time, zone
 
@@ -79,11 +79,27 @@ async def _absent(services: Services, person: Person, ev: TextReplied) -> str:
     session = await _last_texted_session(services, person)
     if session is None:
         return "I couldn't tell which group you mean. Your facilitator can help."
+    return await give_notice(services, person, session, at=ev.at, source=ev.channel)
+
+
+async def handle_link(services: Services, ev: LinkNotice) -> list[Action]:
+    """The POST of a signed e-mail link: notice for the session it is bound to."""
+    person = await services.store.get_person(ev.person_id)
+    session = await services.store.get_session(ev.session_id)
+    if person is None or person.forgotten or session is None:
+        return [Reply(text="That link no longer works. Your facilitator can help.")]
+    return [Reply(text=await give_notice(services, person, session, at=ev.at, source="email"))]
+
+
+async def give_notice(
+    services: Services, person: Person, session: Session, *, at: datetime, source: str
+) -> str:
+    """Record an absence notice as /absent does (its key, its rules); the answer."""
     group = await services.store.get_group(session.group_id)
     name = group.name if group else "your group"
     tz = zone(person.timezone, services.program.timezone)
     when = day_date_time(session.start, tz)
-    if session.state is not SessionState.SCHEDULED or session.end <= ev.at:
+    if session.state is not SessionState.SCHEDULED or session.end <= at:
         return f"{name} on {when} has already taken place. Your facilitator can help."
     entry = LedgerEntry(
         key=f"absence:{session.id}:{person.id}",  # the key /absent uses: one notice
@@ -92,9 +108,9 @@ async def _absent(services: Services, person: Person, ev: TextReplied) -> str:
         session_id=session.id,
         person_id=person.id,
         actor_id=person.id,
-        at=ev.at,
+        at=at,
         recorded_at=services.clock.now(),
-        source=ev.channel,
+        source=source,
         data={"via": "reply"},
     )
     (new,) = await services.recorder.append([entry], notes=[None])
@@ -102,7 +118,7 @@ async def _absent(services: Services, person: Person, ev: TextReplied) -> str:
         return f"You've already let us know you'll miss {name} on {when}. Take care."
     await services.recorder.recompute(session, [person.id])
     policy = services.program.policy
-    if ev.at <= session.start - timedelta(hours=policy.advance_notice_hours):
+    if at <= session.start - timedelta(hours=policy.advance_notice_hours):
         return f"Thanks for letting us know. You're excused from {name} on {when}. Take care."
     return (
         f"Thanks for letting us know. Your absence from {name} on {when} is noted; your "
