@@ -7,6 +7,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from bot.core.actions import Action, ChannelPost, DirectMessage, Reply
+from bot.core.commands import normalize
 from bot.core.engine import Engine
 from bot.core.events import Actor, ButtonPressed, CommandInvoked, Identity, PresenceObserved
 
@@ -37,14 +38,14 @@ class MemoryAdapter:
 
     async def send(self, person_id: str, text: str, *, channel: str | None = None) -> list[Action]:
         """Type `text` ("/checkin note") as `person_id`, in a group channel or a DM."""
-        command, _, rest = text.strip().lstrip("/").partition(" ")
+        command, _, rest = text.strip().partition(" ")
         event = CommandInvoked(
             actor=Actor(platform=PLATFORM, user_id=person_id),
-            command=command,
+            command=normalize(command),
             text=rest,
             channel_id=channel,
             is_dm=channel is None,
-            at=self.engine.services.clock.now(),
+            at=self.engine.now(),
             request_id=f"mem-{next(self._ids)}",
         )
         return self._perform(person_id, await self.engine.handle(event))
@@ -54,7 +55,7 @@ class MemoryAdapter:
             actor=Actor(platform=PLATFORM, user_id=person_id),
             action=action,
             value=value,
-            at=self.engine.services.clock.now(),
+            at=self.engine.now(),
             request_id=f"mem-{next(self._ids)}",
         )
         return self._perform(person_id, await self.engine.handle(event))
@@ -69,7 +70,7 @@ class MemoryAdapter:
                 room_id=room_id,
                 identity=identity,
                 action=action,
-                at=self.engine.services.clock.now(),
+                at=self.engine.now(),
                 stream=stream,
                 key=f"mem-{next(self._ids)}",
             )

@@ -14,6 +14,7 @@ the "audit" head, and a chain head before any other row a transaction writes.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,7 +24,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.domain import AuditEntry
-from bot.core.ledger import GENESIS, audit_hash
+from bot.core.ledger import GENESIS, audit_link
+from bot.core.ports import Telemetry
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 from storage import rows
 from storage._cache import ReadCache
 from storage._sqlite_writer import SqliteLedgerWriter
@@ -31,6 +34,12 @@ from storage.engine import BEGIN_OPTION, is_sqlite
 from storage.tables import audit, chain_heads
 
 Head = tuple[int, str]
+
+log = logging.getLogger("rollcall.storage")
+
+#: a WAL checkpoint kept from finishing by another process's reader is tried again
+CHECKPOINT_TRIES = 20
+CHECKPOINT_PAUSE_SECONDS = 0.1
 
 
 class SqlBase:
@@ -45,6 +54,8 @@ class SqlBase:
         self._writer: SqliteLedgerWriter | None = None
         #: ledger appends waiting for the lock (written together: group commit)
         self._pending: list[Any] = []
+        #: counts for operators (the shell sets bot.shell.metrics'; see storage._ledger)
+        self.telemetry: Telemetry = NULL_TELEMETRY
 
     @property
     def engine(self) -> AsyncEngine:
@@ -73,6 +84,27 @@ class SqlBase:
         before "P-c" before "p-B"); SQLite's default BINARY already is code-point order.
         """
         return column if self._sqlite else column.collate("C")
+
+    async def _reach_disk(self) -> bool:
+        """After an erasure: make the database files hold no byte of what was erased.
+
+        SQLite (`secure_delete` is on for every connection, see storage.engine) zeroes
+        deleted and overwritten content, but only in the pages it writes; until a
+        checkpoint the new pages live in the `-wal` file and the old ones, erased text
+        and all, stay in the database file, while the WAL keeps every earlier version.
+        `wal_checkpoint(TRUNCATE)` copies the new pages in and empties the WAL. A reader
+        in another process (the running bot) delays it; it is tried again for ~2 s.
+        PostgreSQL: see docs/SECURITY.md (dead tuples until VACUUM, WAL segments).
+        """
+        if self._writer is None:
+            return not self._sqlite
+        for _ in range(CHECKPOINT_TRIES):
+            busy, _log, _done = await self._writer.checkpoint()
+            if not busy:
+                return True
+            await asyncio.sleep(CHECKPOINT_PAUSE_SECONDS)
+        log.warning("WAL checkpoint after an erasure was kept busy; it runs at the next one")
+        return False
 
     # -- dialect-specific INSERT ... ON CONFLICT ---------------------------------------
     def _upsert(self, table: Table, keys: Sequence[str], columns: Sequence[str]) -> Executable:
@@ -131,12 +163,12 @@ class SqlBase:
         self, conn: AsyncConnection, entry: AuditEntry, head: Head
     ) -> Head:
         """Write one audit row after `head` (already locked by this transaction)."""
-        seq, prev = head[0] + 1, head[1]
-        digest = audit_hash(prev, entry, seq)
+        link = audit_link(head, entry)
         await conn.execute(
-            audit.insert(), rows.audit_values(entry, seq=seq, prev_hash=prev, hash=digest)
+            audit.insert(),
+            rows.audit_values(entry, seq=link.seq, prev_hash=link.prev_hash, hash=link.hash),
         )
-        new_head = (seq, digest)
+        new_head = (link.seq, link.hash)
         await self._set_head(conn, "audit", new_head)
         return new_head
 

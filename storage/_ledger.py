@@ -10,10 +10,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.domain import AuditEntry, EvidenceKind, LedgerEntry
-from bot.core.ledger import ledger_hash
+from bot.core.ledger import Append, chain_append
 from storage import rows
 from storage._base import Head, SqlBase
-from storage._sqlite_writer import Append
 from storage.tables import audit, ledger, ledger_notes
 
 #: keys per `IN (...)` probe: well under every driver's bind-parameter limit
@@ -35,12 +34,10 @@ class LedgerSql(SqlBase):
         the lock, and the next holder writes all of them in one transaction (one
         fsync). A batch that fails is retried request by request, so one bad
         request never fails another."""
-        if notes is not None and len(notes) != len(entries):
-            raise ValueError(f"{len(notes)} notes given for {len(entries)} entries")
+        append = Append(list(entries), list(notes) if notes is not None else None, unit)
         if not entries:
             return []
         done: asyncio.Future[list[bool]] = asyncio.get_running_loop().create_future()
-        append = Append(list(entries), list(notes) if notes else None, unit)
         self._pending.append((append, done))
         async with self._lock:
             if not done.done():
@@ -71,42 +68,44 @@ class LedgerSql(SqlBase):
                 else:
                     request[1].set_result(result)
             return
+        self._count(batch, results)
         for request, result in zip(batch, results, strict=True):
             request[1].set_result(result)
+
+    def _count(self, batch: list[_Request], results: list[list[bool]]) -> None:
+        self.telemetry.observe("rollcall_ledger_batch_size", len(batch))
+        written = sum(sum(r) for r in results)
+        if written:
+            self.telemetry.count("rollcall_ledger_appends_total", written)
 
     async def _append(self, batch: list[_Request]) -> list[list[bool]]:
         if self._writer is not None:  # a SQLite file: its own writer thread
             return await self._writer.append([a for a, _ in batch])
-        out = [[False] * len(a.entries) for a, _ in batch]
+        requests = [a for a, _ in batch]
         async with self._write() as conn:
-            seq, prev = await self._lock_head(conn, "ledger")
+            head = await self._lock_head(conn, "ledger")
             # read after the head is locked: no other appender can add a key meanwhile
-            seen = await self._existing_keys(conn, {e.key for a, _ in batch for e in a.entries})
-            new_rows: list[rows.Values] = []
-            new_notes: list[rows.Values] = []
-            for r, (a, _) in enumerate(batch):
-                if a.skipped(seen):
-                    continue
-                for i, entry in enumerate(a.entries):
-                    if entry.key in seen:
-                        continue  # a replay, or a repeat within this batch
-                    seen.add(entry.key)
-                    seq += 1
-                    digest = ledger_hash(prev, entry, seq)
-                    new_rows.append(rows.ledger_values(entry, seq=seq, prev_hash=prev, hash=digest))
-                    note = a.notes[i] if a.notes is not None else None
-                    if note:
-                        new_notes.append(
-                            {"key": entry.key, "person_id": entry.person_id, "text": note}
+            seen = await self._existing_keys(conn, {e.key for a in requests for e in a.entries})
+            chained = chain_append(head, requests, seen)
+            if chained.links:
+                await conn.execute(
+                    ledger.insert(),
+                    [
+                        rows.ledger_values(
+                            link.entry, seq=link.seq, prev_hash=link.prev_hash, hash=link.hash
                         )
-                    prev = digest
-                    out[r][i] = True
-            if new_rows:
-                await conn.execute(ledger.insert(), new_rows)
+                        for link in chained.links
+                    ],
+                )
+                new_notes = [
+                    {"key": k.entry.key, "person_id": k.entry.person_id, "text": k.note}
+                    for k in chained.links
+                    if k.note
+                ]
                 if new_notes:
                     await conn.execute(ledger_notes.insert(), new_notes)
-                await self._set_head(conn, "ledger", (seq, prev))
-        return out
+                await self._set_head(conn, "ledger", chained.head)
+        return chained.accepted
 
     @staticmethod
     async def _existing_keys(conn: AsyncConnection, keys: Iterable[str]) -> set[str]:
@@ -188,7 +187,8 @@ class LedgerSql(SqlBase):
                 delete(ledger_notes).where(ledger_notes.c.key.in_(theirs.scalar_subquery()))
             )
             await self._append_audit_locked(conn, audit, head)
-            return int(result.rowcount or 0)
+        await self._reach_disk()
+        return int(result.rowcount or 0)
 
     # -- audit -----------------------------------------------------------------------
     async def append_audit(self, entry: AuditEntry) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.core.domain import Hint
-from bot.core.outreach.outbox import OutboxItem, OutboxStatus
+from bot.core.outbox import OutboxItem, OutboxStatus
 
 
 class MemoryOutbox:
@@ -53,6 +53,20 @@ class MemoryOutbox:
                 self._outbox[i.key] = c
                 claimed.append(c)
             return claimed
+
+    async def outbox_backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        async with self._lock:
+            waiting = [
+                i
+                for i in self._outbox.values()
+                if i.status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
+            ]
+            due = [
+                i.next_attempt_at or i.due_at
+                for i in waiting
+                if i.status is OutboxStatus.PENDING and (i.next_attempt_at or i.due_at) <= now
+            ]
+            return len(waiting), min(due, default=None)
 
     async def renew_claim(self, key: str, *, worker: str, until: datetime) -> bool:
         async with self._lock:

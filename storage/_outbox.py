@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
-from bot.core.outreach.outbox import OutboxItem, OutboxStatus
+from bot.core.outbox import OutboxItem, OutboxStatus
 from storage._base import SqlBase
 from storage.rows import outbox_values, to_outbox_item
 from storage.tables import outbox, unreachable
@@ -75,6 +75,15 @@ class OutboxSql(SqlBase):
             )
             for i in taken
         ]
+
+    async def outbox_backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        waiting = outbox.c.status.in_([str(OutboxStatus.PENDING), str(OutboxStatus.CLAIMED)])
+        due_at = func.coalesce(outbox.c.next_attempt_at, outbox.c.due_at)
+        due = and_(outbox.c.status == str(OutboxStatus.PENDING), due_at <= now)
+        async with self._read() as conn:
+            depth = (await conn.execute(select(func.count()).where(waiting))).scalar_one()
+            oldest = (await conn.execute(select(func.min(due_at)).where(due))).scalar_one()
+        return int(depth), _aware(oldest)
 
     async def renew_claim(self, key: str, *, worker: str, until: datetime) -> bool:
         stmt = (
@@ -156,3 +165,10 @@ class OutboxSql(SqlBase):
         )
         async with self._write() as conn:
             return (await conn.execute(stmt)).rowcount == 1
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """MIN() over a timestamp comes back as the driver gives it: naive UTC on SQLite."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)

@@ -3,8 +3,9 @@
 A batch (group commit, see storage._ledger) is one synchronous function run on that
 thread: one hand-off instead of one per statement through SQLAlchemy's async layer.
 It writes exactly what the generic path writes — the same columns, values serialized
-by the same SQLAlchemy bind processors, the same hash chain, under BEGIN IMMEDIATE
-(SQLite's single write lock, so other processes stay correct).
+by the same SQLAlchemy bind processors, the same links from the core's one
+`chain_append`, under BEGIN IMMEDIATE (SQLite's single write lock, so other
+processes stay correct).
 """
 
 from __future__ import annotations
@@ -13,31 +14,14 @@ import asyncio
 import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-from bot.core.domain import LedgerEntry
-from bot.core.ledger import GENESIS, ledger_hash
+from bot.core.ledger import GENESIS, Append, chain_append
 from storage import rows
 from storage.engine import SQLITE_PRAGMAS
 from storage.tables import ledger
-
-
-@dataclass(frozen=True, slots=True)
-class Append:
-    """One caller's entries in a group-commit batch (see Ledger.append_evidence)."""
-
-    entries: Sequence[LedgerEntry]
-    notes: Sequence[str | None] | None = None
-    #: all or nothing, keyed by the first entry
-    unit: bool = False
-
-    def skipped(self, seen: set[str]) -> bool:
-        """A unit whose first key is already stored (or earlier in this batch)."""
-        return self.unit and bool(self.entries) and self.entries[0].key in seen
-
 
 Batch = Sequence[Append]
 _KEY_CHUNK = 500
@@ -60,6 +44,13 @@ class SqliteLedgerWriter:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._append, batch)
 
+    async def checkpoint(self) -> tuple[int, int, int]:
+        """`PRAGMA wal_checkpoint(TRUNCATE)`: every page into the database file, the WAL
+        emptied to zero bytes (busy, log frames, checkpointed frames: busy is 1 when a
+        reader in some process kept it from finishing within the busy timeout)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._checkpoint)
+
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._close)
@@ -73,6 +64,10 @@ class SqliteLedgerWriter:
                 conn.execute(pragma)
             self._conn = conn
         return self._conn
+
+    def _checkpoint(self) -> tuple[int, int, int]:
+        row = self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
 
     def _close(self) -> None:
         if self._conn is not None:
@@ -97,42 +92,28 @@ class SqliteLedgerWriter:
                 "INSERT INTO chain_heads (chain, seq, hash) VALUES ('ledger', 0, ?)", (GENESIS,)
             )
             head = (0, GENESIS)
-        seq, prev = int(head[0]), str(head[1])
         seen = self._existing(conn, [e.key for a in batch for e in a.entries])
-        out = [[False] * len(a.entries) for a in batch]
-        params: list[tuple[Any, ...]] = []
-        notes: list[tuple[str, str | None, str]] = []
-        for r, a in enumerate(batch):
-            if a.skipped(seen):
-                continue
-            for i, entry in enumerate(a.entries):
-                if entry.key in seen:
-                    continue  # a replay, or a repeat within this batch
-                seen.add(entry.key)
-                seq += 1
-                digest = ledger_hash(prev, entry, seq)
-                values = rows.ledger_values(entry, seq=seq, prev_hash=prev, hash=digest)
-                params.append(
-                    tuple(
-                        p(values[name]) if p is not None else values[name]
-                        for name, p in self._procs
-                    )
+        chained = chain_append((int(head[0]), str(head[1])), batch, seen)
+        if chained.links:
+            procs = self._procs
+            params: list[tuple[Any, ...]] = []
+            for link in chained.links:
+                values = rows.ledger_values(
+                    link.entry, seq=link.seq, prev_hash=link.prev_hash, hash=link.hash
                 )
-                note = a.notes[i] if a.notes is not None else None
-                if note:
-                    notes.append((entry.key, entry.person_id, note))
-                prev = digest
-                out[r][i] = True
-        if params:
+                params.append(
+                    tuple(p(values[name]) if p is not None else values[name] for name, p in procs)
+                )
             conn.executemany(self._insert, params)
+            notes = [(k.entry.key, k.entry.person_id, k.note) for k in chained.links if k.note]
             if notes:
                 conn.executemany(
                     "INSERT INTO ledger_notes (key, person_id, text) VALUES (?, ?, ?)", notes
                 )
             conn.execute(
-                "UPDATE chain_heads SET seq = ?, hash = ? WHERE chain = 'ledger'", (seq, prev)
+                "UPDATE chain_heads SET seq = ?, hash = ? WHERE chain = 'ledger'", chained.head
             )
-        return out
+        return chained.accepted
 
     @staticmethod
     def _existing(conn: sqlite3.Connection, keys: list[str]) -> set[str]:

@@ -18,7 +18,8 @@ from bot.core.domain import (
     Session,
     SessionState,
 )
-from bot.core.ledger import GENESIS, audit_hash, ledger_hash
+from bot.core.ledger import GENESIS, Append, audit_link, chain_append
+from bot.core.outbox import FINISHED
 from storage._memory_outbox import MemoryOutbox
 
 
@@ -172,27 +173,19 @@ class MemoryStore(MemoryOutbox):
         notes: Sequence[str | None] | None = None,
         unit: bool = False,
     ) -> list[bool]:
+        request = Append(entries, notes, unit)
         async with self._lock:
-            if unit and entries and entries[0].key in self._keys:
-                return [False] * len(entries)
-            out: list[bool] = []
-            for i, entry in enumerate(entries):
-                if entry.key in self._keys:
-                    out.append(False)
-                    continue
-                last, prev = self._heads["ledger"]
-                seq = last + 1
-                stored = dataclasses.replace(
-                    entry, seq=seq, prev_hash=prev, hash=ledger_hash(prev, entry, seq)
+            chained = chain_append(self._heads["ledger"], [request], self._keys)
+            for link in chained.links:
+                self._ledger.append(
+                    dataclasses.replace(
+                        link.entry, seq=link.seq, prev_hash=link.prev_hash, hash=link.hash
+                    )
                 )
-                self._ledger.append(stored)
-                self._heads["ledger"] = (seq, stored.hash)
-                self._keys.add(entry.key)
-                note = notes[i] if notes is not None else None
-                if note:
-                    self._notes[entry.key] = (entry.person_id, note)
-                out.append(True)
-            return out
+                if link.note:
+                    self._notes[link.entry.key] = (link.entry.person_id, link.note)
+            self._heads["ledger"] = chained.head
+            return chained.accepted[0]
 
     async def evidence(
         self,
@@ -234,11 +227,8 @@ class MemoryStore(MemoryOutbox):
     # -- audit -----------------------------------------------------------------
     def _chained(self, entry: AuditEntry) -> AuditEntry:
         """The entry with its place in the chain (computed before any change is made)."""
-        last, prev = self._heads["audit"]
-        seq = last + 1
-        return dataclasses.replace(
-            entry, seq=seq, prev_hash=prev, hash=audit_hash(prev, entry, seq)
-        )
+        link = audit_link(self._heads["audit"], entry)
+        return dataclasses.replace(entry, seq=link.seq, prev_hash=link.prev_hash, hash=link.hash)
 
     def _push_audit(self, stored: AuditEntry) -> None:
         self._audit.append(stored)
@@ -296,6 +286,19 @@ class MemoryStore(MemoryOutbox):
                 del self._notes[k]
             self._push_audit(stored)
             return len(keys)
+
+    async def purge_notes(self, before: datetime, *, audit: AuditEntry) -> int:
+        async with self._lock:
+            old = {e.key for e in self._ledger if e.at < before} & set(self._notes)
+            for k in old:
+                del self._notes[k]
+            for k, item in list(self._outbox.items()):
+                if item.due_at < before and item.status in FINISHED and item.text:
+                    self._outbox[k] = dataclasses.replace(item, text="", buttons=())
+            if old:
+                detail = {**audit.detail, "notes": len(old)}
+                self._push_audit(self._chained(dataclasses.replace(audit, detail=detail)))
+            return len(old)
 
     async def forget_person(self, person_id: str, *, audit: AuditEntry) -> bool:
         async with self._lock:

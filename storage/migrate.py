@@ -20,6 +20,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from sqlalchemy.engine import Connection
 
 from storage.engine import async_url, make_engine
@@ -67,3 +68,29 @@ async def current_revision(url: str) -> str | None:
             return await conn.run_sync(_current)
     finally:
         await engine.dispose()
+
+
+#: Revisions whose downgrade loses no records (only live state that is rebuilt), with
+#: why. `rollcall db downgrade` undoes only these; a new migration is refused until
+#: it is listed here.
+SAFE_TO_UNDO: dict[str, str] = {
+    "0002": "presence hints are live state, not evidence; they come back from the platforms",
+}
+
+
+def downgrade_steps(current: str | None, target: str | None) -> list[str]:
+    """The revisions a downgrade from `current` to `target` undoes, newest first.
+    `target` None means one step. ValueError when `target` is not below `current`."""
+    script = ScriptDirectory.from_config(Config(str(INI_PATH)))
+    if current is None:
+        raise ValueError("the database has no schema yet")
+    if target is None:
+        rev = script.get_revision(current)
+        down = rev.down_revision if rev is not None else None
+        target = down if isinstance(down, str) else "base"
+    if target == current:
+        return []
+    try:
+        return [r.revision for r in script.iterate_revisions(current, target)]
+    except RevisionError as e:  # no such revision, or not below the current one
+        raise ValueError(f"{target} is not an earlier revision than {current}: {e}") from None

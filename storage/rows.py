@@ -22,7 +22,7 @@ from bot.core.domain import (
     SessionState,
     Status,
 )
-from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
+from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 
 Values = dict[str, Any]
 RowMap = Mapping[Any, Any]

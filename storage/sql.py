@@ -9,6 +9,8 @@ call blocks the event loop; every method is one transaction; reads return
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, or_, select, text, update
@@ -16,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.domain import AuditEntry
+from bot.core.outbox import FINISHED
 from storage import rows
 from storage._cache import ReadCache, invalidates
 from storage._directory import DirectorySql
@@ -25,7 +28,7 @@ from storage._outbox import OutboxSql
 from storage._sessions import SessionsSql
 from storage._sqlite_writer import SqliteLedgerWriter
 from storage.engine import make_engine
-from storage.tables import ledger_notes, outbox, people, presence_hints
+from storage.tables import ledger, ledger_notes, outbox, people, presence_hints
 
 if TYPE_CHECKING:
     from bot.core.ports import Store
@@ -75,7 +78,29 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql, HintsSql):
                 .values(text="", buttons=[])
             )
             await self._append_audit_locked(conn, audit, head)
-            return True
+        await self._reach_disk()
+        return True
+
+    async def purge_notes(self, before: datetime, *, audit: AuditEntry) -> int:
+        old = select(ledger.c.key).where(ledger.c.at < before)
+        async with self._lock, self._write() as conn:
+            head = await self._lock_head(conn, "audit")
+            result = await conn.execute(
+                delete(ledger_notes).where(ledger_notes.c.key.in_(old.scalar_subquery()))
+            )
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.due_at < before, outbox.c.status.in_([str(s) for s in FINISHED]))
+                .where(outbox.c.text != "")
+                .values(text="", buttons=[])
+            )
+            count = int(result.rowcount or 0)
+            if count:
+                detail = {**audit.detail, "notes": count}
+                await self._append_audit_locked(conn, replace(audit, detail=detail), head)
+        if count:
+            await self._reach_disk()
+        return count
 
     async def close(self) -> None:
         if self._writer is not None:

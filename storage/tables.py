@@ -209,7 +209,7 @@ class RecordRow(SQLModel, table=True):
 
 
 class OutboxRow(SQLModel, table=True):
-    """A notification to send (bot.core.outreach.outbox.OutboxItem).
+    """A notification to send (bot.core.outbox.OutboxItem).
 
     `key` makes enqueueing idempotent."""
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: a throwaway PostgreSQL cluster for the tests that need one.
+"""Shared fixtures: a throwaway PostgreSQL cluster for the tests that need one, and
+the fixtures of the fakes of outside services (tests/fakes: SMTP, SMS).
 
 `pg_url` is a fresh, empty database on a private cluster that the first test asking
 for it starts (initdb + pg_ctl from /usr/lib/postgresql/<ver>/bin, run as user
@@ -24,6 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# the fakes of outside services whose fixtures every test may ask for (tests/fakes)
+from tests.fakes.sms import twilio  # noqa: F401
+from tests.fakes.smtp import certificate, smtp_server, tls_smtp_server  # noqa: F401
 
 PG_BIN_ENV = "ROLLCALL_PG_BIN"  # optional override: a directory holding initdb and pg_ctl
 _ICU = ["--locale=C.UTF-8", "--locale-provider=icu", "--icu-locale=en-US"]
@@ -157,3 +162,45 @@ def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
     pg_cluster.client("createdb", name)
     yield pg_cluster.url(name)
     pg_cluster.client("dropdb", "--if-exists", "--force", name)
+
+
+# -- the privacy scanner ------------------------------------------------------------------------
+
+#: names, notes and guest names of the test casts (e2e template, Slack harness, Zoom e2e,
+#: the disk tests): none may ever reach a log line of ours
+LOG_CANARIES = (
+    "Jordan", "Morgan", "Avery", "Kendall", "Casey", "Quinn", "Dr. Rivera",
+    "Coordinator Lee", "family visit", "feeling unwell", "on my phone today",
+    "left the call early", "Robin's iPhone", "Canary",
+)  # fmt: skip
+#: what the scanner saw, for the README's figures (`pytest -s` prints it at the end)
+SCANNED = {"tests": 0, "lines": 0, "canaries found": 0}
+
+
+@pytest.fixture(autouse=True)
+def _no_canary_in_our_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test, the whole suite long: no log line of ours names anyone or quotes them."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="rollcall")
+    yield
+    ours = [
+        r
+        for phase in ("setup", "call")
+        for r in caplog.get_records(phase)  # type: ignore[arg-type]
+        if r.name.startswith("rollcall")
+    ]
+    found = [(r.name, c) for r in ours for c in LOG_CANARIES if c in r.getMessage()]
+    SCANNED["tests"] += 1
+    SCANNED["lines"] += len(ours)
+    SCANNED["canaries found"] += len(found)
+    assert not found, f"personal data in our logs: {found}"
+
+
+def pytest_terminal_summary(terminalreporter: object) -> None:
+    if SCANNED["tests"]:
+        write = getattr(terminalreporter, "write_line", print)
+        write(
+            "privacy scanner: {tests} tests, {lines} log lines of ours, "
+            "{canaries found} canaries found".format(**SCANNED)
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.core.attendance.surveys import invite_key
-from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
+from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.ports import Store
 
 

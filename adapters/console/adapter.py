@@ -19,7 +19,7 @@ from bot.core.engine import Engine
 from bot.core.errors import UserError
 from bot.core.events import Actor, ButtonPressed, CommandInvoked, Identity, PresenceObserved
 from bot.core.ports import Delivery
-from bot.core.timeutil import day_date_time, local_day_bounds, zone
+from bot.core.timeutil import day_date_time, local_day_bounds
 
 PLATFORM = "console"
 
@@ -60,7 +60,7 @@ class ConsoleAdapter:
     async def run(self) -> None:
         """Until `quit` or end of input."""
         self.say(
-            f"rollcall console — {self.engine.services.program.name}. "
+            f"rollcall console — {self.engine.program.name}. "
             "Type `help`; start with `as PERSON_ID` (try `people`)."
         )
         while not self._stopping.is_set():
@@ -123,12 +123,12 @@ class ConsoleAdapter:
         if not cmd.args:
             self.say("Usage: as PERSON_ID")
             return
-        person = await self.engine.services.store.get_person(cmd.args[0])
+        person = await self.engine.person(cmd.args[0])
         if person is None:
             self.say(f"No person {cmd.args[0]!r} is configured (try `people`).")
             return
         self.person_id = person.id
-        groups = await self.engine.services.store.enrollments(person_id=person.id)
+        groups = await self.engine.enrollments_of(person.id)
         self.where = groups[0].group_id if groups else None
         self.say(f"You are now {person.display_name} ({person.id}, {person.role.value}).")
 
@@ -137,7 +137,7 @@ class ConsoleAdapter:
             self.where = None
             self.say("Now typing in a direct message with rollcall.")
             return
-        group = await self.engine.services.store.get_group(cmd.args[0])
+        group = await self.engine.group(cmd.args[0])
         if group is None:
             self.say(f"No group {cmd.args[0]!r} (try `groups`).")
             return
@@ -159,7 +159,7 @@ class ConsoleAdapter:
             text=cmd.text,
             channel_id=self.where,
             is_dm=self.where is None,
-            at=self.engine.services.clock.now(),
+            at=self.engine.now(),
             request_id=uuid.uuid4().hex,
         )
         self.show(await self.engine.handle(event))
@@ -181,7 +181,7 @@ class ConsoleAdapter:
             action=button.action,
             value=button.value,
             channel_id=self.where,
-            at=self.engine.services.clock.now(),
+            at=self.engine.now(),
             request_id=uuid.uuid4().hex,
         )
         self.show(await self.engine.handle(event))
@@ -195,7 +195,7 @@ class ConsoleAdapter:
         if group_id is None:
             self.say("Which group's room? e.g. `join evening-a`")
             return
-        if await self.engine.services.store.get_group(group_id) is None:
+        if await self.engine.group(group_id) is None:
             self.say(f"No group {group_id!r} (try `groups`).")
             return
         await self.engine.handle(
@@ -204,7 +204,7 @@ class ConsoleAdapter:
                 room_id=group_id,
                 identity=Identity(platform_user_id=who),
                 action=action,
-                at=self.engine.services.clock.now(),
+                at=self.engine.now(),
                 stream="console",
                 key=uuid.uuid4().hex,
             )
@@ -228,11 +228,10 @@ class ConsoleAdapter:
         except ValueError:
             self.say("Usage: start GROUP [MINUTES]")
             return
-        services = self.engine.services
         try:
-            session = await services.sessions.create(
+            session = await self.engine.create_session(
                 group_id=group_id,
-                start=services.clock.now().replace(microsecond=0),
+                start=self.engine.now().replace(microsecond=0),
                 minutes=minutes,
                 actor_id=self.person_id or "console",
             )
@@ -242,27 +241,26 @@ class ConsoleAdapter:
         self.say(f"Session {session.id} is open now for {minutes} minutes.")
 
     async def _info(self, cmd: ConsoleInput) -> None:
-        store = self.engine.services.store
-        tz = zone(self.engine.services.program.timezone)
+        tz = self.engine.timezone
         what = cmd.args[0]
         if what == "people":
-            for p in await store.list_people():
+            for p in await self.engine.people():
                 self.say(f"  {p.id:10} {p.role.value:12} {p.display_name}")
         elif what == "groups":
-            for g in await store.list_groups():
+            for g in await self.engine.groups():
                 self.say(f"  {g.id:12} {g.name}")
         elif what == "now":
-            self.say(day_date_time(self.engine.services.clock.now(), tz))
+            self.say(day_date_time(self.engine.now(), tz))
         else:
-            today = self.engine.services.clock.now().astimezone(tz).date()
-            upcoming = await store.list_sessions(start_from=local_day_bounds(today, tz)[0])
+            today = self.engine.now().astimezone(tz).date()
+            upcoming = await self.engine.list_sessions(start_from=local_day_bounds(today, tz)[0])
             for s in upcoming[:10]:
                 self.say(f"  {s.id:28} {day_date_time(s.start, tz)} ({s.state.value})")
             if not upcoming:
                 self.say("  No sessions from today on. Open one now: start GROUP [MINUTES]")
 
     def show(self, actions: list[Action]) -> None:
-        tz = zone(self.engine.services.program.timezone)
+        tz = self.engine.timezone
         self.buttons = []
         for action in actions:
             text, buttons = render_action(action, tz)

@@ -7,6 +7,7 @@ from datetime import tzinfo
 
 from bot.core.actions import Action, Button, DirectMessage, Reply
 from bot.core.attendance.roster import render_roster
+from bot.core.commands import normalize
 
 HELP = """\
 You are in the rollcall console: act as any configured person and type chat commands.
@@ -52,7 +53,7 @@ def parse_line(line: str) -> ConsoleInput:
         if not rest or rest[0].lower() not in ("on", "off"):
             return ConsoleInput(verb="error", text="Usage: camera on|off [GROUP]")
         return ConsoleInput(verb="presence", args=(f"camera_{rest[0].lower()}", *rest[1:]))
-    command = head.lstrip("/")
+    command = normalize(head)
     text = line.strip().split(None, 1)[1] if len(words) > 1 else ""
     return ConsoleInput(verb="command", args=(command,), text=text)
 

@@ -33,8 +33,9 @@ from bot.core.commands import COMMANDS
 from bot.core.domain import Group
 from bot.core.engine import Engine
 from bot.core.logging_policy import describe
-from bot.core.ports import Delivery
+from bot.core.ports import Delivery, Telemetry
 from bot.core.settings import DiscordConfig
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 
 log = logging.getLogger("rollcall.discord")
 
@@ -65,14 +66,17 @@ class DiscordAdapter:
     name = "discord"
     platform = "discord"  # as a bot.core.ports.Poster
 
-    def __init__(self, config: DiscordConfig, engine: Engine) -> None:
+    def __init__(
+        self, config: DiscordConfig, engine: Engine, *, telemetry: Telemetry = NULL_TELEMETRY
+    ) -> None:
         self.config = config
         self.engine = engine
         self.client: discord.Client | None = None
         self.tree: app_commands.CommandTree[Any] | None = None
         self.voice = VoiceTracker(engine)
         self.interactions = Interactions(engine, self.perform)
-        self.notifier = DiscordNotifier(lambda: self.client, engine.services.clock)
+        self.interactions.telemetry = telemetry
+        self.notifier = DiscordNotifier(lambda: self.client, engine)
         #: seconds between IDENTIFYs after a lost session (Discord: one per 5 s)
         self.identify_delay = IDENTIFY_DELAY
         #: first wait before logging in again when Discord was unreachable at start
@@ -84,6 +88,12 @@ class DiscordAdapter:
         #: extra discord.py client options (say, guild_ready_timeout)
         self.client_options: dict[str, Any] = {}
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def is_connected(self) -> bool:
+        """The gateway session is up (for /readyz and rollcall_adapter_connected)."""
+        client = self.client
+        return client is not None and client.is_ready() and not client.is_closed()
 
     @property
     def poster(self) -> DiscordAdapter:
@@ -177,12 +187,10 @@ class DiscordAdapter:
         if self.synced:
             return  # a second login (after a failed first attempt) registers nothing twice
         self.synced = True
-        groups = await self.engine.services.store.list_groups()
+        groups = await self.engine.groups()
         ids = {g.discord_guild_id or "" for g in groups}
         guild_ids = sorted(int(i) for i in ids if i.isdigit())
         specs = [(name, spec.summary) for name, spec in COMMANDS.items()]
-        if "help" not in COMMANDS:
-            specs.append(("help", "what I can do for you"))
         register(self.tree, specs, self.interactions.command, guild_ids=guild_ids)
         for gid in guild_ids:
             try:
@@ -242,7 +250,7 @@ class DiscordAdapter:
 
     def disconnected(self) -> None:
         if self.gap_since is None:
-            self.gap_since = self.engine.services.clock.now()
+            self.gap_since = self.engine.now()
 
     # ------------------------------------------------------------ actions out
 
@@ -250,11 +258,11 @@ class DiscordAdapter:
         """DMs and channel posts the engine returned while answering an interaction."""
         for action in actions:
             if isinstance(action, DirectMessage):
-                person = await self.engine.services.store.get_person(action.person_id)
+                person = await self.engine.person(action.person_id)
                 if person is not None:
                     await self.notifier.deliver(person, action)
             elif isinstance(action, ChannelPost):
-                group = await self.engine.services.store.get_group(action.group_id)
+                group = await self.engine.group(action.group_id)
                 if group is not None:
                     await self.post(group, action)
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from adapters.discord.translate import OPTION_ORDER
+from adapters.discord.translate import option_names
 
 log = logging.getLogger("rollcall.discord")
 
@@ -122,7 +122,7 @@ def make_command(
 ) -> app_commands.Command[Any, ..., None]:
     if name in LAYOUTS:
         layout = LAYOUTS[name]
-    elif name in OPTION_ORDER and not OPTION_ORDER[name]:
+    elif not option_names(name):
         layout = _plain
     else:
         layout = _generic

@@ -10,8 +10,8 @@ otherwise its "Answer" button is shown instead.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -30,16 +30,17 @@ from adapters.discord.translate import (
 )
 from adapters.discord.views import SurveyModal, build_view
 from bot.core.actions import Action, Reply
+from bot.core.deadline import within
 from bot.core.engine import Engine
 from bot.core.events import Actor, ButtonPressed, CommandInvoked, SurveySubmitted
-from bot.core.logging_policy import describe
-from bot.core.pipeline import SORRY
-from bot.core.timeutil import zone
+from bot.core.ports import Telemetry
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 
 log = logging.getLogger("rollcall.discord")
 
 PLATFORM = "discord"
 DEFER_AFTER = 2.0
+ACK = "rollcall_ack_seconds"
 
 Performer = Callable[[Sequence[Action]], Awaitable[None]]
 
@@ -49,6 +50,7 @@ class Interactions:
         self.engine = engine
         self.perform = perform  # DMs and channel posts the engine asks for
         self.defer_after = DEFER_AFTER
+        self.telemetry: Telemetry = NULL_TELEMETRY  # the adapter passes the shell's in
 
     # ------------------------------------------------------------ events in
 
@@ -69,7 +71,7 @@ class Interactions:
             text=command_text(name, data.get("options", [])),
             channel_id=channel_id,
             is_dm=is_dm,
-            at=self.engine.services.clock.now(),
+            at=self.engine.now(),
             request_id=f"discord:{interaction.id}",
         )
         log.info("command /%s from user %s", name, interaction.user.id)
@@ -82,7 +84,7 @@ class Interactions:
             action=action,
             value=value,
             channel_id=channel_id,
-            at=self.engine.services.clock.now(),
+            at=self.engine.now(),
             request_id=f"discord:{interaction.id}",
         )
         log.info("button %s from user %s", action, interaction.user.id)
@@ -99,7 +101,7 @@ class Interactions:
             actor=self._actor(interaction),
             session_id=session_id,
             answers=survey_answers(fields, values),
-            at=self.engine.services.clock.now(),
+            at=self.engine.now(),
             request_id=f"discord:{interaction.id}",
         )
         log.info("survey for session %s from user %s", session_id, interaction.user.id)
@@ -110,18 +112,16 @@ class Interactions:
     async def _answer(
         self, interaction: discord.Interaction[Any], work: Awaitable[list[Action]]
     ) -> None:
-        task = asyncio.ensure_future(work)
-        deferred = False
-        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
-        if not done:
-            deferred = await self._defer(interaction)
-        try:
-            actions = await task
-        except Exception as e:
-            log.error("engine failed on interaction %s: %s", interaction.id, describe(e))
-            actions = [Reply(text=SORRY)]
+        started = time.perf_counter()
+        race = await within(self.defer_after, work, request_id=f"discord:{interaction.id}")
+        deferred = False if race.on_time else await self._defer(interaction)
+        if deferred:
+            self.telemetry.observe(ACK, time.perf_counter() - started, platform=PLATFORM)
+        actions = await race.answer()
         try:
             await self._respond(interaction, actions, deferred=deferred)
+            if not deferred:
+                self.telemetry.observe(ACK, time.perf_counter() - started, platform=PLATFORM)
         except discord.HTTPException as e:
             log.warning(
                 "answering interaction %s failed: status %s, code %s",
@@ -145,7 +145,7 @@ class Interactions:
         return True
 
     def _render(self, reply: Reply) -> dict[str, Any]:
-        tz = zone(self.engine.services.program.timezone)
+        tz = self.engine.timezone
         rows = []
         if reply.view is not None:
             rows.extend(roster_rows(reply.view))

@@ -16,6 +16,7 @@ from typing import Any
 from bot.core.actions import Button, RosterView, SurveyForm, SurveyQuestionView
 from bot.core.attendance.intervals import CAMERA_OFF, CAMERA_ON, JOIN, LEAVE
 from bot.core.attendance.roster import row_details
+from bot.core.commands import COMMANDS
 from bot.core.events import Identity, PresenceObserved
 from bot.core.ports import Delivery
 
@@ -119,21 +120,6 @@ def presence_event(
 
 # ---------------------------------------------------------------- slash commands
 
-#: option names per command, in the order the core reads its arguments
-OPTION_ORDER: dict[str, tuple[str, ...]] = {
-    "checkin": ("note",),
-    "checkout": (),
-    "absent": ("date", "reason"),
-    "attendance": (),
-    "roster": (),
-    "verify": ("person", "status", "participation", "note"),
-    "enroll": ("person", "group"),
-    "unenroll": ("person", "group"),
-    "survey": (),
-    "makeup": (),
-    "link": ("guest", "person"),
-    "help": (),
-}
 #: options whose value is written as name=value
 KEYED_OPTIONS = frozenset({"participation"})
 USER_OPTION = 6  # ApplicationCommandOptionType.USER
@@ -141,8 +127,12 @@ GENERIC_OPTION = "text"
 
 
 def option_names(command: str) -> tuple[str, ...]:
-    """A command the adapter has no layout for takes its arguments as one text option."""
-    return OPTION_ORDER.get(command, (GENERIC_OPTION,))
+    """The command's option names from the registry (in the order the core reads its
+    arguments); a command without a layout takes its arguments as one text option."""
+    spec = COMMANDS.get(command)
+    if spec is None or spec.options is None:
+        return (GENERIC_OPTION,)
+    return spec.options
 
 
 def command_text(command: str, options: Sequence[Mapping[str, Any]]) -> str:

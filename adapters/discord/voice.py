@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from adapters.discord.translate import SOURCE, STREAM, VoiceSnapshot, presence_event, voice_actions
-from bot.core.attendance.reconcile import RoomSnapshot, reconcile_room
+from bot.core.attendance.reconcile import RoomSnapshot
 from bot.core.engine import Engine
 
 log = logging.getLogger("rollcall.discord")
@@ -34,7 +34,7 @@ class VoiceTracker:
         self.reconciles = 0
 
     async def refresh_bound(self) -> frozenset[str]:
-        groups = await self.engine.services.store.list_groups()
+        groups = await self.engine.groups()
         self.bound = frozenset(
             g.discord_voice_channel_id
             for g in groups
@@ -43,7 +43,7 @@ class VoiceTracker:
         return self.bound
 
     def now(self) -> datetime:
-        return self.engine.services.clock.now()
+        return self.engine.now()
 
     async def changed(
         self,
@@ -106,15 +106,9 @@ class VoiceTracker:
                     present={u: s.camera for u, s in members.items()},
                     stream=STREAM,
                 )
-                events = await reconcile_room(
-                    self.engine.services.store,
-                    snapshot,
-                    at=at,
-                    left_at=left_at,
-                    known_users=known,
+                events = await self.engine.reconcile_room(
+                    snapshot, at=at, left_at=left_at, known_users=known
                 )
-                for ev in events:
-                    await self.engine.handle(ev)
                 emitted += len(events)
                 for u in known:
                     self.believed.pop((guild_id, u), None)

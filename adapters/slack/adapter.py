@@ -27,6 +27,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import translate
@@ -35,12 +36,13 @@ from adapters.slack.limits import ChannelPacer, SeenRecently
 from adapters.slack.notifier import SlackNotifier, SlackPoster
 from adapters.slack.outbound import Origin, Outbound
 from adapters.slack.quiet import quiet_sdk_loggers, sdk_logger
+from adapters.slack.shape import payload_problem
 from bot.core.actions import Action, Reply
-from bot.core.domain import Role
+from bot.core.commands import COMMANDS
+from bot.core.deadline import safely, within
 from bot.core.engine import Engine
 from bot.core.events import Actor, ButtonPressed, CommandInvoked, PresenceHint, SurveySubmitted
 from bot.core.settings import SlackConfig
-from bot.core.timeutil import zone
 
 log = logging.getLogger("rollcall.slack")
 
@@ -48,8 +50,6 @@ EVENTS_PATH = "/slack/events"
 WORKING = "Working on it…"
 SORRY = "Sorry — something went wrong on our side. Please try again in a moment."
 SAVED = "Thank you — your answers are saved."
-#: commands that ack at once and answer through response_url (they may be slow)
-ACK_FIRST = frozenset({"roster"})
 HOME_INTRO = "Your private rollcall page — only you can see it."
 
 Event = CommandInvoked | ButtonPressed | SurveySubmitted
@@ -73,7 +73,7 @@ class SlackAdapter:
         self.config = config
         self.engine = engine
         self.ack_deadline = ack_deadline
-        self._tz = zone(engine.services.program.timezone)
+        self._tz = engine.timezone
         self.client = AsyncWebClient(
             token=config.bot_token, base_url=config.api_base_url, logger=sdk_logger(), timeout=10
         )
@@ -93,12 +93,29 @@ class SlackAdapter:
             process_before_response=True,
         )
         self._events_seen = SeenRecently(ttl=3600.0, max_size=10_000)
+        self._signature = SignatureVerifier(config.signing_secret or "unused-in-socket-mode")
         self._socket: Any = None
         self._running: set[asyncio.Task[Any]] = set()
         self._register()
         quiet_sdk_loggers()  # the loggers bolt just created
 
     # --- lifecycle -----------------------------------------------------------------------
+
+    @property
+    def is_connected(self) -> bool:
+        """HTTP mode serves while the server runs; Socket Mode needs its connection (for
+        /readyz and rollcall_adapter_connected)."""
+        if self.config.mode != "socket":
+            return True
+        client = getattr(self._socket, "client", None)
+        session = getattr(client, "current_session", None)
+        return (
+            client is not None
+            and not getattr(client, "closed", True)
+            and not getattr(client, "stale", False)
+            and session is not None
+            and not session.closed
+        )
 
     def add_routes(self, app: web.Application) -> None:
         if self.config.mode == "http":
@@ -162,6 +179,11 @@ class SlackAdapter:
         except Exception as e:
             log.warning("slack: unreadable request refused (%s)", type(e).__name__)
             return web.json_response({"error": "bad request"}, status=400)
+        # a signed interaction bolt would choke on (a 500): refused here, by its shape
+        headers = dict(request.headers)
+        if self._signature.is_valid_request(body, headers) and (problem := payload_problem(body)):
+            log.warning("slack: malformed interaction refused (%s)", problem)
+            return web.json_response({"error": "bad request"}, status=400)
         response = await self.app.async_dispatch(bolt_request)
         if response.status == 401:
             log.warning("slack: request refused: bad or stale signature")
@@ -193,7 +215,7 @@ class SlackAdapter:
         return None
 
     def _now(self) -> datetime:
-        return self.engine.services.clock.now()
+        return self.engine.now()
 
     def _later(self, work: Awaitable[None]) -> None:
         """Work after the ack (bolt runs our listeners inline: process_before_response)."""
@@ -202,11 +224,7 @@ class SlackAdapter:
         task.add_done_callback(self._running.discard)
 
     async def _handle(self, event: Event) -> list[Action]:
-        try:
-            return await self.engine.handle(event)
-        except Exception as e:
-            log.error("slack: request %s failed: %s", event.request_id, type(e).__name__)
-            return [Reply(text=SORRY)]
+        return await safely(self.engine.handle(event), request_id=event.request_id)
 
     async def _answer(self, work: Awaitable[list[Action]], origin: Origin) -> None:
         await self.outbound.perform(await work, origin)
@@ -220,17 +238,19 @@ class SlackAdapter:
             trigger_id=body.get("trigger_id") or None,
             request_id=event.request_id,
         )
-        if event.command in ACK_FIRST:
+        spec = COMMANDS.get(event.command)
+        if spec is not None and spec.slow:
             await ack()
             self._later(self._answer(self._handle(event), origin))
             return
-        task = asyncio.ensure_future(self._handle(event))
-        done, _ = await asyncio.wait({task}, timeout=self.ack_deadline)
-        if not done:
+        race = await within(
+            self.ack_deadline, self.engine.handle(event), request_id=event.request_id
+        )
+        if not race.on_time:
             await ack(response_type="ephemeral", text=WORKING)
-            self._later(self._answer(task, origin))
+            self._later(self._answer(race.answer(), origin))
             return
-        actions = task.result()
+        actions = await race.answer()
         first = next((a for a in actions if isinstance(a, Reply)), None)
         if first is None or first.survey is not None or first.view is not None:
             await ack()
@@ -262,10 +282,11 @@ class SlackAdapter:
         if event is None:
             await ack()
             return
-        task = asyncio.ensure_future(self._handle(event))
-        done, _ = await asyncio.wait({task}, timeout=self.ack_deadline)
-        if done:
-            actions = task.result()
+        race = await within(
+            self.ack_deadline, self.engine.handle(event), request_id=event.request_id
+        )
+        if race.on_time:
+            actions = await race.answer()
             await ack(response_action="update", view=self._survey_answer(actions))
             rest = [a for a in actions if not isinstance(a, Reply)]
             if rest:
@@ -273,7 +294,7 @@ class SlackAdapter:
             return
         await ack(response_action="update", view=translate.submitted_view("Saving…"))
         view_id = (body.get("view") or {}).get("id")
-        self._later(self._survey_later(task, view_id, event.actor.user_id))
+        self._later(self._survey_later(race.answer(), view_id, event.actor.user_id))
 
     @staticmethod
     def _survey_answer(actions: list[Action]) -> dict[str, Any]:
@@ -305,28 +326,12 @@ class SlackAdapter:
 
     async def _home(self, user_id: str) -> dict[str, Any]:
         """The viewer's own record and, for facilitators, their groups. Nobody else's data."""
-        store = self.engine.services.store
-        person = await store.find_person(platform="slack", user_id=user_id)
-        if person is None or person.forgotten:
-            intro = "You're not enrolled in a group here — ask your facilitator."
-            return home_view(record_text=None, groups=(), intro=intro)
-        record_text = None
-        if await store.enrollments(person_id=person.id):
-            actions = await self._handle(
-                CommandInvoked(
-                    actor=Actor(platform="slack", user_id=user_id),
-                    command="attendance",
-                    is_dm=True,
-                    at=self._now(),
-                    request_id=f"slack:home:{user_id}:{self._now().isoformat()}",
-                )
-            )
-            record_text = next((a.text for a in actions if isinstance(a, Reply)), None)
-        groups = await store.list_groups()
-        if person.role is not Role.ADMIN:
-            groups = [g for g in groups if person.id in g.facilitators]
-        names = [g.name for g in groups] if person.role is not Role.PARTICIPANT else []
-        return home_view(record_text=record_text, groups=names, intro=HOME_INTRO)
+        home = await self.engine.home(
+            Actor(platform="slack", user_id=user_id),
+            intro=HOME_INTRO,
+            request_id=f"slack:home:{user_id}:{self._now().isoformat()}",
+        )
+        return home_view(record_text=home.record_text, groups=home.groups, intro=home.intro)
 
     async def _on_huddle(self, event: dict[str, Any]) -> None:
         """A presence *hint* only: Slack says a user is in some huddle, never which

@@ -53,9 +53,8 @@ class Outbound:
         self._session = None
 
     async def tz_for(self, user_id: str) -> tzinfo:
-        services = self.engine.services
-        person = await services.store.find_person(platform="slack", user_id=user_id)
-        return zone(person.timezone if person else None, services.program.timezone)
+        person = await self.engine.person_on("slack", user_id)
+        return zone(person.timezone if person else None, self.engine.program.timezone)
 
     async def perform(self, actions: Sequence[Action], origin: Origin) -> None:
         """Every action; one failing never stops the others, and nothing raises."""
@@ -142,7 +141,7 @@ class Outbound:
         return False
 
     async def direct_message(self, message: DirectMessage) -> None:
-        person = await self.engine.services.store.get_person(message.person_id)
+        person = await self.engine.person(message.person_id)
         if person is None:
             log.warning("slack DM %s: no person %s", message.key, message.person_id)
             return
@@ -150,7 +149,7 @@ class Outbound:
         log.info("slack DM %s to %s: %s", message.key, person.id, outcome.value)
 
     async def channel_post(self, post: ChannelPost) -> None:
-        group = await self.engine.services.store.get_group(post.group_id)
+        group = await self.engine.group(post.group_id)
         if group is None or not group.slack_channel:
             log.info("slack: group %s has no channel; post %s skipped", post.group_id, post.key)
             return

@@ -21,6 +21,7 @@ from adapters.slack.blocks import (
     text_blocks,
 )
 from bot.core.actions import ChannelPost, DirectMessage, Reply, SurveyForm
+from bot.core.commands import normalize
 from bot.core.events import Actor, ButtonPressed, CommandInvoked, PresenceHint, SurveySubmitted
 
 PLATFORM = "slack"
@@ -47,21 +48,12 @@ def is_dm_channel(channel_id: str, channel_name: str = "") -> bool:
     return channel_id.startswith("D") or channel_name == "directmessage"
 
 
-#: Slack reserves /help for itself; /rollcall asks for rollcall's help instead
-COMMAND_ALIASES = {"rollcall": "help"}
-
-
-def command_name(raw: str) -> str:
-    name = raw.strip().lstrip("/").lower()
-    return COMMAND_ALIASES.get(name, name)
-
-
 def command_event(form: Mapping[str, Any], *, at: datetime) -> CommandInvoked:
     """A slash command (the form fields Slack posts, or a Socket Mode payload)."""
     channel_id = _str(form, "channel_id")
     return CommandInvoked(
         actor=Actor(platform=PLATFORM, user_id=_str(form, "user_id")),
-        command=command_name(_str(form, "command")),
+        command=normalize(_str(form, "command")),
         text=normalise_text(_str(form, "text")),
         channel_id=channel_id or None,
         is_dm=is_dm_channel(channel_id, _str(form, "channel_name")),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from datetime import timedelta
 
 from aiohttp import web
@@ -33,17 +32,15 @@ from adapters.zoom.translate import (
     translate,
     url_validation_answer,
 )
-from bot.core.attendance.presence import (
-    Snapshot,
-    catch_up,
-    record,
-    record_room_closed,
-    refresh,
-    snapshot,
-)
 from bot.core.domain import LedgerEntry
 from bot.core.engine import Engine
-from bot.core.events import PresenceObserved
+from bot.core.events import (
+    PresenceBatch,
+    PresenceCatchUp,
+    PresenceObserved,
+    PresenceSettled,
+    RoomClosed,
+)
 from bot.core.ports import Telemetry
 from bot.core.settings import ZoomConfig
 from bot.core.telemetry import NULL as NULL_TELEMETRY
@@ -51,13 +48,12 @@ from bot.core.telemetry import NULL as NULL_TELEMETRY
 log = logging.getLogger("rollcall.zoom")
 EVENTS = "rollcall_events_total"
 REJECTED = "rollcall_webhooks_rejected_total"
+PRESENCE = "rollcall_presence_events_total"
 
 PATH = "/zoom/webhook"
 MAX_SKEW = timedelta(minutes=5)
 #: after a restart, catch up on what may have been stored but not recomputed
 CATCH_UP_LOOKBACK = timedelta(hours=2)
-#: how long groups and people read for matching are reused across batches (seconds)
-DIRECTORY_TTL = 5.0
 
 
 def _answer(code: int, **body: object) -> web.Response:
@@ -86,7 +82,6 @@ class ZoomAdapter:
         self._secret = config.webhook_secret
         self._telemetry = telemetry
         self._engine = engine
-        self._recorder = engine.recorder
         self._catch_up_on_start = catch_up_on_start
         self._writer: GroupCommit[PresenceObserved, LedgerEntry | None] = GroupCommit(
             self._write, max_batch=max_batch, linger_seconds=linger_seconds
@@ -95,7 +90,6 @@ class ZoomAdapter:
             self._refresh, settle_seconds=settle_seconds, quiet_for=self._writer.quiet_for
         )
         self._startup: asyncio.Task[None] | None = None
-        self._directory: tuple[float, Snapshot] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
     def add_routes(self, app: web.Application) -> None:
@@ -136,9 +130,10 @@ class ZoomAdapter:
             return _status("ignored")
         try:
             if isinstance(what, MeetingEnded):
-                stored = await record_room_closed(
-                    self._recorder, source=SOURCE, room_id=what.meeting_id, key=what.key, at=what.at
+                closed = RoomClosed(
+                    source=SOURCE, room_id=what.meeting_id, key=what.key, at=what.at
                 )
+                (stored,) = (await self._engine.handle(closed)).entries
             else:
                 stored = await self._writer.submit(what)
         except Stopped:
@@ -149,6 +144,8 @@ class ZoomAdapter:
             return _answer(503, error="storage unavailable")
         kind = "meeting_ended" if isinstance(what, MeetingEnded) else "presence"
         self._telemetry.count(EVENTS, kind=kind, platform=SOURCE)
+        if kind == "presence":
+            self._telemetry.count(PRESENCE, source=SOURCE)
         if stored is None:
             return _status("unchanged")
         self._refresher.add([stored])
@@ -162,7 +159,7 @@ class ZoomAdapter:
         if not signature_ok(self._secret, stamp, body, given):
             return self._reject(401, "bad_signature", "bad signature")
         sent = request_time(stamp)
-        now = self._recorder.clock.now()
+        now = self._engine.now()
         if sent is None or abs(now - sent) > MAX_SKEW:
             return self._reject(401, "stale", "stale or invalid timestamp")
         return None
@@ -174,21 +171,15 @@ class ZoomAdapter:
 
     # -- background ------------------------------------------------------------------
     async def _write(self, events: list[PresenceObserved]) -> list[LedgerEntry | None]:
-        return await record(self._recorder, events, await self._snapshot())
-
-    async def _snapshot(self) -> Snapshot:
-        """Groups and people for matching, re-read at most every DIRECTORY_TTL seconds."""
-        now = time.monotonic()
-        if self._directory is None or now - self._directory[0] > DIRECTORY_TTL:
-            self._directory = (now, await snapshot(self._recorder.store))
-        return self._directory[1]
+        recorded = await self._engine.handle(PresenceBatch(events=tuple(events)))
+        return list(recorded.entries)
 
     async def _refresh(self, entries: list[LedgerEntry]) -> None:
-        await refresh(self._recorder, entries)
+        await self._engine.handle(PresenceSettled(entries=tuple(entries)))
 
     async def _catch_up(self) -> None:
-        since = self._recorder.clock.now() - CATCH_UP_LOOKBACK
+        since = self._engine.now() - CATCH_UP_LOOKBACK
         try:
-            await catch_up(self._recorder, source=SOURCE, since=since)
+            await self._engine.handle(PresenceCatchUp(source=SOURCE, since=since))
         except Exception as exc:
             log.error("zoom catch-up after start failed (%s)", type(exc).__name__)

@@ -4,14 +4,38 @@ one person each, groups name existing people. Each problem is ``(key path, messa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.config.types import Loc
 from bot.config.values import quote
 from bot.core.domain import Role
 
-if TYPE_CHECKING:
-    from bot.config.models import GroupTable, PersonTable
+
+class PersonTable(Protocol):
+    """What the checks read of a `[[people]]` entry (bot.config.models.PersonTable)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def role(self) -> Role: ...
+
+    @property
+    def zoom_email(self) -> str | None: ...
+
+
+class GroupTable(Protocol):
+    """What the checks read of a `[[groups]]` entry (bot.config.models.GroupTable)."""
+
+    @property
+    def facilitators(self) -> Sequence[str]: ...
+
+    @property
+    def participants(self) -> Sequence[str]: ...
+
+    @property
+    def capacity(self) -> int | None: ...
+
 
 _STAFF = frozenset({Role.FACILITATOR, Role.ADMIN})
 

@@ -40,6 +40,7 @@ from bot.core.settings import (
     DEFAULT_STORAGE_URL,
     DiscordConfig,
     EmailConfig,
+    LoggingConfig,
     QuestionKind,
     RemindersConfig,
     ServerConfig,
@@ -53,6 +54,7 @@ EmailAddr = Annotated[str, Str(v.check_email)]
 #: notification channels a person may list, in no particular order
 CHANNELS = ("chat", "email", "sms")
 _POLICY, _PROGRAM, _SERVER = Policy(), Program(), ServerConfig()
+_LOGGING = LoggingConfig()
 
 
 class Table(BaseModel):
@@ -84,6 +86,12 @@ class Server(Table):
     public_url: Url = ""
     """How people and providers reach this server (links, webhook signatures); default
     http://{host}:{port}."""
+
+
+class Logging(Table):
+    format: Annotated[str, OneOf("text", "json")] = _LOGGING.format
+    """text: one readable line; json: one JSON object a line. Ids only, never names."""
+    level: Annotated[str, OneOf("debug", "info", "warning", "error")] = _LOGGING.level
 
 
 class Slack(Table):
@@ -309,6 +317,12 @@ class ClosureTable(Table):
         return []
 
 
+class Privacy(Table):
+    retention_days: Annotated[int | None, Int(1, 3650)] = None
+    """Personal text older than this many days is purged hourly (bot.core.retention); off
+    when not set. At most ten years: a typo of zeros should not mean "forever"."""
+
+
 class ConfigTable(Table):
     """The configuration of rollcall (PRODUCT.md, "Config"); see config.example.toml."""
 
@@ -316,6 +330,7 @@ class ConfigTable(Table):
 
     storage: Storage = Field(default_factory=Storage)
     server: Server = Field(default_factory=Server)
+    logging: Logging = Field(default_factory=Logging)
     slack: Slack = Field(default_factory=Slack)
     discord: Discord = Field(default_factory=Discord)
     zoom: Zoom = Field(default_factory=Zoom)
@@ -325,6 +340,7 @@ class ConfigTable(Table):
     people: Tables[PersonTable] = ()
     groups: Tables[GroupTable] = ()
     closures: Tables[ClosureTable] = ()
+    privacy: Privacy = Field(default_factory=Privacy)
 
     @model_validator(mode="after")
     def check_references(self, info: ValidationInfo) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.core.domain import LedgerEntry
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Button:
@@ -93,3 +95,12 @@ class ChannelPost:
 
 
 Action = Reply | DirectMessage | ChannelPost
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recorded:
+    """The engine's answer to a PresenceBatch or RoomClosed: per event, the ledger entry
+    stored, or None (a replay, or a room bound to no group). Not an Action: nothing
+    to perform, only what to settle later (see events.PresenceSettled)."""
+
+    entries: tuple[LedgerEntry | None, ...]

@@ -19,9 +19,10 @@ from bot.core.domain import (
     Session,
 )
 from bot.core.events import Actor
-from bot.core.ports import Clock, Store
+from bot.core.ports import Clock, Store, Telemetry
 from bot.core.sessions import SessionService
 from bot.core.settings import SurveyQuestion
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 from bot.core.timeutil import zone
 
 NOT_ENROLLED = "You're not enrolled in a group here — ask your facilitator."
@@ -41,6 +42,8 @@ class Services:
     recorder: Recorder
     sessions: SessionService
     survey: tuple[SurveyQuestion, ...] = ()
+    #: counts for operators (bot.shell.metrics gives the real one)
+    telemetry: Telemetry = NULL_TELEMETRY
 
 
 @dataclass(kw_only=True)
@@ -65,10 +68,6 @@ class Context:
     @property
     def tz(self) -> tzinfo:
         return zone(self.person.timezone, self.services.program.timezone)
-
-    @property
-    def program_tz(self) -> tzinfo:
-        return zone(self.services.program.timezone)
 
     def reply(self, text: str, **kw: object) -> list[Action]:
         return [Reply(text=text, **kw)]  # type: ignore[arg-type]
@@ -106,3 +105,12 @@ class CommandSpec:
     usage: str
     summary: str
     denied: str = "Only facilitators can do that."
+    #: argument names, in order, for platforms with structured options (Discord);
+    #: None: the arguments are one free-text option
+    options: tuple[str, ...] | None = None
+    #: other names the command answers to (say, where a platform reserves the name)
+    aliases: tuple[str, ...] = ()
+    #: shown by /help
+    listed: bool = True
+    #: may take longer than a platform's ack deadline: acknowledge first, answer later
+    slow: bool = False

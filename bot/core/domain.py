@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
 
 JSONScalar = str | int | float | bool | None
 
@@ -266,14 +265,3 @@ class Hint:
     person_id: str
     source: str
     since: datetime
-
-
-def as_json_dict(value: Mapping[str, Any]) -> dict[str, JSONScalar]:
-    """Keep only JSON scalars (the ledger's `data` never holds nested objects)."""
-    out: dict[str, JSONScalar] = {}
-    for k, v in value.items():
-        if v is None or isinstance(v, str | int | float | bool):
-            out[str(k)] = v
-        else:
-            out[str(k)] = str(v)
-    return out

@@ -3,84 +3,62 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from typing import overload
 
-from bot.core.actions import Action, Reply
+from bot.core.actions import Action, Recorded, Reply
+from bot.core.attendance.batch import PresenceBatches
 from bot.core.attendance.hints import note
-from bot.core.attendance.makeup import book_button
-from bot.core.attendance.presence import observe
+from bot.core.attendance.presence import catch_up, observe, record_room_closed, refresh
 from bot.core.attendance.recorder import Recorder
-from bot.core.attendance.surveys import submit, survey_button
-from bot.core.commands import COMMANDS, help_command
-from bot.core.commands.checkin import checkin_to
-from bot.core.commands.verify import mark_button
-from bot.core.context import Access, CommandSpec, Context, Services
+from bot.core.commands import BUTTONS, SURVEY_SUBMIT, lookup
+from bot.core.context import Services
 from bot.core.domain import Program
 from bot.core.events import (
     ButtonPressed,
     CommandInvoked,
     LinkNotice,
+    PresenceBatch,
+    PresenceCatchUp,
     PresenceHint,
     PresenceObserved,
+    PresenceSettled,
+    RoomClosed,
     SurveySubmitted,
     TextReplied,
 )
-from bot.core.outreach.replies import handle_link, handle_text, person_by_phone
-from bot.core.pipeline import Request, dispatch
-from bot.core.ports import Clock, Store
+from bot.core.operations import Operations
+from bot.core.pipeline import COMMANDS_TOTAL, Request, dispatch
+from bot.core.ports import Clock, Store, Telemetry
+from bot.core.reads import ReadModels
+from bot.core.replies import handle_link, handle_text
 from bot.core.sessions import SessionService
 from bot.core.settings import DEFAULT_SURVEY_QUESTIONS, SurveyQuestion
-from bot.core.timeutil import day_date_time, zone, zone_label
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 
 log = logging.getLogger("rollcall.engine")
+
+#: the events Engine.handle answers with actions
+Event = (
+    CommandInvoked
+    | ButtonPressed
+    | PresenceObserved
+    | SurveySubmitted
+    | PresenceHint
+    | PresenceSettled
+    | PresenceCatchUp
+    | TextReplied
+    | LinkNotice
+)
 
 UNKNOWN_COMMAND = (
     "I don't know that command. I know /checkin, /checkout, /absent, /attendance, /makeup "
     "and /survey (facilitators also /roster, /verify, /enroll, /unenroll)."
 )
 STALE_BUTTON = "That button is out of date."
+PRESENCE_EVENTS = "rollcall_presence_events_total"
 
 
-async def _checkin_button(ctx: Context) -> list[Action]:
-    session = await ctx.services.sessions.get(ctx.extra["value"])
-    enrolled = {e.group_id for e in await ctx.store.enrollments(person_id=ctx.person.id)}
-    if session.group_id not in enrolled or not session.is_open(ctx.at, ctx.services.program.policy):
-        return ctx.reply("That session isn't open for check-in any more.")
-    return await checkin_to(ctx, session, None)
-
-
-BUTTONS: dict[str, CommandSpec] = {
-    "mark": CommandSpec(
-        name="mark",
-        handler=mark_button,
-        access=Access.FACILITATOR,
-        usage="",
-        summary="roster button",
-        denied="Only this group's facilitators can change attendance.",
-    ),
-    "checkin": CommandSpec(
-        name="checkin", handler=_checkin_button, access=Access.ENROLLED, usage="", summary=""
-    ),
-    "survey": CommandSpec(
-        name="survey", handler=survey_button, access=Access.ENROLLED, usage="", summary=""
-    ),
-    "makeup": CommandSpec(
-        name="makeup", handler=book_button, access=Access.ENROLLED, usage="", summary=""
-    ),
-}
-
-
-HELP = CommandSpec(
-    name="help", handler=help_command, access=Access.KNOWN, usage="/help", summary=""
-)
-
-
-SURVEY_SUBMIT = CommandSpec(
-    name="survey-submit", handler=submit, access=Access.ENROLLED, usage="", summary=""
-)
-
-
-class Engine:
+class Engine(ReadModels, Operations):
     def __init__(
         self,
         *,
@@ -88,6 +66,7 @@ class Engine:
         clock: Clock,
         program: Program,
         survey: tuple[SurveyQuestion, ...] = DEFAULT_SURVEY_QUESTIONS,
+        telemetry: Telemetry = NULL_TELEMETRY,
     ) -> None:
         recorder = Recorder(store, clock, program)
         self.services = Services(
@@ -97,7 +76,9 @@ class Engine:
             recorder=recorder,
             sessions=SessionService(recorder),
             survey=survey,
+            telemetry=telemetry,
         )
+        self._batches = PresenceBatches(recorder)
 
     @property
     def recorder(self) -> Recorder:
@@ -107,16 +88,13 @@ class Engine:
     def sessions(self) -> SessionService:
         return self.services.sessions
 
-    async def handle(
-        self,
-        event: CommandInvoked
-        | ButtonPressed
-        | PresenceObserved
-        | SurveySubmitted
-        | PresenceHint
-        | TextReplied
-        | LinkNotice,
-    ) -> list[Action]:
+    @overload
+    async def handle(self, event: PresenceBatch | RoomClosed) -> Recorded: ...
+    @overload
+    async def handle(self, event: Event) -> list[Action]: ...
+    async def handle(self, event: Event | PresenceBatch | RoomClosed) -> list[Action] | Recorded:
+        """The one door: an event in, actions out (a presence batch or a closed room
+        answers with what it stored)."""
         if isinstance(event, LinkNotice):
             return await handle_link(self.services, event)
         if isinstance(event, TextReplied):
@@ -130,27 +108,30 @@ class Engine:
         if isinstance(event, PresenceHint):
             await note(self.services.store, event)
             return []
+        if isinstance(event, PresenceBatch):
+            # counted by the adapter as each webhook is accepted
+            return Recorded(entries=tuple(await self._batches.record(event.events)))
+        if isinstance(event, RoomClosed):
+            marker = await record_room_closed(
+                self.recorder,
+                source=event.source,
+                room_id=event.room_id,
+                key=event.key,
+                at=event.at,
+            )
+            return Recorded(entries=(marker,))
+        if isinstance(event, PresenceSettled):
+            await refresh(self.recorder, event.entries)
+            return []
+        if isinstance(event, PresenceCatchUp):
+            await catch_up(self.recorder, source=event.source, since=event.since)
+            return []
+        self.services.telemetry.count(PRESENCE_EVENTS, source=event.source)
         await observe(self.recorder, event)
         return []
 
-    def now(self) -> datetime:
-        """The engine's clock (adapters stamp what arrives without a time of its own)."""
-        return self.services.clock.now()
-
-    async def link_session(self, session_id: str) -> str | None:
-        """Read model for a link's page: "Group A on Mon Nov 30, 6:00 PM EST", or None."""
-        session = await self.services.store.get_session(session_id)
-        if session is None:
-            return None
-        group = await self.services.store.get_group(session.group_id)
-        tz = zone(self.services.program.timezone)
-        when = f"{day_date_time(session.start, tz)} {zone_label(session.start, tz)}"
-        return f"{group.name if group else 'your group'} on {when}"
-
-    async def person_by_phone(self, number: str) -> str | None:
-        """Read model: the id of the person with this phone number, if any."""
-        person = await person_by_phone(self.services, number)
-        return person.id if person else None
+    async def observe(self, event: PresenceObserved) -> None:
+        await observe(self.recorder, event)
 
     async def survey_submitted(self, ev: SurveySubmitted) -> list[Action]:
         extra = {f"answer:{qid}": value for qid, value in ev.answers}
@@ -169,9 +150,14 @@ class Engine:
         return await dispatch(req)
 
     async def command(self, ev: CommandInvoked) -> list[Action]:
-        name = ev.command.strip().lstrip("/").lower()
-        spec = COMMANDS.get(name) or (HELP if name == "help" else None)
+        spec = lookup(ev.command)
         if spec is None:
+            self.services.telemetry.count(
+                COMMANDS_TOTAL,
+                command="unknown",
+                platform=ev.actor.platform,
+                outcome="unknown_command",
+            )
             return [Reply(text=UNKNOWN_COMMAND)]
         req = Request(
             services=self.services,
@@ -185,9 +171,20 @@ class Engine:
         )
         return await dispatch(req)
 
+    def _count_unknown(self, command: str, platform: str) -> None:
+        self.services.telemetry.count(
+            COMMANDS_TOTAL, command=command, platform=platform, outcome="unknown_command"
+        )
+
     async def button(self, ev: ButtonPressed) -> list[Action]:
         spec = BUTTONS.get(ev.action)
         if spec is None:
+            self.services.telemetry.count(
+                COMMANDS_TOTAL,
+                command="button",
+                platform=ev.actor.platform,
+                outcome="unknown_command",
+            )
             return [Reply(text=STALE_BUTTON)]
         req = Request(
             services=self.services,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.domain import LedgerEntry
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Actor:
@@ -103,3 +105,38 @@ class LinkNotice:
     person_id: str
     session_id: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PresenceBatch:
+    """Presence events written as one durable group commit (Zoom's webhook burst).
+    The engine answers with `Recorded`; records are recomputed later, on
+    `PresenceSettled`, so a burst is not recomputed once per event."""
+
+    events: tuple[PresenceObserved, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoomClosed:
+    """A meeting platform says a room's meeting ended (its stays close on settling)."""
+
+    source: str
+    room_id: str
+    key: str  # unique: a redelivery carries the same key
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PresenceSettled:
+    """Recompute what the presence entries stored by earlier batches changed."""
+
+    entries: tuple[LedgerEntry, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PresenceCatchUp:
+    """After a restart: close stays and recompute what a source's presence since
+    `since` touched."""
+
+    source: str
+    since: datetime

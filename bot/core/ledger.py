@@ -2,7 +2,12 @@
 
 Each row's hash is SHA-256 over the previous row's hash and a canonical JSON of
 the row's content, so altering or removing any row breaks every hash after it.
-Stores call `ledger_hash` / `audit_hash` when appending; `verify_chain` walks them.
+
+The append itself is written once, here: `chain_append` (the evidence ledger: seq,
+links and hashes for a batch of requests, replays and units skipped) and `audit_link`
+(one audit row). Every store — memory, SQL, the SQLite writer thread — calls them
+and only writes down what they decide, so all of them chain byte for byte alike.
+`verify_chain` walks a stored chain.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from bot.core.domain import AuditEntry, LedgerEntry
 
@@ -63,6 +69,90 @@ def audit_hash(prev_hash: str, entry: AuditEntry, seq: int) -> str:
     )
 
 
+Head = tuple[int, str]  # (seq, hash) of a chain's newest row; (0, GENESIS) when empty
+
+
+@dataclass(frozen=True, slots=True)
+class Append:
+    """One caller's entries in a batch of appends (see `Ledger.append_evidence`)."""
+
+    entries: Sequence[LedgerEntry]
+    #: free text parallel to `entries`, kept apart from the chain (erasable)
+    notes: Sequence[str | None] | None = None
+    #: all or nothing, keyed by the first entry
+    unit: bool = False
+
+    def __post_init__(self) -> None:
+        if self.notes is not None and len(self.notes) != len(self.entries):
+            raise ValueError(f"{len(self.notes)} notes given for {len(self.entries)} entries")
+
+    def skipped(self, seen: set[str]) -> bool:
+        """A unit whose first key is already stored (or earlier in this batch)."""
+        return self.unit and bool(self.entries) and self.entries[0].key in seen
+
+
+class Link(NamedTuple):
+    """An entry accepted into the chain: where it goes and what it hashes to."""
+
+    entry: LedgerEntry  # as given (its own seq/prev_hash/hash are not read)
+    seq: int
+    prev_hash: str
+    hash: str
+    note: str | None  # its non-empty note, if any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Appended:
+    links: list[Link]  # in chain order
+    accepted: list[list[bool]]  # per request, per entry: stored (True) or a replay
+    head: Head  # the chain's head after the links
+
+
+def chain_append(head: Head, batch: Sequence[Append], seen: set[str]) -> Appended:
+    """The ledger's chain append: decides which entries of `batch` are stored, and
+    their seq, prev_hash and hash after `head`.
+
+    `seen` holds the keys already stored (a store may pass just those among the
+    batch's keys); an entry whose key is in it, or earlier in the batch, is a replay
+    and skipped, and a unit whose first key is seen is skipped whole. The keys of the
+    accepted entries are added to `seen`. Pure: the caller writes the links and the
+    new head in one transaction (or drops them all when that fails).
+    """
+    seq, prev = head
+    links: list[Link] = []
+    accepted: list[list[bool]] = []
+    for request in batch:
+        flags = [False] * len(request.entries)
+        accepted.append(flags)
+        if request.skipped(seen):
+            continue
+        notes = request.notes
+        for i, entry in enumerate(request.entries):
+            if entry.key in seen:
+                continue  # a replay, or a repeat within this batch
+            seen.add(entry.key)
+            seq += 1
+            digest = ledger_hash(prev, entry, seq)
+            note = notes[i] if notes is not None else None
+            links.append(Link(entry, seq, prev, digest, note or None))
+            prev = digest
+            flags[i] = True
+    return Appended(links=links, accepted=accepted, head=(seq, prev))
+
+
+class AuditLink(NamedTuple):
+    seq: int
+    prev_hash: str
+    hash: str
+
+
+def audit_link(head: Head, entry: AuditEntry) -> AuditLink:
+    """Where one audit row goes after `head`, and its hash (the new head is
+    `(link.seq, link.hash)`)."""
+    seq, prev = head[0] + 1, head[1]
+    return AuditLink(seq, prev, audit_hash(prev, entry, seq))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChainProblem:
     chain: str  # "ledger" or "audit"
@@ -89,7 +179,7 @@ async def _pages(
 async def verify_chain(
     chain: str,
     fetch: Callable[[int], Awaitable[Sequence[Row]]],
-    head: tuple[int, str],
+    head: Head,
 ) -> ChainProblem | None:
     """Walk a chain page by page; the first bad row, or None when it is intact.
 

@@ -20,6 +20,7 @@ from bot.core.logging_policy import describe
 
 log = logging.getLogger("rollcall.engine")
 
+COMMANDS_TOTAL = "rollcall_commands_total"
 SORRY = "Sorry — something went wrong on our side. Please try again in a moment."
 
 
@@ -36,6 +37,8 @@ class Request:
     extra: dict[str, str] = field(default_factory=dict)
     person: Person | None = None
     group: Group | None = None
+    #: how it ended, for the operators' count: handled, denied, unknown_person, invalid, error
+    outcome: str = "handled"
 
 
 Next = Callable[[Request], Awaitable[list[Action]]]
@@ -59,8 +62,20 @@ async def _audit(req: Request, action: str, actor_id: str) -> None:
 
 async def _deny(req: Request) -> list[Action]:
     assert req.person is not None
+    req.outcome = "denied"
     await _audit(req, "command.denied", req.person.id)
     return [Reply(text=req.spec.denied)]
+
+
+async def count_outcome(req: Request, call_next: Next) -> list[Action]:
+    """One count per command or button, by command, platform and outcome: here, once,
+    for every platform."""
+    try:
+        return await call_next(req)
+    finally:
+        req.services.telemetry.count(
+            COMMANDS_TOTAL, command=req.spec.name, platform=req.actor.platform, outcome=req.outcome
+        )
 
 
 async def guard_errors(req: Request, call_next: Next) -> list[Action]:
@@ -68,10 +83,12 @@ async def guard_errors(req: Request, call_next: Next) -> list[Action]:
     try:
         return await call_next(req)
     except UserError as e:
+        req.outcome = "invalid"
         return [Reply(text=str(e))]
     except PermissionError:
         return await _deny(req)
     except Exception as e:
+        req.outcome = "error"
         log.error("command %s failed (request %s): %s", req.spec.name, req.request_id, describe(e))
         return [Reply(text=SORRY)]
 
@@ -83,6 +100,7 @@ async def identify(req: Request, call_next: Next) -> list[Action]:
     else:
         person = await store.find_person(platform=req.actor.platform, user_id=req.actor.user_id)
     if person is None or person.forgotten:
+        req.outcome = "unknown_person"
         await _audit(req, "command.unknown_person", f"{req.actor.platform}:{req.actor.user_id}")
         return [Reply(text=NOT_ENROLLED)]
     req.person = person
@@ -103,6 +121,7 @@ async def authorize(req: Request, call_next: Next) -> list[Action]:
     assert person is not None
     if req.spec.access is Access.ENROLLED:
         if not await store.enrollments(person_id=person.id):
+            req.outcome = "denied"
             await _audit(req, "command.denied", person.id)
             return [Reply(text=NOT_ENROLLED)]
     elif req.spec.access is Access.FACILITATOR and person.role is not Role.ADMIN:
@@ -141,5 +160,11 @@ def compose(chain: Sequence[Middleware], last: Next = run_handler) -> Next:
     return nxt
 
 
-DEFAULT_CHAIN: tuple[Middleware, ...] = (guard_errors, identify, locate_group, authorize)
+DEFAULT_CHAIN: tuple[Middleware, ...] = (
+    count_outcome,
+    guard_errors,
+    identify,
+    locate_group,
+    authorize,
+)
 dispatch: Next = compose(DEFAULT_CHAIN)

@@ -24,7 +24,7 @@ from bot.core.domain import (
     Session,
     SessionState,
 )
-from bot.core.outreach.outbox import OutboxItem, OutboxStatus
+from bot.core.outbox import OutboxItem, OutboxStatus
 
 
 class Clock(Protocol):
@@ -174,7 +174,7 @@ class Records(Protocol):
 
 
 class Outbox(Protocol):
-    """Notifications to send. See bot.core.outreach.outbox."""
+    """Notifications to send. See bot.core.outbox."""
 
     async def enqueue(self, items: Sequence[OutboxItem]) -> int:
         """Insert the items whose key is new; returns how many were added."""
@@ -217,6 +217,11 @@ class Outbox(Protocol):
         """Ordered by due_at, key."""
         ...
 
+    async def outbox_backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        """For operators: how many items wait (pending or claimed), and the earliest
+        time a pending item that is due now became due (None when none is due)."""
+        ...
+
     async def mark_unreachable(self, person_id: str, channel: str, at: datetime) -> bool:
         """Remember that `channel` cannot reach the person; True if this is new."""
         ...
@@ -256,6 +261,13 @@ class Store(Directory, Sessions, Ledger, Audit, Records, Outbox, Hints, Protocol
         """Erase what a meeting platform called an unmatched guest (the notes of the
         entries with this `guest_key`); the entries themselves stay. Writes `audit` in
         the same transaction. Returns how many notes went."""
+        ...
+
+    async def purge_notes(self, before: datetime, *, audit: AuditEntry) -> int:
+        """Retention: erase every note (free text beside the ledger) of entries whose
+        `at` is before `before`, and the words of finished outbox messages due before
+        it; entries, records and counts stay. When any note went, writes `audit` in
+        the same transaction (its detail gets the count). Returns how many notes went."""
         ...
 
     async def close(self) -> None: ...

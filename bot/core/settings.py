@@ -30,6 +30,12 @@ class ServerConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LoggingConfig:
+    format: str = "text"  # "text" (one readable line) or "json" (one JSON object a line)
+    level: str = "info"  # debug, info, warning, error
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SlackConfig:
     enabled: bool = False
     mode: str = "http"  # "http" (Events API, needs signing_secret) or "socket" (needs app_token)
@@ -152,6 +158,14 @@ class Closure:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PrivacyConfig:
+    """`[privacy]`: `retention_days` (off by default; see bot.core.retention)."""
+
+    #: None: keep personal text until erased by hand (`participant forget`)
+    retention_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     storage_url: str = DEFAULT_STORAGE_URL
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -166,6 +180,8 @@ class Config:
     people: tuple[Person, ...] = ()
     groups: tuple[Group, ...] = ()
     closures: tuple[Closure, ...] = ()
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)

@@ -11,12 +11,6 @@ def zone(name: str | None, fallback: str = "UTC") -> tzinfo:
     return ZoneInfo(name or fallback)
 
 
-def utc(dt: datetime) -> datetime:
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime")
-    return dt.astimezone(UTC)
-
-
 def clock_time(dt: datetime) -> str:
     """6:00 PM"""
     hour = dt.hour % 12 or 12

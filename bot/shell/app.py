@@ -12,7 +12,6 @@ server, then it is started, and stopped on shutdown.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -64,11 +63,16 @@ async def open_app(
             if migrate:
                 await upgrade(config.storage_url)
             store = await open_store(config.storage_url)
+            store.telemetry = metrics.TELEMETRY
     now = clock.now()
     await seed(store, config, now)
     await materialize(store, config, now)
     engine = Engine(
-        store=store, clock=clock, program=config.program, survey=config.survey.questions
+        store=store,
+        clock=clock,
+        program=config.program,
+        survey=config.survey.questions,
+        telemetry=metrics.TELEMETRY,
     )
     return App(config=config, store=store, engine=engine, clock=clock)
 
@@ -101,20 +105,6 @@ def scheduler_leader(config: Config) -> Leadership:
     return leader_for(config.storage_url)
 
 
-async def run(
-    config: Config,
-    *,
-    stdin: TextIO | None = None,
-    stdout: TextIO | None = None,
-    stop: asyncio.Event | None = None,
-) -> int:
-    """`rollcall run` (see bot.shell.runner, which wires the long-running process from the
-    pieces built here)."""
-    from bot.shell.runner import run as run_bot
-
-    return await run_bot(config, stdin=stdin, stdout=stdout, stop=stop)
-
-
 class Adapter(Protocol):
     name: str
 
@@ -138,7 +128,7 @@ def build_adapters(config: Config, engine: Engine) -> list[Adapter]:
     if config.discord.enabled:
         from adapters.discord.adapter import DiscordAdapter
 
-        adapters.append(DiscordAdapter(config.discord, engine))
+        adapters.append(DiscordAdapter(config.discord, engine, telemetry=metrics.TELEMETRY))
     if config.sms is not None and config.sms.enabled:
         from adapters.sms.inbound import SmsInbound
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
 
 from bot.config import ConfigError, load_config
 from bot.core.errors import UserError
-from bot.shell import cli_config
+from bot.shell import cli_config, cli_ops
+from bot.shell.logs import setup_logging
+from bot.shell.version import VERSION
 
 DEFAULT_CONFIG = "config.example.toml"
 
@@ -26,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
         help="TOML config file (default: $ROLLCALL_CONFIG or config.example.toml)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    p.add_argument("--version", action="version", version=f"rollcall {VERSION}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("run", help="run the bot: adapters, HTTP server, scheduler")
@@ -35,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         dest="db_command", required=True, metavar="ACTION"
     )
     db.add_parser("upgrade", help="apply migrations up to the newest")
+    cli_ops.add_parsers(sub, db)
 
     sess = sub.add_parser("session", help="create, list, end or cancel sessions")
     ss = sess.add_subparsers(dest="session_command", required=True, metavar="ACTION")
@@ -82,7 +85,17 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the audit log and the ledger's integrity")
     au = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     au.add_parser("log", help="audit rows").add_argument("--since", metavar="DATE")
-    au.add_parser("verify", help="check the hash chains; exit 1 on tampering")
+    ver = au.add_parser(
+        "verify", help="check the hash chains and every stored record; exit 1 on tampering"
+    )
+    ver.add_argument(
+        "--head",
+        action="append",
+        default=[],
+        metavar="TOKEN",
+        help="a head printed earlier by `audit head`: prove no row up to it was removed",
+    )
+    au.add_parser("head", help="the chain heads, to write down where the database can't reach")
 
     guest = sub.add_parser("guest", help="people a meeting room saw whom nobody matched")
     gs = guest.add_subparsers(dest="guest_command", required=True, metavar="ACTION")
@@ -99,14 +112,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    from bot.core.logging_policy import tame_loggers
-
-    tame_loggers()
+    setup_logging(verbose=args.verbose)
     try:
         if args.command == "demo":
             # the demo brings its own cast, fake clock and in-memory store: no config needed
@@ -115,7 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_demo())
         if args.command == "config":
             return cli_config.run(args)
+        if args.command == "doctor":
+            return asyncio.run(cli_ops.run_doctor(args.config))
         config = load_config(args.config)
+        setup_logging(config.logging, verbose=args.verbose)
+        if cli_ops.handles(args):
+            return asyncio.run(cli_ops.dispatch(args, config))
         from bot.shell.cli_commands import dispatch
 
         return asyncio.run(dispatch(args, config))
@@ -124,6 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (`rollcall weekly | head`): stop quietly, as `cat` does;
+        # stdout goes to /dev/null so that the interpreter's final flush fails no more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13  # killed by SIGPIPE, as the shell counts it
 
 
 if __name__ == "__main__":

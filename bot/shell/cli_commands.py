@@ -11,12 +11,9 @@ import sys
 from datetime import date, datetime, timedelta
 
 from bot.config import Config
-from bot.core.attendance.weekly import standing
-from bot.core.domain import AuditEntry
-from bot.core.enrollment import set_enrollment
 from bot.core.errors import UserError
-from bot.core.ledger import verify_chain
-from bot.core.reports.collect import collect
+from bot.core.escaping import terminal
+from bot.core.integrity import parse_checkpoint
 from bot.core.reports.render import FORMATS, render
 from bot.core.timeutil import (
     day_date_time,
@@ -28,7 +25,7 @@ from bot.core.timeutil import (
     zone,
 )
 from bot.core.words import plural
-from bot.shell.app import App, open_app, run, upgrade_db
+from bot.shell.app import App, open_app, upgrade_db
 
 CLI_ACTOR = "cli"
 
@@ -58,6 +55,8 @@ def _date_option(option: str, text: str) -> date:
 
 async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
+        from bot.shell.runner import run  # only the long-running process needs it
+
         return await run(config)
     if args.command == "db":
         await upgrade_db(config.storage_url)
@@ -73,7 +72,7 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_session(app: App, args: argparse.Namespace) -> int:
-    sessions = app.engine.sessions
+    engine = app.engine
     tz = zone(app.config.program.timezone)
     action = args.session_command
     if action == "create":
@@ -81,7 +80,7 @@ async def cmd_session(app: App, args: argparse.Namespace) -> int:
             start = parse_instant(args.start, tz)
         except ValueError as e:
             raise UserError(f"--start: {e}") from None
-        s = await sessions.create(
+        s = await engine.create_session(
             group_id=args.group,
             start=start,
             minutes=args.minutes,
@@ -92,10 +91,9 @@ async def cmd_session(app: App, args: argparse.Namespace) -> int:
         _out(s.id)
         return 0
     if action == "list":
-        if args.group and await app.store.get_group(args.group) is None:
-            raise UserError(f"unknown group: {args.group}")
+        await engine.known_group(args.group)
         day_from, day_to = _day_range(app, args.date_from, args.date_to)
-        found = await app.store.list_sessions(
+        found = await engine.list_sessions(
             group_id=args.group, start_from=day_from, start_to=day_to
         )
         for s in found:
@@ -108,10 +106,10 @@ async def cmd_session(app: App, args: argparse.Namespace) -> int:
             print("no sessions", file=sys.stderr)
         return 0
     if action == "end":
-        s = await sessions.end(args.id, actor_id=CLI_ACTOR)
+        s = await engine.end_session(args.id, actor_id=CLI_ACTOR)
         _out(f"ended {s.id}")
         return 0
-    s = await sessions.cancel(args.id, actor_id=CLI_ACTOR)
+    s = await engine.cancel_session(args.id, actor_id=CLI_ACTOR)
     _out(f"cancelled {s.id}")
     return 0
 
@@ -119,13 +117,10 @@ async def cmd_session(app: App, args: argparse.Namespace) -> int:
 async def cmd_report(app: App, args: argparse.Namespace) -> int:
     if args.format not in FORMATS:
         raise UserError(f"--format must be one of {', '.join(FORMATS)}")
-    if args.group and await app.store.get_group(args.group) is None:
-        raise UserError(f"unknown group: {args.group}")
-    if args.participant and await app.store.get_person(args.participant) is None:
-        raise UserError(f"unknown participant: {args.participant}")
+    await app.engine.known_group(args.group)
+    await app.engine.known_person(args.participant)
     start, end = _day_range(app, args.date_from, args.date_to)
-    rows = await collect(
-        app.engine.recorder,
+    rows = await app.engine.report_rows(
         group_id=args.group,
         person_id=args.participant,
         start_from=start,
@@ -139,14 +134,11 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
             await asyncio.to_thread(_write_file, args.out, text)
         except OSError as e:
             raise UserError(f"--out: cannot write {args.out}: {e.strerror or e}") from None
-    await app.store.append_audit(
-        AuditEntry(
-            at=app.clock.now(),
-            actor_id=CLI_ACTOR,
-            action="report.export",
-            target=args.group or "all",
-            detail={"format": args.format, "participant": args.participant, "rows": len(rows)},
-        )
+    await app.engine.audit(
+        actor_id=CLI_ACTOR,
+        action="report.export",
+        target=args.group or "all",
+        detail={"format": args.format, "participant": args.participant, "rows": len(rows)},
     )
     if args.out:
         print(f"wrote {len(rows)} rows to {args.out}", file=sys.stderr)
@@ -189,9 +181,7 @@ async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
         f"Week {week.year}-W{week.week:02d} (minimum {policy.weekly_min_hours:g} h, "
         f"{plural(policy.weekly_min_days, 'day')})"
     )
-    people = {e.person_id for e in await app.store.enrollments()}
-    for pid in sorted(people):
-        st = await standing(app.store, app.config.program, pid, at)
+    for pid, st in await app.engine.weekly_standings(at):
         verdict = (
             "met"
             if st.met
@@ -206,27 +196,20 @@ async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
 
 async def cmd_enroll(app: App, args: argparse.Namespace) -> int:
     active = args.command == "enroll"
-    person = await app.store.get_person(args.participant)
-    if person is None or person.forgotten:
-        raise UserError(f"unknown participant: {args.participant}")
-    if await app.store.get_group(args.group) is None:
-        raise UserError(f"unknown group: {args.group}")
-    changed = await set_enrollment(
-        app.store, CLI_ACTOR, person.id, args.group, active=active, at=app.clock.now()
+    changed = await app.engine.set_enrollment(
+        person_id=args.participant, group_id=args.group, active=active, actor_id=CLI_ACTOR
     )
     verb = "enrolled in" if active else "unenrolled from"
-    _out(f"{person.id} {verb} {args.group}" + ("" if changed else " (no change)"))
+    _out(f"{args.participant} {verb} {args.group}" + ("" if changed else " (no change)"))
     return 0
 
 
 async def cmd_participant(app: App, args: argparse.Namespace) -> int:
-    from bot.core.privacy import export_person, forget_person
-
     if args.participant_command == "export":
-        data = await export_person(app.store, args.participant, app.clock.now(), CLI_ACTOR)
+        data = await app.engine.export_person(args.participant, actor_id=CLI_ACTOR)
         _out(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    await forget_person(app.store, args.participant, app.clock.now(), CLI_ACTOR)
+    await app.engine.forget_person(args.participant, actor_id=CLI_ACTOR)
     _out(f"erased the personal data of {args.participant}; de-identified records kept")
     return 0
 
@@ -241,30 +224,33 @@ async def cmd_audit(app: App, args: argparse.Namespace) -> int:
             except ValueError as e:
                 raise UserError(f"--since: {e}") from None
         after = 0
-        while page := await app.store.audit_page(after_seq=after, since=since):
+        while page := await app.engine.audit_page(after_seq=after, since=since):
             for a in page:
                 detail = json.dumps(dict(a.detail), sort_keys=True) if a.detail else ""
                 _out(
-                    f"{a.seq}\t{iso_local(a.at, tz)}\t{a.actor_id}\t{a.action}\t{a.target}"
-                    f"\t{detail}".rstrip()
+                    f"{a.seq}\t{iso_local(a.at, tz)}\t{terminal(a.actor_id)}\t{a.action}"
+                    f"\t{terminal(a.target)}\t{detail}".rstrip()  # JSON: ASCII-escaped
                 )
             after = page[-1].seq
         return 0
-    store = app.store
-    problems = []
-    for chain, fetch in (
-        ("ledger", lambda after: store.ledger_page(after_seq=after)),
-        ("audit", lambda after: store.audit_page(after_seq=after)),
-    ):
-        problem = await verify_chain(chain, fetch, await store.chain_head(chain))
-        if problem is not None:
-            problems.append(problem)
+    if args.audit_command == "head":
+        for token in await app.engine.chain_heads():
+            _out(token)
+        return 0
+    try:
+        points = [parse_checkpoint(token) for token in args.head]
+    except ValueError as e:
+        raise UserError(f"--head: {e}") from None
+    problems, rows = await app.engine.verify_chains(points)
     for p in problems:
-        print(f"TAMPERED: {p.chain} row {p.seq}: {p.reason}", file=sys.stderr)
+        print(f"TAMPERED: {p}", file=sys.stderr)
     if problems:
         return 1
-    led, aud = await store.chain_head("ledger"), await store.chain_head("audit")
-    _out(f"ok: ledger {led[0]} rows, audit {aud[0]} rows, hash chains intact")
+    checked = f"; {len(points)} checkpoint(s) found" if points else ""
+    _out(
+        f"ok: ledger {rows['ledger']} rows, audit {rows['audit']} rows, hash chains "
+        f"intact; stored records match their evidence{checked}"
+    )
     return 0
 
 
@@ -280,23 +266,16 @@ HANDLERS = {
 
 
 async def cmd_guest(app: App, args: argparse.Namespace) -> int:
-    from bot.core.attendance.guests import guests_of, link_guest
-    from bot.core.privacy import forget_guest
-
+    engine = app.engine
     if args.guest_command == "forget":
-        erased = await forget_guest(app.store, args.guest_key, app.clock.now(), CLI_ACTOR)
+        erased = await engine.forget_guest(args.guest_key, actor_id=CLI_ACTOR)
         _out(f"forgot what {args.guest_key} was called ({erased} note(s) erased)")
         return 0
 
-    groups = await app.store.list_groups()
-    if args.group:
-        groups = [g for g in groups if g.id == args.group]
-        if not groups:
-            raise UserError(f"unknown group: {args.group}")
+    groups = await engine.groups_named(args.group)
     tz = zone(app.config.program.timezone)
     if args.guest_command == "link":
-        result = await link_guest(
-            app.engine.recorder,
+        result = await engine.link_guest(
             guest_key=args.guest_key,
             person_id=args.person_id,
             groups=groups,
@@ -312,21 +291,16 @@ async def cmd_guest(app: App, args: argparse.Namespace) -> int:
         return 0
     shown = 0
     for g in groups:
-        for guest in await guests_of(app.store, g.id):
+        for guest in await engine.guests(g):
             linked = guest.linked_person_id or "-"
+            # what a meeting platform called someone: shown escaped, never run by the terminal
             _out(
-                f"{guest.guest_key}\t{g.id}\t{iso_local(guest.first_seen, tz)}\t{linked}"
-                f"\t{guest.label}"
+                f"{terminal(guest.guest_key)}\t{terminal(g.id)}\t"
+                f"{iso_local(guest.first_seen, tz)}\t{terminal(linked)}\t{terminal(guest.label)}"
             )
             shown += 1
-    await app.store.append_audit(
-        AuditEntry(
-            at=app.clock.now(),
-            actor_id=CLI_ACTOR,
-            action="guest.list",
-            target=args.group or "all",
-            detail={"rows": shown},
-        )
+    await engine.audit(
+        actor_id=CLI_ACTOR, action="guest.list", target=args.group or "all", detail={"rows": shown}
     )
     if not shown:
         print("no guests", file=sys.stderr)

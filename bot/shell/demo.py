@@ -15,7 +15,6 @@ from bot.core.attendance.roster import render_roster
 from bot.core.clock import FakeClock
 from bot.core.domain import Group, Person, Program, Role, Schedule
 from bot.core.events import Identity
-from bot.core.reports.collect import collect
 from bot.core.reports.render import render
 from bot.core.seed import materialize, seed
 from bot.shell.app import memory_world
@@ -84,7 +83,7 @@ class Demo:
         local = (MONDAY + timedelta(days=day)).replace(hour=18)
         sid = f"evening-a-{local:%Y%m%d-%H%M}"
         self.at(day, 21, 5)
-        await self.engine.sessions.end(sid, actor_id="system")
+        await self.engine.end_session(sid, actor_id="system")
         self.say(f"{self.clock.now().astimezone(self.tz):%a %H:%M}  session {sid} ended")
         self.say()
 
@@ -154,7 +153,7 @@ class Demo:
         self.at(4, 9, 0)
         await self.cmd("p-002", "/attendance", channel=None)
         self.say()
-        rows = await collect(self.engine.recorder)
+        rows = await self.engine.report_rows()
         self.say("— The week's report —")
         self.say(render("table", rows, self.tz))
         self.say("— The same, as the billing CSV —")

@@ -1,13 +1,30 @@
-"""Prometheus metrics (counts and timings only: never names or ids).
+"""Prometheus metrics (counts and timings only: never names, ids or text in a label).
 
 `TELEMETRY` implements `bot.core.ports.Telemetry` over this registry: the core and the
-adapters count through the port and never import prometheus_client."""
+adapters count through the port and never import prometheus_client. The process and
+Python collectors (CPU, memory, open files, GC) are on, as in prometheus_client's
+default registry. The metric names are PRODUCT.md's ("Operations") contract."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+from bot.shell.version import VERSION
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+for _collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+    REGISTRY.register(_collector)
+
+_FAST = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 
 EVENTS = Counter(
     "rollcall_events_total",
@@ -21,11 +38,103 @@ WEBHOOKS_REJECTED = Counter(
     ["source", "reason"],
     registry=REGISTRY,
 )
+COMMANDS = Counter(
+    "rollcall_commands_total",
+    "Chat commands and buttons, by command, platform and outcome "
+    "(handled, denied, unknown_person, invalid, error, unknown_command)",
+    ["command", "platform", "outcome"],
+    registry=REGISTRY,
+)
+ACK = Histogram(
+    "rollcall_ack_seconds",
+    "Time from a platform's request arriving to our answer (Slack must see one in 3 s)",
+    ["platform"],
+    buckets=_FAST,
+    registry=REGISTRY,
+)
+PRESENCE = Counter(
+    "rollcall_presence_events_total",
+    "Joins, leaves and camera changes received, by source",
+    ["source"],
+    registry=REGISTRY,
+)
+NOTIFICATIONS = Counter(
+    "rollcall_notifications_total",
+    "Outbox deliveries, by kind, channel and result (sent, failed, dropped, retry)",
+    ["kind", "channel", "result"],
+    registry=REGISTRY,
+)
+OUTBOX_DEPTH = Gauge(
+    "rollcall_outbox_depth",
+    "Notifications waiting to be sent (pending or claimed)",
+    registry=REGISTRY,
+)
+OUTBOX_OLDEST = Gauge(
+    "rollcall_outbox_oldest_due_seconds",
+    "How long the oldest due, unsent notification has been due (0 when none is)",
+    registry=REGISTRY,
+)
+LEDGER_APPENDS = Counter(
+    "rollcall_ledger_appends_total",
+    "Evidence entries written to the ledger (replays not counted)",
+    registry=REGISTRY,
+)
+LEDGER_BATCH = Histogram(
+    "rollcall_ledger_batch_size",
+    "Append requests written together in one transaction (group commit)",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+    registry=REGISTRY,
+)
+LOOP_LAG = Gauge(
+    "rollcall_event_loop_lag_seconds",
+    "How late the event loop woke a sleeping task at the last sample",
+    registry=REGISTRY,
+)
+LEADER = Gauge(
+    "rollcall_scheduler_leader",
+    "1 if this process is the scheduler leader, else 0",
+    registry=REGISTRY,
+)
+TICKS = Counter(
+    "rollcall_scheduler_ticks_total",
+    "Scheduler ticks run by this process",
+    registry=REGISTRY,
+)
+CONNECTED = Gauge(
+    "rollcall_adapter_connected",
+    "1 while a platform adapter is connected (webhook adapters: while serving)",
+    ["platform"],
+    registry=REGISTRY,
+)
+BUILD = Gauge("rollcall_build_info", "The running version", ["version"], registry=REGISTRY)
+BUILD.labels(version=VERSION).set(1)
 
-_BY_NAME: dict[str, Counter | Gauge | Histogram] = {
-    "rollcall_events_total": EVENTS,
-    "rollcall_webhooks_rejected_total": WEBHOOKS_REJECTED,
-}
+_ALL: tuple[Counter | Gauge | Histogram, ...] = (
+    EVENTS,
+    WEBHOOKS_REJECTED,
+    COMMANDS,
+    ACK,
+    PRESENCE,
+    NOTIFICATIONS,
+    OUTBOX_DEPTH,
+    OUTBOX_OLDEST,
+    LEDGER_APPENDS,
+    LEDGER_BATCH,
+    LOOP_LAG,
+    LEADER,
+    TICKS,
+    CONNECTED,
+)
+
+
+def _exposed_name(metric: Counter | Gauge | Histogram) -> str:
+    """The name as /metrics shows it (prometheus_client keeps a counter's without
+    its `_total`)."""
+    name: str = metric._name
+    return f"{name}_total" if isinstance(metric, Counter) else name
+
+
+_BY_NAME: dict[str, Counter | Gauge | Histogram] = {_exposed_name(m): m for m in _ALL}
 
 
 class PrometheusTelemetry:

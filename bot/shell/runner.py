@@ -21,7 +21,9 @@ from bot.config import Config
 from bot.core.logging_policy import describe
 from bot.core.outreach.autopilot import Autopilot
 from bot.core.outreach.delivery import LEASE, Dispatcher
+from bot.core.retention import Retention
 from bot.core.seed import materialize
+from bot.shell import metrics
 from bot.shell.app import (
     build_adapters,
     build_channels,
@@ -30,8 +32,10 @@ from bot.shell.app import (
     reply_link,
     scheduler_leader,
 )
+from bot.shell.health import SAMPLE_SECONDS, Monitor, Readiness
 from bot.shell.scheduler import TICK_SECONDS, Scheduler
 from bot.shell.web import bound_port, make_web_app, start_server
+from storage.backup import RunLock, sqlite_path
 
 log = logging.getLogger("rollcall.app")
 
@@ -53,13 +57,16 @@ async def run(
     """`rollcall run`: the HTTP server, the scheduler, and the enabled adapters (the
     console when no platform is enabled). Stops on SIGTERM/SIGINT or end of console input."""
     app = await open_app(config)
+    run_lock = await _hold_run_lock(config.storage_url)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    web_app = make_web_app(app.store)
+    readiness = Readiness(store=app.store, storage_url=config.storage_url)
+    web_app = make_web_app(app.store, readiness)
     adapters = build_adapters(config, app.engine)
+    readiness.adapters = adapters
     for adapter in adapters:
         adapter.add_routes(web_app)
     runner = await start_server(web_app, config.server.host, config.server.port)
@@ -85,6 +92,7 @@ async def run(
         program=config.program,
         zones=channels.zones,
         reply_link=reply_link(config),
+        telemetry=metrics.TELEMETRY,
     )
 
     async def materialize_ahead() -> int:
@@ -95,13 +103,23 @@ async def run(
         autopilot,
         scheduler_leader(config),
         tick_seconds=_env_seconds("ROLLCALL_TICK_SECONDS", TICK_SECONDS),
+        retention=Retention(app.store, app.clock, config.privacy),
     )
     scheduler.start()
+    readiness.scheduler = scheduler
+    monitor = Monitor(
+        app.store,
+        app.clock,
+        adapters,
+        interval=_env_seconds("ROLLCALL_SAMPLE_SECONDS", SAMPLE_SECONDS),
+    )
+    monitor.start()
     try:
         await stop.wait()
     finally:
         if console is not None:
             console.stop()
+        await monitor.stop()
         await scheduler.stop()
         await channels.close()
         for adapter in reversed(adapters):
@@ -114,7 +132,19 @@ async def run(
         await asyncio.gather(*tasks, return_exceptions=True)
         await runner.cleanup()
         await app.close()
+        if run_lock is not None:
+            run_lock.release()
     return 0
+
+
+async def _hold_run_lock(url: str) -> RunLock | None:
+    """On SQLite: tell `rollcall restore` and `db downgrade` that a bot runs here."""
+    db = sqlite_path(url)
+    if db is None:
+        return None
+    lock = RunLock(db)
+    await asyncio.to_thread(lock.acquire_shared)
+    return lock
 
 
 #: young objects allocated between two collections (CPython's default is 700)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -10,23 +11,50 @@ from aiohttp import web
 from bot.core.logging_policy import describe
 from bot.core.ports import Store
 from bot.shell import metrics
+from bot.shell.health import Readiness
 
 log = logging.getLogger("rollcall.web")
-STORE_KEY = web.AppKey("store", object)
+READINESS_KEY = web.AppKey("readiness", Readiness)
+NO_STORE = {"Cache-Control": "no-store"}
+
+#: the routes where a platform waits for our answer, for rollcall_ack_seconds
+PLATFORM_ROUTES = {"/slack/events": "slack", "/zoom/webhook": "zoom", "/sms/inbound": "sms"}
 
 
 async def healthz(request: web.Request) -> web.Response:
-    store = request.app[STORE_KEY]
-    ok = await store.ping()  # type: ignore[attr-defined]
-    if ok:
-        return web.json_response({"status": "ok"})
-    return web.json_response({"status": "storage unavailable"}, status=503)
+    """Alive: the process serves requests (a container's HEALTHCHECK, systemd)."""
+    return web.json_response({"status": "ok"}, headers=NO_STORE)
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready for traffic: see bot.shell.health.Readiness. 503 names every reason."""
+    reasons = await request.app[READINESS_KEY].problems()
+    if reasons:
+        return web.json_response(
+            {"status": "not ready", "reasons": reasons}, status=503, headers=NO_STORE
+        )
+    return web.json_response({"status": "ready"}, headers=NO_STORE)
 
 
 async def metrics_view(request: web.Request) -> web.Response:
     return web.Response(
         body=metrics.render(), headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
     )
+
+
+@web.middleware
+async def time_acks(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """How long a platform waited for our answer, by platform."""
+    platform = PLATFORM_ROUTES.get(request.path)
+    if platform is None:
+        return await handler(request)
+    started = time.perf_counter()
+    try:
+        return await handler(request)
+    finally:
+        metrics.ACK.labels(platform=platform).observe(time.perf_counter() - started)
 
 
 @web.middleware
@@ -43,10 +71,13 @@ async def no_tracebacks(
         return web.json_response({"error": "internal error"}, status=500)
 
 
-def make_web_app(store: Store) -> web.Application:
-    app = web.Application(middlewares=[no_tracebacks], client_max_size=1024 * 1024)
-    app[STORE_KEY] = store
+def make_web_app(
+    store: Store, readiness: Readiness | None = None, *, storage_url: str = "memory://"
+) -> web.Application:
+    app = web.Application(middlewares=[time_acks, no_tracebacks], client_max_size=1024 * 1024)
+    app[READINESS_KEY] = readiness or Readiness(store=store, storage_url=storage_url)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_view)
     return app
 

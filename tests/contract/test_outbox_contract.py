@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.core.actions import Button
-from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
+from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.ports import Store
 from tests.contract.factories import T0, at, audit_entry, person
 
@@ -203,3 +203,20 @@ async def test_forget_blanks_alerts_about_them_to_others(store: Store) -> None:
         "alert:consecutive:g1:pX1:s1:to:f-1": "text of alert:consecutive:g1:pX1:s1:to:f-1",
         "alert:review:p_1:7:to:f-1": "",
     }
+
+
+async def test_outbox_backlog_counts_waiting_items_and_the_oldest_due(store: Store) -> None:
+    assert await store.outbox_backlog(at(0)) == (0, None)
+    await store.enqueue([item("a", 0), item("b", 5), item("c", 60), item("d", 1)])
+    assert await store.outbox_backlog(at(-1)) == (4, None)  # nothing due yet
+    claimed = await store.claim_due(at(2), worker="w", limit=1, lease=LEASE)
+    assert [i.key for i in claimed] == ["a"]
+    # "a" is claimed (still waiting, but not "due"); "d" is the oldest due
+    assert await store.outbox_backlog(at(10)) == (4, at(1))
+    await store.finish("a", OutboxStatus.SENT, at=at(3), channel="chat")
+    await store.finish("d", OutboxStatus.PENDING, at=at(3), next_attempt_at=at(20))
+    # a retry waits for its next attempt, not its first due time
+    assert await store.outbox_backlog(at(10)) == (3, at(5))
+    depth, oldest = await store.outbox_backlog(at(30))
+    assert (depth, oldest) == (3, at(5))
+    assert oldest is not None and oldest.utcoffset() == timedelta(0)

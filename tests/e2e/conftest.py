@@ -1,8 +1,8 @@
 """Shared fixtures for the end-to-end tests of the real surfaces (CLI, console, server, demo).
 
-- `write_config(dir)` writes a config from one template: a facilitator, an admin, eight
-  participants and two groups without a schedule (ad-hoc sessions only), a SQLite file
-  `db.sqlite` relative to the config's directory and `[server] port = 0`.
+- `write_config(dir)` writes the e2e cast (tests/fakes/casts.py: a facilitator, an admin,
+  eight participants and two groups without a schedule, ad-hoc sessions only), a SQLite
+  file `db.sqlite` relative to the config's directory and `[server] port = 0`.
 - `Cli` runs `python -m bot.shell.cli` (or the installed `rollcall` script) as a subprocess with a
   timeout; `Cli.run_all` runs independent invocations concurrently, since each start-up
   costs most of a second.
@@ -33,52 +33,16 @@ from bot.config import Config, parse_config
 from bot.core.clock import FakeClock
 from bot.core.events import Identity
 from bot.shell.app import open_app
+from tests.fakes.casts import E2E_GROUP, E2E_OTHER_GROUP, e2e_cast
 
 TZ_NAME = "America/New_York"
 TZ = ZoneInfo(TZ_NAME)
 CONFIG_NAME = "config.toml"
 DB_NAME = "db.sqlite"
-GROUP = "adhoc"
-OTHER_GROUP = "other"
+GROUP = E2E_GROUP
+OTHER_GROUP = E2E_OTHER_GROUP
 TIMEOUT = 30.0
 ROLLCALL_SCRIPT = Path(sys.executable).with_name("rollcall")
-
-CONFIG_TEMPLATE = """\
-people = [
-    {{ id = "f-001", display_name = "Dr. Rivera", role = "facilitator" }},
-    {{ id = "a-001", display_name = "Coordinator Lee", role = "admin" }},
-    {{ id = "p-001", display_name = "Jordan" }},
-    {{ id = "p-002", display_name = "Morgan" }},
-    {{ id = "p-003", display_name = "Avery" }},
-    {{ id = "p-004", display_name = "Kendall", email = "kendall@example.org" }},
-    {{ id = "p-005", display_name = "Riley" }},
-    {{ id = "p-006", display_name = "Casey" }},
-    {{ id = "p-007", display_name = "Quinn" }},
-    {{ id = "p-008", display_name = "Sage" }},
-]
-groups = [  # no schedule: ad-hoc sessions only
-    {{ id = "{group}", name = "Ad-hoc Group", facilitators = ["f-001"], participants = [
-        "p-001", "p-002", "p-003", "p-004", "p-005", "p-006", "p-007"] }},
-    {{ id = "{other}", name = "Other Group", facilitators = ["f-001"], participants = [] }},
-]
-
-[storage]
-url = "{storage_url}"
-
-[server]
-host = "127.0.0.1"
-port = {port}
-
-[program]
-name = "Test IOP"
-timezone = "{tz}"
-"""
-
-
-def config_text(*, storage_url: str = f"sqlite:///{DB_NAME}", port: int = 0) -> str:
-    return CONFIG_TEMPLATE.format(
-        storage_url=storage_url, port=port, tz=TZ_NAME, group=GROUP, other=OTHER_GROUP
-    )
 
 
 def write_config(
@@ -86,7 +50,7 @@ def write_config(
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / CONFIG_NAME
-    path.write_text(config_text(storage_url=storage_url, port=port), encoding="utf-8")
+    path.write_text(e2e_cast(storage_url=storage_url, port=port), encoding="utf-8")
     return path
 
 

@@ -18,11 +18,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach.delivery import Dispatcher
-from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.reports.collect import collect
 from bot.core.reports.render import to_csv
-from tests.adapters.discord import payloads as P
 from tests.adapters.discord.harness import (
     FAC,
     GUEST,
@@ -36,6 +35,7 @@ from tests.adapters.discord.harness import (
     eventually,
     guild,
 )
+from tests.fakes import discord_gateway as P
 
 TZ = ZoneInfo("America/New_York")
 START = datetime(2026, 11, 30, 18, 0, tzinfo=TZ)

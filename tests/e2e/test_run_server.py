@@ -106,6 +106,15 @@ async def test_run_serves_health_and_metrics_and_stops_on_signal(
                 body = await resp.text()
             async with http.get(f"{base}/no-such-page") as resp:
                 assert resp.status == 404
+            # ready once the scheduler's first tick is done (it runs at start)
+            ready: tuple[int, object] = (0, None)
+            for _ in range(100):
+                async with http.get(f"{base}/readyz") as resp:
+                    ready = (resp.status, await resp.json())
+                if ready[0] == 200:
+                    break
+                await asyncio.sleep(0.1)
+            assert ready == (200, {"status": "ready"})
         assert "# TYPE rollcall_events_total counter" in body
         assert "# HELP rollcall_webhooks_rejected_total" in body
         for line in body.splitlines():  # Prometheus text: comments or `name{labels} value`

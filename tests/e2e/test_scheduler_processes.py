@@ -1,8 +1,8 @@
 """Real `rollcall run` processes: the outbox delivered exactly once across processes,
 a scheduler leader that is replaced when killed, and a SIGKILL between claim and send.
 
-Messages go by SMS to a local stand-in for a Twilio-compatible API, which counts what
-it answered with 2xx (delivered) per phone number.
+Messages go by SMS to the fake Twilio-compatible API (tests/fakes/sms.py), which
+counts what it answered with 2xx (delivered) per phone number.
 """
 
 from __future__ import annotations
@@ -12,73 +12,21 @@ import contextlib
 import os
 import signal
 import sys
-from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiohttp import web
+
+from tests.fakes.casts import sms_crowd_cast
+from tests.fakes.sms import FakeSms
 
 SID = "AC0123"
 
 
-class FakeSms:
-    def __init__(self) -> None:
-        self.delivered: Counter[str] = Counter()
-        self.received: Counter[str] = Counter()
-        self.hang = asyncio.Event()  # set: every request hangs until released
-        self.release = asyncio.Event()
-        self.first_request = asyncio.Event()
-
-    async def messages(self, request: web.Request) -> web.Response:
-        form = await request.post()
-        to = str(form["To"])
-        self.received[to] += 1
-        self.first_request.set()
-        if self.hang.is_set():
-            await self.release.wait()
-        self.delivered[to] += 1
-        return web.json_response({"sid": "SM1", "status": "queued"}, status=201)
-
-
-@pytest.fixture
-async def sms() -> AsyncIterator[tuple[FakeSms, str]]:
-    fake = FakeSms()
-    app = web.Application()
-    app.router.add_post(f"/2010-04-01/Accounts/{SID}/Messages.json", fake.messages)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    yield fake, f"http://127.0.0.1:{port}/2010-04-01"
-    fake.release.set()
-    await runner.cleanup()
-
-
 def write_config(path: Path, storage: str, sms_base: str, people: int) -> Path:
-    lines = [
-        f'[storage]\nurl = "{storage}"',
-        '[server]\nhost = "127.0.0.1"\nport = 0',
-        f'[sms]\nenabled = true\napi_base_url = "{sms_base}"\naccount_sid = "{SID}"',
-        'auth_token = "tok"\nfrom_number = "+15550100000"',
-        '[program]\nname = "Test"\ntimezone = "UTC"',
-        '[program.reminders]\nbefore = ["1h"]',
-        '[[people]]\nid = "f-001"\ndisplay_name = "F."\nrole = "facilitator"',
-    ]
-    for i in range(people):
-        lines.append(
-            f'[[people]]\nid = "p-{i:03d}"\ndisplay_name = "P{i}"\n'
-            f'phone = "+1555020{i:04d}"\nchannels = ["sms"]'
-        )
-    members = ", ".join(f'"p-{i:03d}"' for i in range(people))
-    for gid in ("g", "g2"):
-        lines.append(
-            f'[[groups]]\nid = "{gid}"\nname = "Group {gid}"\nfacilitators = ["f-001"]\n'
-            f"participants = [{members}]"
-        )
-    path.write_text("\n".join(lines) + "\n")
+    text = sms_crowd_cast(storage=storage, sms_base=sms_base, sms_sid=SID, people=people)
+    path.write_text(text)
     return path
 
 
@@ -158,9 +106,9 @@ def due_soon() -> str:
 
 @pytest.mark.timeout(180)
 async def test_two_processes_on_postgres_deliver_exactly_once_and_fail_over(
-    request: pytest.FixtureRequest, tmp_path: Path, sms: tuple[FakeSms, str]
+    request: pytest.FixtureRequest, tmp_path: Path, twilio: FakeSms
 ) -> None:
-    fake, base = sms
+    fake, base = twilio, twilio.base_url
     pg_url: str = request.getfixturevalue("pg_url")
     config = write_config(tmp_path / "c.toml", pg_url, base, people=200)
     await cli(config, "db", "upgrade")
@@ -195,26 +143,26 @@ async def test_two_processes_on_postgres_deliver_exactly_once_and_fail_over(
 
 @pytest.mark.timeout(120)
 async def test_sigkill_between_claim_and_send_delivers_exactly_once(
-    tmp_path: Path, sms: tuple[FakeSms, str]
+    tmp_path: Path, twilio: FakeSms
 ) -> None:
-    fake, base = sms
+    fake, base = twilio, twilio.base_url
     config = write_config(tmp_path / "c.toml", "sqlite:///db.sqlite", base, people=1)
     await cli(config, "db", "upgrade")
     await cli(config, "session", "create", "--group", "g", "--start", due_soon(), "--minutes", "60")
     env = {"ROLLCALL_TICK_SECONDS": "1", "ROLLCALL_OUTBOX_LEASE_SECONDS": "3"}
-    fake.hang.set()
+    fake.hold = True
     first = Bot(config, tmp_path / "first.log", env)
     await first.start()
     try:
-        await asyncio.wait_for(fake.first_request.wait(), 30)  # claimed, sending, no answer
+        await asyncio.wait_for(fake.got_request.wait(), 30)  # claimed, sending, no answer
         first.kill()
         assert first.proc is not None
         await first.proc.wait()
     finally:
         await first.stop()
     assert sum(fake.delivered.values()) == 0
-    fake.hang.clear()
-    fake.release.set()
+    fake.hold = False
+    fake.released.set()
     await asyncio.sleep(0.2)
     fake.delivered.clear()  # the hung request of the killed process does not count
     second = Bot(config, tmp_path / "second.log", env)
@@ -228,9 +176,9 @@ async def test_sigkill_between_claim_and_send_delivers_exactly_once(
 
 
 async def test_a_second_process_on_the_same_sqlite_file_does_not_schedule(
-    tmp_path: Path, sms: tuple[FakeSms, str]
+    tmp_path: Path, twilio: FakeSms
 ) -> None:
-    _, base = sms
+    base = twilio.base_url
     config = write_config(tmp_path / "c.toml", "sqlite:///db.sqlite", base, people=1)
     await cli(config, "db", "upgrade")
     env = {"ROLLCALL_TICK_SECONDS": "1"}

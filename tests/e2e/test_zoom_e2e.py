@@ -39,16 +39,15 @@ from bot.core.events import Actor, CommandInvoked, Identity
 from bot.core.reports.collect import collect
 from bot.core.reports.render import to_csv
 from storage.sql import open_store
-from tests.adapters.zoom.fakezoom import (
-    SECRET,
-    ZoomBot,
+from tests.adapters.zoom.harness import ZoomBot, running_bot
+from tests.e2e.conftest import TZ, Cli, assert_ok, scenario_day
+from tests.fakes.casts import zoom_cast
+from tests.fakes.zoom import (
     joined,
     left,
     meeting_ended,
     participant_event,
-    running_bot,
 )
-from tests.e2e.conftest import TZ, Cli, assert_ok, scenario_day
 
 GROUP = "evening-a"
 HEADER = (
@@ -58,58 +57,6 @@ HEADER = (
 ROBIN = "Robin's iPhone"
 ROBIN_KEY = guest_key("zoom", Identity(display_name=ROBIN))
 
-CONFIG = """\
-[storage]
-url = "sqlite:///{db}"
-
-[server]
-host = "127.0.0.1"
-port = 0
-
-[zoom]
-enabled = true
-webhook_secret = "{secret}"
-
-[program]
-name = "Test IOP"
-timezone = "America/New_York"
-
-[[people]]
-id = "f-001"
-display_name = "Dr. Rivera"
-role = "facilitator"
-
-[[people]]
-id = "p-001"
-display_name = "Jordan"
-zoom_email = "jordan@example.org"
-
-[[people]]
-id = "p-002"
-display_name = "Morgan"
-zoom_registrant_id = "reg-002"
-
-[[people]]
-id = "p-003"
-display_name = "Avery"
-aliases = ["Sam K"]
-
-[[people]]
-id = "p-004"
-display_name = "Kendall"
-zoom_email = "kendall@example.org"
-
-[[people]]
-id = "p-005"
-display_name = "Riley"
-
-[[groups]]
-id = "{group}"
-name = "Evening Group A"
-facilitators = ["f-001"]
-participants = ["p-001", "p-002", "p-003", "p-004", "p-005"]
-zoom_meeting_id = "857 4635 2000"
-"""
 
 JORDAN = {"uuid": "u-jordan", "name": "Jordan Q", "email": "JORDAN@example.org"}
 MORGAN = {"uuid": "u-morgan", "name": "Morgan", "registrant_id": "reg-002"}
@@ -219,7 +166,7 @@ async def test_a_zoom_session_end_to_end(tmp_path: Path) -> None:
     d = Day()
     db = tmp_path / "db.sqlite"
     config_path = tmp_path / "config.toml"
-    config_path.write_text(CONFIG.format(db=db, secret=SECRET, group=GROUP), encoding="utf-8")
+    config_path.write_text(zoom_cast(db, group_id=GROUP, full=False), encoding="utf-8")
     clock = FakeClock(d.at(17))
 
     async with running_bot(config_path.read_text(), clock) as bot:

@@ -14,9 +14,9 @@ from bot.core.clock import FakeClock
 from bot.core.domain import Group, Person, Status
 from bot.core.engine import Engine
 from bot.core.events import Identity
+from bot.core.outbox import Kind, OutboxStatus
 from bot.core.outreach.autopilot import Autopilot
 from bot.core.outreach.delivery import Dispatcher
-from bot.core.outreach.outbox import Kind, OutboxStatus
 from bot.core.outreach.planner import outside_quiet
 from bot.core.ports import Delivery
 from bot.core.seed import materialize, seed
@@ -276,7 +276,7 @@ async def test_makeup_booking_turns_a_miss_into_made_up() -> None:
 
 @pytest.mark.parametrize("kind", [Kind.SURVEY, Kind.NUDGE])
 async def test_a_survey_or_nudge_a_day_late_is_still_sent_later_dropped(kind: Kind) -> None:
-    from bot.core.outreach.outbox import OutboxItem
+    from bot.core.outbox import OutboxItem
 
     w = Week(local(2026, 11, 30, 12))
     await w.start()
@@ -355,7 +355,7 @@ async def test_a_slow_channel_does_not_let_a_claim_run_out_mid_batch() -> None:
     """Worker 1 claims two messages with a 5-minute lease; its channel takes 3 minutes
     per message, so the batch takes 6. Worker 2 looks at minute 6: the second message's
     claim was renewed when worker 1 started on it, so worker 2 must not send it too."""
-    from bot.core.outreach.outbox import OutboxItem
+    from bot.core.outbox import OutboxItem
 
     w = Week(local(2026, 11, 30, 12))
     await w.start()

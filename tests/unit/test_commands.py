@@ -158,9 +158,10 @@ async def test_verify_overrides_with_participation_and_validates(w: World) -> No
     assert "isn't a status" in await w.say("f-001", "/verify @p-001 here")
     assert "participation must be" in await w.say("f-001", "/verify @p-001 late participation=x")
     assert "don't know that person" in await w.say("f-001", "/verify @nobody late")
-    assert "isn't in a group you facilitate" in await w.say(
-        "f-002", "/verify @p-001 absent", channel=None
-    )
+    # another group's facilitator, from a DM: the generic deny, naming nobody, audited
+    denied = await w.say("f-002", "/verify @p-001 absent", channel=None)
+    assert denied == "Only this group's facilitators can do that."
+    assert ("command.denied", "f-002", "verify") in await w.audit_actions()
     assert ("attendance.override", "f-001", f"{w.monday.id}/p-001") in await w.audit_actions()
 
 
@@ -217,7 +218,12 @@ async def test_enroll_and_unenroll_are_audited(w: World) -> None:
     assert "no group called" in await w.say("f-001", "/enroll @p-003 nope")
     assert "facilitators" in await w.say("f-001", "/enroll @p-003 gb")  # not their group
     assert "facilitators" in await w.say("p-001", "/enroll @p-003")
+    # another group's participant: unenroll denies generically, without their name
+    assert await w.say("f-002", "/unenroll @p-001", channel=None) == (
+        "Only this group's facilitators can do that."
+    )
     audit = await w.audit_actions()
+    assert ("command.denied", "f-002", "unenroll") in audit
     assert ("enrollment.add", "f-001", "p-003") in audit
     assert ("enrollment.remove", "f-001", "p-003") in audit
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.config import parse_config
-from bot.core.outreach.outbox import OutboxStatus
+from bot.core.outbox import OutboxStatus
 from tests.unit.test_autopilot import Week, local
 
 PEOPLE = "\n".join(f'[[people]]\nid = "p-{n:03d}"\ndisplay_name = "P{n}."' for n in range(1, 21))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.domain import Person
-from bot.core.outreach.outbox import OutboxStatus
+from bot.core.outbox import OutboxStatus
 from bot.core.words import plural
 from tests.unit.test_autopilot import Week, local
 

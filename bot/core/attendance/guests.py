@@ -11,12 +11,12 @@ again. Guests never get attendance records of their own.
 from __future__ import annotations
 
 import dataclasses
-from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
+from bot.core.attendance.links import links
+from bot.core.attendance.recorder import Recorder
 from bot.core.domain import (
     AuditEntry,
     EvidenceKind,
@@ -24,40 +24,13 @@ from bot.core.domain import (
     Guest,
     LedgerEntry,
     Session,
-    SessionState,
 )
 from bot.core.errors import UserError
+from bot.core.escaping import chat
 from bot.core.ports import Store
-
-if TYPE_CHECKING:
-    from bot.core.attendance.recorder import Recorder
 
 #: actions that put someone in a room (room markers and camera changes are not guests)
 _ROOM_ACTIONS = frozenset({"join", "leave"})
-
-
-async def links(store: Store, group_id: str) -> dict[str, str]:
-    """guest_key -> person_id of the current link of every linked guest of a group."""
-    out: dict[str, str] = {}
-    for e in await store.evidence(group_id=group_id, kinds=[EvidenceKind.GUEST_LINK]):
-        if e.guest_key and e.person_id:
-            out[e.guest_key] = e.person_id  # ordered by seq: the newest link wins
-    return out
-
-
-async def linked_guest_keys(store: Store, group_id: str, person_id: str) -> list[str]:
-    """The guest keys of a group whose current link is this person."""
-    mine = {
-        e.guest_key
-        for e in await store.evidence(
-            group_id=group_id, person_id=person_id, kinds=[EvidenceKind.GUEST_LINK]
-        )
-        if e.guest_key
-    }
-    if not mine:
-        return []
-    current = await links(store, group_id)
-    return sorted(k for k in mine if current.get(k) == person_id)
 
 
 def _guests_from(
@@ -119,7 +92,8 @@ async def roster_guests(
     guests = await guests_of(
         store, session.group_id, at_from=start, at_to=end + timedelta(microseconds=1)
     )
-    return tuple(f"{g.label} ({g.guest_key})" for g in guests if g.linked_person_id is None)
+    # what a meeting platform called them is outside text: inert in any chat markup
+    return tuple(f"{chat(g.label)} ({g.guest_key})" for g in guests if g.linked_person_id is None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -209,38 +183,7 @@ async def _recompute_guest(
     entries = await recorder.store.evidence(
         group_id=group_id, guest_key=guest_key, kinds=[EvidenceKind.PRESENCE]
     )
-    sessions = await sessions_around(recorder, group_id, [e.at for e in entries])
+    sessions = await recorder.sessions_around(group_id, [e.at for e in entries])
     for s in sessions:
         await recorder.recompute(s, ids)
     return tuple(s.id for s in sessions)
-
-
-async def sessions_around(
-    recorder: Recorder, group_id: str, times: Iterable[datetime]
-) -> list[Session]:
-    """The opened, non-cancelled sessions of a group whose records presence at any of
-    `times` may change (one query, whatever the number of times)."""
-    from bot.core.attendance.recorder import (
-        PAIRING_MARGIN as margin,  # bot.core.attendance.recorder imports this module
-    )
-
-    moments = sorted(set(times))
-    if not moments:
-        return []
-    now = recorder.clock.now()
-    policy = recorder.policy
-    out: list[Session] = []
-    for s in await recorder.store.list_sessions(
-        group_id=group_id,
-        start_from=moments[0] - margin - timedelta(days=1),
-        start_to=moments[-1] + margin,
-        states=[SessionState.SCHEDULED, SessionState.ENDED],
-    ):
-        if s.opens_at(policy) > now:
-            continue
-        w_start, w_end = s.window(policy)
-        lo, hi = w_start - margin, w_end + margin
-        i = bisect_left(moments, lo)
-        if i < len(moments) and moments[i] <= hi:
-            out.append(s)
-    return out

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from bot.core.attendance.guests import links, sessions_around
+from bot.core import limits
 from bot.core.attendance.intervals import JOIN, LEAVE, presence_from
+from bot.core.attendance.links import links
 from bot.core.attendance.recorder import PAIRING_MARGIN, Recorder
 from bot.core.domain import EvidenceKind, Group, LedgerEntry, Person
 from bot.core.events import Identity, PresenceObserved
@@ -162,7 +163,7 @@ def guest_label(ev: PresenceObserved) -> str:
     """What the roster calls an unmatched guest: the platform's display name. Kept as
     the entry's note, outside the hash chain, so it can be erased
     (bot.core.attendance.guests); never logged."""
-    return ev.identity.display_name or "guest"
+    return limits.label(ev.identity.display_name or "guest")
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,7 +351,7 @@ async def refresh(recorder: Recorder, entries: Sequence[LedgerEntry]) -> int:
         people |= {linked[e.guest_key] for e in new if e.guest_key and e.guest_key in linked}
         if not people:
             continue
-        for s in await sessions_around(recorder, group_id, [e.at for e in new]):
+        for s in await recorder.sessions_around(group_id, [e.at for e in new]):
             done += len(await recorder.recompute(s, sorted(people)))
     return done
 
@@ -378,7 +379,7 @@ async def catch_up(recorder: Recorder, *, source: str, since: datetime) -> int:
                 await close_open_stays(
                     recorder, group_id=group.id, at=e.at, key_prefix=e.key, source=source
                 )
-        for s in await sessions_around(recorder, group.id, [since, now]):
+        for s in await recorder.sessions_around(group.id, [since, now]):
             if s.end >= since:
                 done += len(await recorder.recompute(s))
     return done

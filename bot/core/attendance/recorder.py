@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import timedelta
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
-from bot.core.attendance.guests import linked_guest_keys
+from bot.core import limits
 from bot.core.attendance.intervals import LEAVE, presence_from
+from bot.core.attendance.links import linked_guest_keys
 from bot.core.attendance.rules import compute_record
 from bot.core.domain import (
     ATTENDED,
@@ -70,6 +72,8 @@ class Recorder:
     ) -> list[bool]:
         """Durably append evidence; per entry, True if new (False: a replay). With
         `unit`, all or nothing, keyed by the first (see Ledger.append_evidence)."""
+        if notes is not None:
+            limits.check_stored(list(notes))
         return await self.store.append_evidence(entries, notes=notes, unit=unit)
 
     async def participants(self, session: Session) -> list[str]:
@@ -170,18 +174,26 @@ class Recorder:
                     await self.recompute(original, [r.person_id])
         return records
 
-    async def sessions_touched(self, group_id: str, entry: LedgerEntry) -> list[Session]:
-        """Sessions whose records a presence entry may change."""
-        policy = self.program.policy
-        around = await self.store.list_sessions(
+    async def sessions_around(self, group_id: str, times: Iterable[datetime]) -> list[Session]:
+        """The opened, non-cancelled sessions of a group whose records presence at any of
+        `times` may change (one query, whatever the number of times): the one
+        session-margin query, used for presence, guest links and session closures."""
+        moments = sorted(set(times))
+        if not moments:
+            return []
+        now = self.clock.now()
+        policy = self.policy
+        out: list[Session] = []
+        for s in await self.store.list_sessions(
             group_id=group_id,
-            start_from=entry.at - PAIRING_MARGIN - timedelta(days=1),
-            start_to=entry.at + PAIRING_MARGIN,
+            start_from=moments[0] - PAIRING_MARGIN - timedelta(days=1),
+            start_to=moments[-1] + PAIRING_MARGIN,
             states=[SessionState.SCHEDULED, SessionState.ENDED],
-        )
-        out = []
-        for s in around:
+        ):
+            if s.opens_at(policy) > now:
+                continue
             w_start, w_end = s.window(policy)
-            if w_start - PAIRING_MARGIN <= entry.at <= w_end + PAIRING_MARGIN:
+            i = bisect_left(moments, w_start - PAIRING_MARGIN)
+            if i < len(moments) and moments[i] <= w_end + PAIRING_MARGIN:
                 out.append(s)
         return out

@@ -1,17 +1,23 @@
-"""The chat commands, registered explicitly."""
+"""THE registry: every chat command, button and form the engine answers, in one place.
+
+One entry per command: its handler, who may run it, how /help shows it, the argument
+names platforms with structured options use, and other names it answers to. Adapters
+derive their lists from COMMANDS (Slack's manifest test, Discord's app commands, the
+console); names arrive through `normalize`, the one normalisation of a command name.
+"""
 
 from __future__ import annotations
 
 from bot.core.actions import Action
-from bot.core.attendance.makeup import makeup_command
-from bot.core.attendance.surveys import survey_command
 from bot.core.commands.absent import absent
 from bot.core.commands.attendance import attendance
-from bot.core.commands.checkin import checkin, checkout
+from bot.core.commands.checkin import checkin, checkin_button, checkout
 from bot.core.commands.enroll import enroll, unenroll
 from bot.core.commands.link import link
+from bot.core.commands.makeup import book_button, makeup_command
 from bot.core.commands.roster import roster
-from bot.core.commands.verify import verify
+from bot.core.commands.survey import submit, survey_button, survey_command
+from bot.core.commands.verify import mark_button, verify
 from bot.core.context import Access, CommandSpec, Context
 
 ROSTER_DENIED = "Only this group's facilitators can see the roster."
@@ -21,6 +27,8 @@ FACILITATORS_ONLY = "Only this group's facilitators can do that."
 async def help_command(ctx: Context) -> list[Action]:
     lines = ["What I can do:"]
     for spec in COMMANDS.values():
+        if not spec.listed:
+            continue
         if spec.access is Access.ENROLLED or ctx.person.role.value != "participant":
             lines.append(f"• {spec.usage} — {spec.summary}")
     return ctx.reply("\n".join(lines))
@@ -35,6 +43,7 @@ COMMANDS: dict[str, CommandSpec] = {
             access=Access.ENROLLED,
             usage="/checkin [note]",
             summary="check in to the session that's open now",
+            options=("note",),
         ),
         CommandSpec(
             name="checkout",
@@ -42,6 +51,7 @@ COMMANDS: dict[str, CommandSpec] = {
             access=Access.ENROLLED,
             usage="/checkout",
             summary="check out when you leave",
+            options=(),
         ),
         CommandSpec(
             name="absent",
@@ -49,6 +59,7 @@ COMMANDS: dict[str, CommandSpec] = {
             access=Access.ENROLLED,
             usage="/absent [date] [reason]",
             summary="tell us ahead of time that you can't make it",
+            options=("date", "reason"),
         ),
         CommandSpec(
             name="attendance",
@@ -56,6 +67,7 @@ COMMANDS: dict[str, CommandSpec] = {
             access=Access.ENROLLED,
             usage="/attendance",
             summary="see your own record and this week's hours",
+            options=(),
         ),
         CommandSpec(
             name="survey",
@@ -63,6 +75,7 @@ COMMANDS: dict[str, CommandSpec] = {
             access=Access.ENROLLED,
             usage="/survey",
             summary="reopen the survey of your last session",
+            options=(),
         ),
         CommandSpec(
             name="makeup",
@@ -70,6 +83,7 @@ COMMANDS: dict[str, CommandSpec] = {
             access=Access.ENROLLED,
             usage="/makeup",
             summary="book a make-up for a session you missed",
+            options=(),
         ),
         CommandSpec(
             name="roster",
@@ -78,6 +92,8 @@ COMMANDS: dict[str, CommandSpec] = {
             usage="/roster",
             summary="the live roster of the session open now (private)",
             denied=ROSTER_DENIED,
+            options=(),
+            slow=True,
         ),
         CommandSpec(
             name="verify",
@@ -87,6 +103,7 @@ COMMANDS: dict[str, CommandSpec] = {
             "[participation=high|medium|low] [note]",
             summary="confirm or correct someone's attendance",
             denied=FACILITATORS_ONLY,
+            options=("person", "status", "participation", "note"),
         ),
         CommandSpec(
             name="enroll",
@@ -95,6 +112,7 @@ COMMANDS: dict[str, CommandSpec] = {
             usage="/enroll @person [group]",
             summary="add someone to a group",
             denied=FACILITATORS_ONLY,
+            options=("person", "group"),
         ),
         CommandSpec(
             name="unenroll",
@@ -103,6 +121,7 @@ COMMANDS: dict[str, CommandSpec] = {
             usage="/unenroll @person [group]",
             summary="remove someone from a group",
             denied=FACILITATORS_ONLY,
+            options=("person", "group"),
         ),
         CommandSpec(
             name="link",
@@ -111,6 +130,60 @@ COMMANDS: dict[str, CommandSpec] = {
             usage="/link GUEST_KEY @person",
             summary="count a guest seen in the room (key on /roster) as this person",
             denied=FACILITATORS_ONLY,
+            options=("guest", "person"),
+        ),
+        CommandSpec(
+            name="help",
+            handler=help_command,
+            access=Access.KNOWN,
+            usage="/help",
+            summary="what I can do for you",
+            options=(),
+            # Slack reserves /help for itself: /rollcall asks for rollcall's help there
+            aliases=("rollcall",),
+            listed=False,
         ),
     )
 }
+
+#: buttons, by the `action` of a ButtonPressed (its `value` arrives as ctx.extra["value"])
+BUTTONS: dict[str, CommandSpec] = {
+    spec.name: spec
+    for spec in (
+        CommandSpec(
+            name="mark",
+            handler=mark_button,
+            access=Access.FACILITATOR,
+            usage="",
+            summary="roster button",
+            denied="Only this group's facilitators can change attendance.",
+        ),
+        CommandSpec(
+            name="checkin", handler=checkin_button, access=Access.ENROLLED, usage="", summary=""
+        ),
+        CommandSpec(
+            name="survey", handler=survey_button, access=Access.ENROLLED, usage="", summary=""
+        ),
+        CommandSpec(
+            name="makeup", handler=book_button, access=Access.ENROLLED, usage="", summary=""
+        ),
+    )
+}
+
+#: a SurveySubmitted (ctx.extra: "session_id", and "answer:<question id>")
+SURVEY_SUBMIT = CommandSpec(
+    name="survey-submit", handler=submit, access=Access.ENROLLED, usage="", summary=""
+)
+
+_ALIASES = {alias: spec.name for spec in COMMANDS.values() for alias in spec.aliases}
+
+
+def normalize(raw: str) -> str:
+    """The registry name a platform's command text means ("/CheckIn " -> "checkin",
+    "/rollcall" -> "help"); unknown names come back normalised but unchanged."""
+    name = raw.strip().lstrip("/").lower()
+    return _ALIASES.get(name, name)
+
+
+def lookup(raw: str) -> CommandSpec | None:
+    return COMMANDS.get(normalize(raw))

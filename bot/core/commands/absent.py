@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core import limits
 from bot.core.actions import Action
 from bot.core.attendance.makeup import options
 from bot.core.commands.people import enrolled_group_ids
@@ -51,7 +52,7 @@ async def absent(ctx: Context) -> list[Action]:
             "I couldn't find a session of yours then. "
             "Try `/absent` for your next one, or `/absent 2026-12-03`."
         )
-    reason = " ".join(words) or None
+    reason = limits.note(" ".join(words), "reason")
     policy = ctx.services.program.policy
     lines = []
     for s in sessions:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core import limits
 from bot.core.actions import Action, Button, Reply
 from bot.core.commands.people import enrolled_group_ids
 from bot.core.context import Context
@@ -57,7 +58,7 @@ async def checkin(ctx: Context) -> list[Action]:
             label = f"{g.name if g else s.group_id} — {day_time(s.start, ctx.tz)}"
             buttons.append(Button(label=label, action="checkin", value=s.id, style="primary"))
         return [Reply(text="Which session are you checking in to?", buttons=tuple(buttons))]
-    return await checkin_to(ctx, open_now[0], " ".join(ctx.args) or None)
+    return await checkin_to(ctx, open_now[0], limits.note(" ".join(ctx.args)))
 
 
 async def checkin_to(ctx: Context, session: Session, note: str | None) -> list[Action]:
@@ -101,3 +102,12 @@ async def checkout(ctx: Context) -> list[Action]:
             "Thanks for coming."
         )
     return ctx.reply("You haven't checked in to a session that's open now.")
+
+
+async def checkin_button(ctx: Context) -> list[Action]:
+    """The "Check in" button of a session-open post (its value is the session id)."""
+    session = await ctx.services.sessions.get(ctx.extra["value"])
+    enrolled = {e.group_id for e in await ctx.store.enrollments(person_id=ctx.person.id)}
+    if session.group_id not in enrolled or not session.is_open(ctx.at, ctx.services.program.policy):
+        return ctx.reply("That session isn't open for check-in any more.")
+    return await checkin_to(ctx, session, None)

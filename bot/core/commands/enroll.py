@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from bot.core import limits
 from bot.core.actions import Action
 from bot.core.commands.people import group_named, managed_groups, parse_mention
 from bot.core.context import Context
@@ -24,7 +25,7 @@ async def _person_for_mention(ctx: Context, token: str, *, create: bool) -> Pers
             digest = hashlib.sha256(f"{platform}:{ident}".encode()).hexdigest()[:8]
             person = Person(
                 id=f"p-{digest}",
-                display_name=label or "new participant",
+                display_name=limits.label(label or "new participant"),
                 role=Role.PARTICIPANT,
                 slack_user_id=ident if platform == "slack" else None,
                 discord_user_id=ident if platform == "discord" else None,
@@ -73,5 +74,10 @@ async def unenroll(ctx: Context) -> list[Action]:
         if await set_enrollment(ctx.store, ctx.person.id, person.id, g.id, active=False, at=ctx.at)
     ]
     if not done:
+        ever = {
+            e.group_id for e in await ctx.store.enrollments(person_id=person.id, active_only=False)
+        }
+        if ctx.person.role is not Role.ADMIN and not ever & {g.id for g in groups}:
+            raise PermissionError  # not one of theirs: the generic deny, naming nobody
         return ctx.reply(f"{person.display_name} isn't enrolled in a group you facilitate.")
     return ctx.reply(f"Unenrolled {person.display_name} from {', '.join(done)}.")

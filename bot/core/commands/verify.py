@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core import limits
 from bot.core.actions import Action
 from bot.core.commands.people import enrolled_group_ids, managed_groups, resolve_person
 from bot.core.commands.roster import roster_reply
@@ -13,6 +14,7 @@ from bot.core.domain import (
     LedgerEntry,
     Participation,
     Person,
+    Role,
     Session,
     Status,
 )
@@ -48,7 +50,7 @@ async def verify(ctx: Context) -> list[Action]:
             participation = Participation(level)
         except ValueError:
             raise UserError(f"participation must be high, medium or low. {USAGE}") from None
-    note = " ".join(rest) or None
+    note = limits.note(" ".join(rest))
     session = await _target_session(ctx, target)
     await record_verification(ctx, session, target, status, participation, note)
     group = await ctx.store.get_group(session.group_id)
@@ -66,6 +68,9 @@ async def _target_session(ctx: Context, target: Person) -> Session:
         mine &= {ctx.group.id}
     common = theirs & mine
     if not common:
+        if ctx.person.role is not Role.ADMIN:
+            # someone else's participant: the generic deny (audited), naming nobody
+            raise PermissionError
         raise UserError(f"{target.display_name} isn't in a group you facilitate.")
     session = await ctx.services.sessions.recent_session(common, ctx.at)
     if session is None:

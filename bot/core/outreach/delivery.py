@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from bot.core.actions import ChannelPost, DirectMessage
 from bot.core.domain import AuditEntry, EvidenceKind, Person, Program, Session, SessionState
 from bot.core.logging_policy import describe
+from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach import messages
-from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach.planner import planned_start
-from bot.core.outreach.replies import SMS_STOPPED
-from bot.core.ports import Clock, Delivery, Notifier, Poster, Store, ZoneSource
+from bot.core.ports import Clock, Delivery, Notifier, Poster, Store, Telemetry, ZoneSource
+from bot.core.replies import SMS_STOPPED
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 from bot.core.timeutil import zone
 
 log = logging.getLogger("rollcall.dispatch")
@@ -22,6 +23,7 @@ log = logging.getLogger("rollcall.dispatch")
 LEASE = timedelta(minutes=5)  # time to deliver one claimed batch (an e-mail may take 45 s)
 MAX_ATTEMPTS = 6
 BATCH = 5
+NOTIFICATIONS = "rollcall_notifications_total"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -42,6 +44,7 @@ class Dispatcher:
         program: Program | None = None,
         zones: ZoneSource | None = None,
         reply_link: Callable[[Person, Session], str | None] | None = None,
+        telemetry: Telemetry = NULL_TELEMETRY,
     ) -> None:
         """`program`: its zone words reminders for people without one (`zones` may know
         theirs); `reply_link`: the one-click "can't come" link e-mailed reminders carry."""
@@ -54,6 +57,7 @@ class Dispatcher:
         self.program = program
         self.zones = zones
         self.reply_link = reply_link
+        self.telemetry = telemetry
 
     async def run_once(self, limit: int = BATCH) -> int:
         """Claim and deliver one batch; the number of items handled."""
@@ -97,6 +101,7 @@ class Dispatcher:
     ) -> None:
         now = self.clock.now()
         if retry and item.attempts + 1 < MAX_ATTEMPTS:
+            self._count(item, channel, "retry")
             await self.store.finish(
                 item.key,
                 OutboxStatus.PENDING,
@@ -108,6 +113,7 @@ class Dispatcher:
         if retry:
             status = OutboxStatus.FAILED
         await self.store.finish(item.key, status, at=now, channel=channel, error=error)
+        self._count(item, channel, status.value)
         if status in (OutboxStatus.DROPPED, OutboxStatus.FAILED):
             await self.store.append_audit(
                 AuditEntry(
@@ -118,6 +124,11 @@ class Dispatcher:
                     detail={"kind": item.kind.value, "reason": error},
                 )
             )
+
+    def _count(self, item: OutboxItem, channel: str | None, result: str) -> None:
+        self.telemetry.count(
+            NOTIFICATIONS, kind=item.kind.value, channel=channel or "none", result=result
+        )
 
     async def _deliver(self, item: OutboxItem) -> None:
         now = self.clock.now()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from bot.core.domain import Group, Role, Session
-from bot.core.outreach.outbox import Kind, OutboxItem, OutboxStatus
+from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.ports import Store
 from bot.core.timeutil import day_date_time
 from bot.core.words import plural

@@ -24,12 +24,12 @@ from bot.core.domain import (
     SessionState,
     Status,
 )
+from bot.core.outbox import Kind, OutboxItem
 from bot.core.outreach import messages
 from bot.core.outreach.digest import Attention, digests
-from bot.core.outreach.outbox import Kind, OutboxItem
 from bot.core.outreach.planner import person_zone
-from bot.core.outreach.replies import SMS_STOPPED
 from bot.core.ports import Store
+from bot.core.replies import SMS_STOPPED
 from bot.core.settings import RemindersConfig
 from bot.core.timeutil import week_bounds, zone
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from bot.core.domain import Group, Person, Program, Session
+from bot.core.outbox import Kind, OutboxItem
 from bot.core.outreach import messages
-from bot.core.outreach.outbox import Kind, OutboxItem
 from bot.core.settings import RemindersConfig
 from bot.core.timeutil import zone
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from bot.core.domain import AttendanceRecord, Session
+from bot.core.escaping import csv_cell
 from bot.core.timeutil import iso_local
 from bot.core.words import plural
 
@@ -75,7 +76,7 @@ def to_csv(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(row.cells(tz))
+        writer.writerow({k: csv_cell(v) for k, v in row.cells(tz).items()})
     return buf.getvalue()
 
 

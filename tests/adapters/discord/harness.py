@@ -17,8 +17,9 @@ from bot.config import parse_config
 from bot.core.clock import FakeClock
 from bot.shell.app import App, open_app
 from storage.migrate import upgrade
-from tests.adapters.discord import payloads as P
-from tests.adapters.discord.fake_discord import FakeDiscord
+from tests.fakes import discord_gateway as P
+from tests.fakes.casts import discord_cast
+from tests.fakes.discord import FakeDiscord
 
 GUILD = "100000000000000001"
 TEXT = "100000000000000002"
@@ -32,49 +33,8 @@ P4 = "200000000000000014"
 GUEST = "200000000000000099"
 STORAGE = __import__("os").environ.get("ROLLCALL_TEST_STORAGE")
 NAMES = {FAC: "Dr. R.", P1: "J.", P2: "M.", P3: "A.", P4: "K.", GUEST: "visitor"}
-
-CONFIG = """
-[storage]
-url = "{storage}"
-[server]
-port = 0
-[discord]
-enabled = true
-token = "test-token"
-api_base_url = "{api}"
-[program]
-name = "Test IOP"
-timezone = "America/New_York"
-[[people]]
-id = "f-001"
-display_name = "Dr. R."
-role = "facilitator"
-discord_user_id = "{fac}"
-[[people]]
-id = "p-001"
-display_name = "J."
-discord_user_id = "{p1}"
-[[people]]
-id = "p-002"
-display_name = "M."
-discord_user_id = "{p2}"
-[[people]]
-id = "p-003"
-display_name = "A."
-discord_user_id = "{p3}"
-[[people]]
-id = "p-004"
-display_name = "K."
-discord_user_id = "{p4}"
-[[groups]]
-id = "evening-a"
-name = "Evening Group A"
-facilitators = ["f-001"]
-participants = ["p-001", "p-002", "p-003", "p-004"]
-discord_guild_id = "{guild}"
-discord_text_channel_id = "{text}"
-discord_voice_channel_id = "{voice}"
-"""
+#: the cast's Discord ids: the facilitator, then p-001 … p-004
+USERS = (FAC, P1, P2, P3, P4)
 
 
 def text_channel() -> dict[str, Any]:
@@ -162,20 +122,15 @@ class Harness:
         """The stand-in Discord, the app and the adapter, not started yet."""
         await self.fake.start()
         self.fake.guilds[GUILD] = guild(voice_states, bots=bots)
-        text = CONFIG.format(
+        text = discord_cast(
             storage=self.storage_url,
             api=self.fake.api_base,
-            fac=FAC,
-            p1=P1,
-            p2=P2,
-            p3=P3,
-            p4=P4,
+            users=USERS,
             guild=GUILD,
             text=TEXT,
             voice=VOICE,
+            sharded=sharded,
         )
-        if sharded:
-            text = text.replace("enabled = true\n", "enabled = true\nsharded = true\n", 1)
         config = parse_config(text, env={})
         if config.storage_url.startswith("sqlite:///"):
             await migrated_db(self.tmp_path / "rollcall.db")

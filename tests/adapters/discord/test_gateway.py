@@ -10,9 +10,7 @@ import pytest
 from bot.core.attendance.presence import guest_key
 from bot.core.domain import EvidenceKind, Flag
 from bot.core.events import Identity
-from tests.adapters.discord import payloads as P
 from tests.adapters.discord.conftest import START, TZ
-from tests.adapters.discord.fake_discord import Scripted
 from tests.adapters.discord.harness import (
     FAC,
     GUEST,
@@ -25,6 +23,8 @@ from tests.adapters.discord.harness import (
     eventually,
     guild,
 )
+from tests.fakes import discord_gateway as P
+from tests.fakes.discord import Scripted
 
 Row = tuple[str, str, datetime, bool]
 

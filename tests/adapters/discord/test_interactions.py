@@ -6,8 +6,8 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from adapters.discord.interactions import DEFER_AFTER
 from bot.core.domain import EvidenceKind, Status
-from tests.adapters.discord import payloads as P
 from tests.adapters.discord.conftest import START
 from tests.adapters.discord.harness import (
     FAC,
@@ -21,6 +21,7 @@ from tests.adapters.discord.harness import (
     text_channel,
 )
 from tests.adapters.discord.harness import GUEST as GUEST_ID
+from tests.fakes import discord_gateway as P
 from tests.surveys import survey_sent
 
 EPHEMERAL = 64
@@ -131,7 +132,9 @@ class SlowEngine:
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
-        self.services = engine.services
+
+    def __getattr__(self, name: str) -> Any:  # the rest of the engine's public API
+        return getattr(self.engine, name)
 
     async def handle(self, event: Any) -> Any:
         await asyncio.sleep(0.2)
@@ -231,6 +234,7 @@ async def test_a_slow_survey_offers_its_button_instead_of_the_form(h: Harness) -
     answer = row["components"][0]
     assert answer["custom_id"] == "rollcall:survey:evening-a-20261130-1800"
     h.bot.interactions.engine = h.bot.engine
+    h.bot.interactions.defer_after = DEFER_AFTER  # the click is quick again: no deferral
     message = h.fake.originals[cb["token"]]
     payload = P.component(
         answer["custom_id"],

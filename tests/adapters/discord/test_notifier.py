@@ -9,8 +9,8 @@ from adapters.discord.notifier import DiscordNotifier
 from bot.core.actions import Button, ChannelPost, DirectMessage
 from bot.core.domain import Person
 from bot.core.ports import Delivery, Notifier, Poster
-from tests.adapters.discord.fake_discord import Scripted
 from tests.adapters.discord.harness import P1, P2, TEXT, Harness
+from tests.fakes.discord import Scripted
 
 J = Person(id="p-001", display_name="J.", discord_user_id=P1)
 M = Person(id="p-002", display_name="M.", discord_user_id=P2)

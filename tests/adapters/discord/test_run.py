@@ -7,33 +7,27 @@ from pathlib import Path
 
 from adapters.discord.adapter import DiscordAdapter
 from bot.config import parse_config
-from bot.shell.app import build_adapters, build_channels, open_app, run
-from tests.adapters.discord import payloads as P
-from tests.adapters.discord.fake_discord import FakeDiscord
+from bot.shell.app import build_adapters, build_channels, open_app
+from bot.shell.runner import run
 from tests.adapters.discord.harness import (
-    CONFIG,
-    FAC,
     GUILD,
     P1,
-    P2,
-    P3,
-    P4,
     TEXT,
+    USERS,
     VOICE,
     guild,
     text_channel,
 )
+from tests.fakes import discord_gateway as P
+from tests.fakes.casts import discord_cast
+from tests.fakes.discord import FakeDiscord
 
 
 def _config(tmp_path: Path, fake: FakeDiscord) -> str:
-    return CONFIG.format(
+    return discord_cast(
         storage=f"sqlite:///{tmp_path / 'run.db'}",
         api=fake.api_base,
-        fac=FAC,
-        p1=P1,
-        p2=P2,
-        p3=P3,
-        p4=P4,
+        users=USERS,
         guild=GUILD,
         text=TEXT,
         voice=VOICE,

@@ -17,7 +17,7 @@ from adapters.email.translate import CHAT_HINT, SUBJECT
 from bot.core.actions import Button, DirectMessage
 from bot.core.domain import Person
 from bot.core.ports import Delivery, Notifier
-from tests.adapters.email.conftest import Certificate, SmtpServer, email_config, free_port
+from tests.fakes.smtp import Certificate, SmtpServer, email_config, free_port
 
 ADDRESS = "jordan.r@example.org"
 PERSON = Person(id="p-001", display_name="Jordan Rivers", email=ADDRESS)

@@ -20,7 +20,8 @@ from bot.core.clock import FakeClock
 from bot.core.engine import Engine
 from bot.shell.app import App, build_adapters, open_app
 from bot.shell.web import bound_port, make_web_app, start_server
-from tests.adapters.slack.fakeslack import (
+from tests.fakes.casts import SLACK_NAMES, slack_cast
+from tests.fakes.slack import (
     FORM,
     FakeSlack,
     block_action_payload,
@@ -36,48 +37,8 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 NOW = datetime(2026, 5, 4, 22, 5, tzinfo=UTC)
 FACILITATOR, P1, P2, P3, STRANGER = "U0F001", "U0001", "U0002", "U0003", "U9999"
 
-CONFIG = """
-[storage]
-url = "{storage}"
-[server]
-port = 0
-[slack]
-enabled = true
-mode = "{mode}"
-bot_token = "xoxb-test"
-signing_secret = "{secret}"
-app_token = "xapp-test"
-api_base_url = "{api}"
-[program]
-name = "Evening IOP"
-timezone = "America/New_York"
-[[people]]
-id = "f-001"
-display_name = "Dr. R."
-role = "facilitator"
-slack_user_id = "U0F001"
-[[people]]
-id = "p-001"
-display_name = "Jordan Q."
-slack_user_id = "U0001"
-[[people]]
-id = "p-002"
-display_name = "Morgan Z."
-slack_user_id = "U0002"
-[[people]]
-id = "p-003"
-display_name = "Alex V."
-slack_user_id = "U0003"
-[[groups]]
-id = "evening-a"
-name = "Evening Group A"
-schedule = {{ rrule = "FREQ=DAILY", start = "18:00", minutes = 180 }}
-facilitators = ["f-001"]
-participants = ["p-001", "p-002", "p-003"]
-slack_channel = "C0001"
-"""
 #: names that must never reach a channel post or a log line
-NAMES = ("Jordan Q.", "Morgan Z.", "Alex V.", "Dr. R.")
+NAMES = SLACK_NAMES
 
 
 @dataclass
@@ -170,11 +131,6 @@ class SlackBot:
         await self.adapter.drain()
 
 
-def config_text(db: Path | None, api: str, mode: str = "http") -> str:
-    storage = f"sqlite:///{db}" if db is not None else "memory://"
-    return CONFIG.format(storage=storage, api=api, secret=SECRET, mode=mode)
-
-
 @contextlib.asynccontextmanager
 async def running_bot(
     tmp_path: Path, *, sqlite: bool = True, mode: str = "http", **adapter_kw: Any
@@ -182,7 +138,8 @@ async def running_bot(
     """The bot on a SQLite file in `tmp_path` (or the in-memory store)."""
     fake = await FakeSlack().start()
     db = tmp_path / "x.db" if sqlite else None
-    config = parse_config(config_text(db, fake.api_url, mode))
+    storage = f"sqlite:///{db}" if db is not None else "memory://"
+    config = parse_config(slack_cast(storage=storage, api=fake.api_url, secret=SECRET, mode=mode))
     clock = FakeClock(NOW)
     app = await open_app(config, clock=clock)
     if adapter_kw:

@@ -15,7 +15,7 @@ from adapters.slack.notifier import SlackNotifier, SlackPoster
 from bot.core.actions import Button, ChannelPost, DirectMessage
 from bot.core.domain import Group, Person
 from bot.core.ports import Delivery
-from tests.adapters.slack.fakeslack import FakeSlack
+from tests.fakes.slack import FakeSlack
 
 PERSON = Person(id="p-001", display_name="Jordan Q.", slack_user_id="U0001")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.domain import EvidenceKind
-from tests.adapters.slack.fakeslack import command_body, event_body
 from tests.adapters.slack.harness import P1, running_bot
+from tests.fakes.slack import command_body, event_body
 
 
 async def _ack(queue: asyncio.Queue[dict[str, Any]], envelope_id: str) -> dict[str, Any]:
@@ -25,6 +25,7 @@ async def test_slash_command_and_event_over_socket_mode(tmp_path: Path) -> None:
     async with running_bot(tmp_path, sqlite=False, mode="socket") as bot:
         (opened,) = [c for c in bot.fake.calls if c.method == "apps.connections.open"]
         assert opened.token == "xapp-test"  # the app-level token, not the bot token
+        assert bot.adapter.is_connected  # what /readyz and rollcall_adapter_connected read
         form = dict(urllib.parse.parse_qsl(command_body("/checkin", "hi", user_id=P1)))
         await bot.fake.socket_send(
             {

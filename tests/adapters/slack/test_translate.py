@@ -24,7 +24,7 @@ from bot.core.actions import (
     SurveyQuestionView,
 )
 from bot.core.timeutil import zone
-from tests.adapters.slack.fakeslack import block_action_payload, view_submission_payload
+from tests.fakes.slack import block_action_payload, view_submission_payload
 
 AT = datetime(2026, 5, 4, 22, 5, tzinfo=UTC)
 TZ = zone("America/New_York")

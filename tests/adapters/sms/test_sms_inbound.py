@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 
 from adapters.sms.inbound import SmsInbound, signature
 from bot.core.domain import EvidenceKind
-from bot.core.outreach.outbox import OutboxStatus
+from bot.core.outbox import OutboxStatus
 from bot.core.settings import SmsConfig
 from tests.unit.test_autopilot import Inbox, Week, local
 

@@ -17,7 +17,7 @@ from adapters.sms.translate import CHAT_HINT, MAX_BODY
 from bot.core.actions import Button, DirectMessage
 from bot.core.domain import Person
 from bot.core.ports import Delivery, Notifier
-from tests.adapters.sms.conftest import FROM, SID, TOKEN, Reply, StandIn, twilio_error
+from tests.fakes.sms import FROM, SID, TOKEN, FakeSms, Reply, twilio_error
 
 NUMBER = "+15557654321"
 PERSON = Person(id="p-001", display_name="Jordan Rivers", phone=NUMBER)
@@ -31,7 +31,7 @@ def our_logs(caplog: pytest.LogCaptureFixture) -> str:
 
 
 @pytest.fixture
-async def notifier(twilio: StandIn) -> AsyncIterator[SmsNotifier]:
+async def notifier(twilio: FakeSms) -> AsyncIterator[SmsNotifier]:
     sms = SmsNotifier(twilio.config(), timeout=2.0)
     try:
         yield sms
@@ -45,7 +45,7 @@ async def test_is_a_notifier_on_the_sms_channel(notifier: SmsNotifier) -> None:
 
 
 async def test_delivers_with_basic_auth_and_the_form_fields(
-    twilio: StandIn, notifier: SmsNotifier
+    twilio: FakeSms, notifier: SmsNotifier
 ) -> None:
     assert await notifier.deliver(PERSON, MESSAGE) is Delivery.DELIVERED
 
@@ -57,7 +57,7 @@ async def test_delivers_with_basic_auth_and_the_form_fields(
     assert notifier.last_retry_after is None
 
 
-async def test_a_trailing_slash_in_the_base_url_is_fine(twilio: StandIn) -> None:
+async def test_a_trailing_slash_in_the_base_url_is_fine(twilio: FakeSms) -> None:
     sms = SmsNotifier(twilio.config(api_base_url=twilio.base_url + "/"))
     try:
         assert await sms.deliver(PERSON, MESSAGE) is Delivery.DELIVERED
@@ -66,7 +66,7 @@ async def test_a_trailing_slash_in_the_base_url_is_fine(twilio: StandIn) -> None
 
 
 async def test_a_rate_limit_is_a_retry_with_its_retry_after_then_delivery(
-    twilio: StandIn, notifier: SmsNotifier
+    twilio: FakeSms, notifier: SmsNotifier
 ) -> None:
     twilio.replies.append(Reply(429, twilio_error(20429, 429), headers={"Retry-After": "7"}))
 
@@ -78,7 +78,7 @@ async def test_a_rate_limit_is_a_retry_with_its_retry_after_then_delivery(
     assert len(twilio.requests) == 2
 
 
-async def test_retry_after_as_an_http_date(twilio: StandIn, notifier: SmsNotifier) -> None:
+async def test_retry_after_as_an_http_date(twilio: FakeSms, notifier: SmsNotifier) -> None:
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     twilio.replies.append(Reply(503, None, headers={"Retry-After": when}))
 
@@ -87,7 +87,7 @@ async def test_retry_after_as_an_http_date(twilio: StandIn, notifier: SmsNotifie
     assert 25 <= notifier.last_retry_after <= 30
 
 
-async def test_a_rate_limit_without_retry_after(twilio: StandIn, notifier: SmsNotifier) -> None:
+async def test_a_rate_limit_without_retry_after(twilio: FakeSms, notifier: SmsNotifier) -> None:
     twilio.replies.append(Reply(429, twilio_error(20429, 429)))
     assert await notifier.deliver(PERSON, MESSAGE) is Delivery.RETRY
     assert notifier.last_retry_after is None
@@ -95,7 +95,7 @@ async def test_a_rate_limit_without_retry_after(twilio: StandIn, notifier: SmsNo
 
 @pytest.mark.parametrize("code", [21211, 21614, 21610, 21612])
 async def test_a_number_that_cannot_get_sms_is_unreachable(
-    twilio: StandIn, notifier: SmsNotifier, code: int
+    twilio: FakeSms, notifier: SmsNotifier, code: int
 ) -> None:
     twilio.replies.append(Reply(400, twilio_error(code)))
     assert await notifier.deliver(PERSON, MESSAGE) is Delivery.UNREACHABLE
@@ -110,7 +110,7 @@ async def test_a_number_that_cannot_get_sms_is_unreachable(
     ],
 )
 async def test_server_errors_are_retries(
-    twilio: StandIn, notifier: SmsNotifier, reply: Reply, caplog: pytest.LogCaptureFixture
+    twilio: FakeSms, notifier: SmsNotifier, reply: Reply, caplog: pytest.LogCaptureFixture
 ) -> None:
     twilio.replies.append(reply)
     with caplog.at_level(logging.DEBUG, logger="rollcall.sms"):
@@ -130,7 +130,7 @@ async def test_server_errors_are_retries(
     ],
 )
 async def test_our_misconfiguration_is_a_retry_logged_as_an_error(
-    twilio: StandIn, notifier: SmsNotifier, reply: Reply, caplog: pytest.LogCaptureFixture
+    twilio: FakeSms, notifier: SmsNotifier, reply: Reply, caplog: pytest.LogCaptureFixture
 ) -> None:
     twilio.replies.append(reply)
     with caplog.at_level(logging.DEBUG, logger="rollcall.sms"):
@@ -150,14 +150,14 @@ async def test_our_misconfiguration_is_a_retry_logged_as_an_error(
     ],
 )
 async def test_no_usable_number_is_unreachable_without_a_request(
-    twilio: StandIn, notifier: SmsNotifier, person: Person
+    twilio: FakeSms, notifier: SmsNotifier, person: Person
 ) -> None:
     assert await notifier.deliver(person, MESSAGE) is Delivery.UNREACHABLE
     assert twilio.requests == []
 
 
 async def test_a_number_written_with_spaces_is_sent_in_e164(
-    twilio: StandIn, notifier: SmsNotifier
+    twilio: FakeSms, notifier: SmsNotifier
 ) -> None:
     person = Person(id="p-005", display_name="Spaced", phone="+1 (555) 765-4321")
     assert await notifier.deliver(person, MESSAGE) is Delivery.DELIVERED
@@ -168,14 +168,14 @@ async def test_api_down_is_a_retry() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    sms = SmsNotifier(StandIn(base_url=f"http://127.0.0.1:{port}/2010-04-01").config(), timeout=2.0)
+    sms = SmsNotifier(FakeSms(base_url=f"http://127.0.0.1:{port}/2010-04-01").config(), timeout=2.0)
     try:
         assert await sms.deliver(PERSON, MESSAGE) is Delivery.RETRY
     finally:
         await sms.close()
 
 
-async def test_a_slow_api_times_out_as_a_retry(twilio: StandIn) -> None:
+async def test_a_slow_api_times_out_as_a_retry(twilio: FakeSms) -> None:
     twilio.replies.append(Reply(201, {"sid": "SM1"}, hang=True))
     sms = SmsNotifier(twilio.config(), timeout=0.2)
     try:
@@ -187,7 +187,7 @@ async def test_a_slow_api_times_out_as_a_retry(twilio: StandIn) -> None:
 
 
 async def test_a_long_text_is_cut_to_the_limit_keeping_the_chat_hint(
-    twilio: StandIn, notifier: SmsNotifier
+    twilio: FakeSms, notifier: SmsNotifier
 ) -> None:
     message = DirectMessage(
         person_id="p-001",
@@ -204,7 +204,7 @@ async def test_a_long_text_is_cut_to_the_limit_keeping_the_chat_hint(
     assert "s-9" not in body and "survey_open" not in body
 
 
-async def test_a_given_session_is_used_and_left_open(twilio: StandIn) -> None:
+async def test_a_given_session_is_used_and_left_open(twilio: FakeSms) -> None:
     async with aiohttp.ClientSession() as session:
         sms = SmsNotifier(twilio.config(), session)
         assert await sms.deliver(PERSON, MESSAGE) is Delivery.DELIVERED
@@ -212,7 +212,7 @@ async def test_a_given_session_is_used_and_left_open(twilio: StandIn) -> None:
         assert not session.closed
 
 
-async def test_a_given_session_closed_under_us_is_a_retry(twilio: StandIn) -> None:
+async def test_a_given_session_closed_under_us_is_a_retry(twilio: FakeSms) -> None:
     session = aiohttp.ClientSession()
     await session.close()
     sms = SmsNotifier(twilio.config(), session)
@@ -220,7 +220,7 @@ async def test_a_given_session_closed_under_us_is_a_retry(twilio: StandIn) -> No
     assert twilio.requests == []
 
 
-async def test_close_closes_its_own_session_and_is_idempotent(twilio: StandIn) -> None:
+async def test_close_closes_its_own_session_and_is_idempotent(twilio: FakeSms) -> None:
     sms = SmsNotifier(twilio.config())
     await sms.close()  # before any use: nothing to close
     assert await sms.deliver(PERSON, MESSAGE) is Delivery.DELIVERED
@@ -232,7 +232,7 @@ async def test_close_closes_its_own_session_and_is_idempotent(twilio: StandIn) -
 
 
 async def test_logs_carry_ids_only(
-    twilio: StandIn, notifier: SmsNotifier, caplog: pytest.LogCaptureFixture
+    twilio: FakeSms, notifier: SmsNotifier, caplog: pytest.LogCaptureFixture
 ) -> None:
     twilio.replies.extend([Reply(400, twilio_error(21211)), Reply(401, twilio_error(20003))])
     with caplog.at_level(logging.DEBUG):

@@ -11,80 +11,11 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.domain import Session
-from tests.adapters.zoom.fakezoom import MEETING, SECRET, ZoomBot, running_bot
+from tests.adapters.zoom.harness import ZoomBot, running_bot
+from tests.fakes.casts import zoom_cast
 
 TZ = ZoneInfo("America/New_York")
 START = datetime(2026, 11, 16, 18, 0, tzinfo=TZ)  # a Monday, 6 PM local
-
-CONFIG = """\
-[storage]
-url = "sqlite:///{db}"
-
-[server]
-host = "127.0.0.1"
-port = 0
-
-[zoom]
-enabled = true
-webhook_secret = "{secret}"
-
-[program]
-name = "Test IOP"
-timezone = "America/New_York"
-
-[[people]]
-id = "f-001"
-display_name = "Dr. Rivera"
-role = "facilitator"
-
-[[people]]
-id = "f-002"
-display_name = "Dr. Stone"
-role = "facilitator"
-
-[[people]]
-id = "p-001"
-display_name = "Jordan"
-zoom_email = "jordan@example.org"
-
-[[people]]
-id = "p-002"
-display_name = "Morgan"
-zoom_registrant_id = "reg-002"
-
-[[people]]
-id = "p-003"
-display_name = "Avery"
-aliases = ["Sam K"]
-
-[[people]]
-id = "p-004"
-display_name = "Kendall"
-zoom_email = "kendall@example.org"
-
-[[people]]
-id = "p-005"
-display_name = "Riley"
-email = "riley@example.org"
-
-[[groups]]
-id = "evening-a"
-name = "Evening Group A"
-facilitators = ["f-001"]
-participants = ["p-001", "p-002", "p-003", "p-004", "p-005"]
-zoom_meeting_id = "{meeting_spaced}"
-
-[[groups]]
-id = "other"
-name = "Other Group"
-facilitators = ["f-002"]
-participants = []
-"""
-
-
-def config_text(db: Path) -> str:
-    spaced = f"{MEETING[:3]} {MEETING[3:7]} {MEETING[7:]}"  # as Zoom shows it
-    return CONFIG.format(db=db, secret=SECRET, meeting_spaced=spaced)
 
 
 @pytest.fixture
@@ -94,7 +25,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def bot(tmp_path: Path, clock: FakeClock) -> AsyncIterator[ZoomBot]:
-    async with running_bot(config_text(tmp_path / "bot.db"), clock) as b:
+    async with running_bot(zoom_cast(tmp_path / "bot.db"), clock) as b:
         yield b
 
 

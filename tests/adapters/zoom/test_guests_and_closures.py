@@ -13,8 +13,8 @@ from bot.core.attendance.presence import guest_key, record
 from bot.core.domain import AttendanceRecord, Flag, Session, Status
 from bot.core.events import Actor, CommandInvoked, Identity, PresenceObserved
 from tests.adapters.zoom.conftest import local
-from tests.adapters.zoom.fakezoom import (
-    ZoomBot,
+from tests.adapters.zoom.harness import ZoomBot
+from tests.fakes.zoom import (
     joined,
     left,
     meeting_ended,

@@ -22,7 +22,7 @@ from adapters.zoom.translate import (
     url_validation_answer,
 )
 from bot.core.events import Identity, PresenceObserved
-from tests.adapters.zoom.fakezoom import (
+from tests.fakes.zoom import (
     MEETING,
     joined,
     left,

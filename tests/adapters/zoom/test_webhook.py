@@ -13,7 +13,9 @@ import pytest
 from bot.core.domain import EvidenceKind, LedgerEntry, Session, Status
 from bot.shell.metrics import REGISTRY
 from tests.adapters.zoom.conftest import local
-from tests.adapters.zoom.fakezoom import SECRET, ZoomBot, joined, left, url_validation
+from tests.adapters.zoom.harness import ZoomBot
+from tests.fakes.casts import zoom_cast
+from tests.fakes.zoom import SECRET, joined, left, url_validation
 
 
 def rejected(reason: str) -> float:
@@ -169,12 +171,12 @@ async def test_stop_waits_for_the_records(tmp_path: object, clock: object) -> No
     from pathlib import Path
 
     from bot.core.clock import FakeClock
-    from tests.adapters.zoom.conftest import START, config_text
-    from tests.adapters.zoom.fakezoom import running_bot
+    from tests.adapters.zoom.conftest import START
+    from tests.adapters.zoom.harness import running_bot
 
     assert isinstance(clock, FakeClock)
     db = Path(str(tmp_path)) / "stop.db"
-    async with running_bot(config_text(db), clock, settle_seconds=30) as b:
+    async with running_bot(zoom_cast(db), clock, settle_seconds=30) as b:
         s = await b.app.engine.sessions.create(
             group_id="evening-a", start=START, minutes=180, actor_id="test"
         )

@@ -1,4 +1,6 @@
-"""A real SMTP server for the e-mail tests: aiosmtpd on 127.0.0.1, in its own thread.
+"""The one SMTP server of the tests: a real one, aiosmtpd on 127.0.0.1, in its own
+thread (the `smtp_server` fixture; `tls_smtp_server` offers STARTTLS and requires it).
+`handler.messages` holds what it accepted; `Received.message()` parses one.
 
 `SmtpServer.refuse[address] = "550 ..."` makes it refuse a recipient at RCPT;
 `data_reply` replaces the answer to DATA; `logins` accepts AUTH PLAIN/LOGIN for
@@ -7,6 +9,8 @@ those (user, password) pairs.
 
 from __future__ import annotations
 
+import email
+import email.message
 import shutil
 import socket
 import ssl
@@ -34,6 +38,9 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     content: bytes
+
+    def message(self) -> email.message.Message:
+        return email.message_from_bytes(self.content)
 
 
 @dataclass

@@ -30,6 +30,10 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"  # no channel could reach the person
 
 
+#: messages no one will send again: their words may go (retention)
+FINISHED = frozenset({OutboxStatus.SENT, OutboxStatus.DROPPED, OutboxStatus.FAILED})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutboxItem:
     key: str  # unique per kind, session (or episode), person and channel

@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.adapters.discord import payloads as P
+from tests.fakes import discord_gateway as P
 
 API = "/api/v10"
 

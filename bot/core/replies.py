@@ -11,7 +11,7 @@ from bot.core.actions import Action, Reply
 from bot.core.context import Services
 from bot.core.domain import EvidenceKind, LedgerEntry, Person, Session, SessionState
 from bot.core.events import LinkNotice, TextReplied
-from bot.core.outreach.outbox import Kind, OutboxStatus
+from bot.core.outbox import Kind, OutboxStatus
 from bot.core.timeutil import day_date_time, zone
 
 ABSENT_WORDS = frozenset({"1", "no", "cant", "can't", "cannot"})

@@ -1,18 +1,24 @@
-"""A local stand-in for the Twilio Messages API on 127.0.0.1.
+"""The one fake of a Twilio-compatible SMS API: the Messages API on 127.0.0.1.
 
-It answers ``POST /2010-04-01/Accounts/{sid}/Messages.json`` with the scripted
-replies in `StandIn.replies` (201 "queued" when none is left) and records every
-request it got: basic-auth credentials, form fields and path.
+It answers ``POST /2010-04-01/Accounts/{sid}/Messages.json`` (any sid) with the
+scripted replies in `FakeSms.replies` (201 "queued" when none is left) and records
+every request it got: basic-auth credentials, form fields, path, and the time on
+`clock` when one is given. `delivered` counts, per To number, the requests
+answered 2xx. `hold = True` stalls every request until `released` is set (as does
+a scripted `Reply(hang=True)`); `got_request` is set by the first request.
+
+The `twilio` fixture serves one for a test; `base_url` goes into `[sms] api_base_url`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 import pytest
 from aiohttp import web
@@ -32,20 +38,29 @@ class Reply:
     hang: bool = False  # answer only when the test ends (a stalled API)
 
 
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
 @dataclass(frozen=True)
 class Seen:
     path: str
     auth: tuple[str, str] | None
     content_type: str
     form: dict[str, str]
+    at: datetime | None = None  # on the fake's `clock`, when it has one
 
 
 @dataclass
-class StandIn:
+class FakeSms:
     base_url: str = ""
     replies: deque[Reply] = field(default_factory=deque)
     requests: list[Seen] = field(default_factory=list)
     released: asyncio.Event = field(default_factory=asyncio.Event)
+    delivered: Counter[str] = field(default_factory=Counter)
+    got_request: asyncio.Event = field(default_factory=asyncio.Event)
+    hold: bool = False
+    clock: Clock | None = None
 
     def config(self, **overrides: Any) -> SmsConfig:
         values: dict[str, Any] = {
@@ -66,11 +81,15 @@ class StandIn:
                 auth=_basic_auth(request.headers.get("Authorization", "")),
                 content_type=request.content_type,
                 form={k: str(v) for k, v in form.items()},
+                at=self.clock.now() if self.clock is not None else None,
             )
         )
+        self.got_request.set()
         reply = self.replies.popleft() if self.replies else Reply(201, _queued(form))
-        if reply.hang:
+        if reply.hang or self.hold:
             await self.released.wait()
+        if 200 <= reply.status < 300:
+            self.delivered[str(form.get("To"))] += 1
         if isinstance(reply.body, dict):
             return web.json_response(reply.body, status=reply.status, headers=reply.headers)
         body = reply.body.encode() if isinstance(reply.body, str) else reply.body
@@ -94,8 +113,8 @@ def _basic_auth(header: str) -> tuple[str, str] | None:
 
 
 @pytest.fixture
-async def twilio() -> AsyncIterator[StandIn]:
-    stand_in = StandIn()
+async def twilio() -> AsyncIterator[FakeSms]:
+    stand_in = FakeSms()
     app = web.Application()
     app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", stand_in.handle)
     runner = web.AppRunner(app)

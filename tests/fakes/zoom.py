@@ -1,32 +1,25 @@
-"""Zoom as the bot sees it: signed webhook requests to a running bot over HTTP.
+"""The Zoom webhook sender: the payloads Zoom posts (participant joined/left,
+meeting ended, URL validation) and `post_signed`, which posts one the way Zoom
+does: the raw JSON body, `x-zm-request-timestamp` and `x-zm-signature`.
 
-`running_bot(config_text, clock)` opens the real app (SQLite file, migrations),
-mounts the Zoom adapter on the real aiohttp server on 127.0.0.1 (port 0) and
-yields a `ZoomBot` whose `send` posts a payload the way Zoom does: the raw JSON
-body, `x-zm-request-timestamp` and `x-zm-signature`.
+tests/adapters/zoom/harness.py runs a bot to send them to.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 
-from adapters.zoom.adapter import ZoomAdapter
 from adapters.zoom.translate import signature
-from bot.config import parse_config
-from bot.core.clock import FakeClock
-from bot.shell.app import App, open_app
-from bot.shell.metrics import TELEMETRY
-from bot.shell.web import bound_port, make_web_app, start_server
 
 SECRET = "zoom-test-secret"
 MEETING = "85746352000"
+MEETING_SPACED = f"{MEETING[:3]} {MEETING[3:7]} {MEETING[7:]}"  # as Zoom shows it
 INSTANCE = "4444AAAiAAAAAiAiAiiAii=="
 
 
@@ -132,69 +125,26 @@ class Response:
     body: dict[str, Any]
 
 
-@dataclass(kw_only=True)
-class ZoomBot:
-    app: App
-    adapter: ZoomAdapter
-    clock: FakeClock
-    url: str
-    http: aiohttp.ClientSession
-
-    async def send(
-        self,
-        doc: Mapping[str, Any] | bytes,
-        *,
-        timestamp: int | None = None,
-        secret: str = SECRET,
-        headers: Mapping[str, str] | None = None,
-        settle: bool = True,
-    ) -> Response:
-        """POST as Zoom does; by default also wait for the records to be recomputed."""
-        body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
-        stamp = str(timestamp if timestamp is not None else int(self.clock.now().timestamp()))
-        sent = {
-            "content-type": "application/json; charset=utf-8",
-            "x-zm-request-timestamp": stamp,
-            "x-zm-signature": signature(secret, stamp, body),
-        }
-        if headers is not None:
-            sent = {k: v for k, v in sent.items() if k not in headers} | dict(headers)
-            sent = {k: v for k, v in sent.items() if v}
-        async with self.http.post(self.url, data=body, headers=sent) as r:
-            status = r.status
-            text = await r.text()
-        if settle:
-            await self.adapter.idle()
-        return Response(status=status, body=json.loads(text) if text else {})
-
-    async def ledger_size(self) -> int:
-        return (await self.app.store.chain_head("ledger"))[0]
-
-
-@asynccontextmanager
-async def running_bot(
-    config_text: str, clock: FakeClock, *, settle_seconds: float = 0.0
-) -> AsyncIterator[ZoomBot]:
-    config = parse_config(config_text, {})
-    app = await open_app(config, clock=clock)
-    adapter = ZoomAdapter(
-        config.zoom, app.engine, settle_seconds=settle_seconds, telemetry=TELEMETRY
-    )
-    web_app = make_web_app(app.store)
-    adapter.add_routes(web_app)
-    runner = await start_server(web_app, "127.0.0.1", 0)
-    await adapter.start()
-    http = aiohttp.ClientSession()
-    try:
-        yield ZoomBot(
-            app=app,
-            adapter=adapter,
-            clock=clock,
-            url=f"http://127.0.0.1:{bound_port(runner)}/zoom/webhook",
-            http=http,
-        )
-    finally:
-        await http.close()
-        await adapter.stop()
-        await runner.cleanup()
-        await app.close()
+async def post_signed(
+    http: aiohttp.ClientSession,
+    url: str,
+    doc: Mapping[str, Any] | bytes,
+    *,
+    stamp: str,
+    secret: str = SECRET,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """POST as Zoom does. `headers` replace the signed ones (an empty value drops one)."""
+    body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
+    sent = {
+        "content-type": "application/json; charset=utf-8",
+        "x-zm-request-timestamp": stamp,
+        "x-zm-signature": signature(secret, stamp, body),
+    }
+    if headers is not None:
+        sent = {k: v for k, v in sent.items() if k not in headers} | dict(headers)
+        sent = {k: v for k, v in sent.items() if v}
+    async with http.post(url, data=body, headers=sent) as r:
+        status = r.status
+        text = await r.text()
+    return Response(status=status, body=json.loads(text) if text else {})
