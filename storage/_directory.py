@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
 
 from bot.core.domain import AuditEntry, Enrollment, Group, Person
-from storage import rows
+from storage import rows, tables
 from storage._base import SqlBase
 from storage._cache import cached, invalidates
 from storage.tables import enrollments, groups, people
@@ -158,6 +159,31 @@ class DirectorySql(SqlBase):
                 self._insert_new(enrollments, ["person_id", "group_id"]), values
             )
             return result.rowcount == 1
+
+    @invalidates
+    async def seed_directory(
+        self,
+        *,
+        people: Sequence[Person],
+        groups: Sequence[Group],
+        enrollments: Sequence[tuple[str, str]],
+        at: datetime,
+    ) -> None:
+        async with self._write() as conn:
+            await self._upsert_rows(
+                conn, tables.people, ["id"], [rows.person_values(p) for p in people]
+            )
+            await self._upsert_rows(
+                conn, tables.groups, ["id"], [rows.group_values(g) for g in groups]
+            )
+            if enrollments:  # one executemany; rows already there are left as they are
+                await conn.execute(
+                    self._insert_new(tables.enrollments, ["person_id", "group_id"]),
+                    [
+                        {"person_id": p, "group_id": g, "active": True, "changed_at": at}
+                        for p, g in enrollments
+                    ],
+                )
 
     @invalidates
     async def set_enrollment(

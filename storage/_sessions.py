@@ -21,6 +21,10 @@ def _states_key(states: Sequence[SessionState] | None) -> tuple[SessionState, ..
     return None if states is None else tuple(states)
 
 
+#: ids per `IN (...)` probe: well under every driver's bind-parameter limit
+_ID_CHUNK = 500
+
+
 class SessionsSql(SqlBase):
     @invalidates
     async def add_session(self, session: Session, *, audit: AuditEntry | None = None) -> bool:
@@ -36,6 +40,22 @@ class SessionsSql(SqlBase):
                 return False
             await self._append_audit_locked(conn, audit, head)
             return True
+
+    @invalidates
+    async def add_sessions(self, new: Sequence[Session]) -> int:
+        if not new:
+            return 0
+        wanted = list({s.id: s for s in new}.values())
+        async with self._write() as conn:
+            existing: set[str] = set()
+            for i in range(0, len(wanted), _ID_CHUNK):
+                chunk = [s.id for s in wanted[i : i + _ID_CHUNK]]
+                found = await conn.execute(select(sessions.c.id).where(sessions.c.id.in_(chunk)))
+                existing.update(found.scalars())
+            values = [rows.session_values(s) for s in wanted if s.id not in existing]
+            if values:
+                await conn.execute(self._insert_new(sessions, ["id"]), values)
+            return len(values)
 
     @cached
     async def get_session(self, session_id: str) -> Session | None:

@@ -93,6 +93,21 @@ class MemoryStore(MemoryOutbox):
         )
         return True
 
+    async def seed_directory(
+        self,
+        *,
+        people: Sequence[Person],
+        groups: Sequence[Group],
+        enrollments: Sequence[tuple[str, str]],
+        at: datetime,
+    ) -> None:
+        for p in people:
+            self._people[p.id] = p
+        for g in groups:
+            self._groups[g.id] = g
+        for person_id, group_id in enrollments:
+            await self.seed_enrollment(person_id, group_id, at)
+
     async def set_enrollment(
         self, person_id: str, group_id: str, *, active: bool, at: datetime, audit: AuditEntry
     ) -> bool:
@@ -131,6 +146,12 @@ class MemoryStore(MemoryOutbox):
             if stored is not None:
                 self._push_audit(stored)
             return True
+
+    async def add_sessions(self, sessions: Sequence[Session]) -> int:
+        added = 0
+        for s in sessions:
+            added += await self.add_session(s)
+        return added
 
     async def get_session(self, session_id: str) -> Session | None:
         return self._sessions.get(session_id)

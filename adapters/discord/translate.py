@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from bot.core.actions import Button, RosterView, SurveyForm, SurveyQuestionView
+from bot.core.actions import Button, RosterRow, RosterView, SurveyForm, SurveyQuestionView
 from bot.core.attendance.intervals import CAMERA_OFF, CAMERA_ON, JOIN, LEAVE
 from bot.core.attendance.roster import row_details
 from bot.core.commands import COMMANDS
@@ -196,73 +196,122 @@ def rows_of(buttons: Sequence[ButtonSpec], width: int = 5) -> list[tuple[ButtonS
     return [tuple(buttons[i : i + width]) for i in range(0, len(buttons), width)][:MAX_ROWS]
 
 
-def _common_template(values: Sequence[str]) -> str | None:
-    """ "s|{}|present" when every value is "s|<person>|present"."""
-    parts = [v.split("|") for v in values]
-    if not parts or any(len(p) != 3 for p in parts):
-        return None
-    heads, tails = {p[0] for p in parts}, {p[2] for p in parts}
-    if len(heads) != 1 or len(tails) != 1:
-        return None
-    return f"{heads.pop()}|{PICK_SLOT}|{tails.pop()}"
+#: people per page of a roster: a select menu lists at most 25 options
+PAGE_PEOPLE = MAX_SELECT_OPTIONS
+#: people whose marks are buttons (a row each), leaving a row for the page controls
+BUTTON_PEOPLE = MAX_ROWS - 1
+#: one person's line in the embed, so that a page of 25 fits its 4,096 characters
+MAX_ROSTER_LINE = 140
+#: the messages' 6,000 characters: title 256 + description 4,096 + footer at most this
+MAX_FOOTER = 1000
+
+
+def roster_pages(view: RosterView) -> int:
+    return max(1, -(-len(view.rows) // PAGE_PEOPLE))
+
+
+def _page(view: RosterView) -> tuple[int, int]:
+    count = roster_pages(view)
+    return min(max(view.page, 0), count - 1), count
+
+
+def _page_rows(view: RosterView) -> list[RosterRow]:
+    page, _ = _page(view)
+    return list(view.rows[page * PAGE_PEOPLE : (page + 1) * PAGE_PEOPLE])
+
+
+def _nav(view: RosterView) -> tuple[ButtonSpec, ...]:
+    page, count = _page(view)
+    buttons: list[Button] = []
+    if page > 0:
+        buttons.append(
+            Button(label="◀ Previous", action="page", value=f"{view.session_id}|{page - 1}")
+        )
+    if page < count - 1:
+        buttons.append(Button(label="Next ▶", action="page", value=f"{view.session_id}|{page + 1}"))
+    buttons.extend(view.controls)
+    return tuple(button_specs(buttons)[:5])
 
 
 def roster_rows(view: RosterView) -> list[Row]:
-    """Mark controls: one row of buttons per person for small rosters (Discord allows
-    5 rows), else one select menu per mark ("Mark present…") listing everyone."""
-    names = {r.person_id: r.display_name for r in view.rows}
-    people = [(pid, bs) for pid, bs in view.buttons_for if bs]
-    if len(people) <= MAX_ROWS:
-        rows: list[Row] = []
-        for pid, bs in people:
+    """Mark controls for the page shown: a row of buttons per person for up to four
+    people, else one select menu per mark ("Mark present…") listing the page's people
+    (25 at most); the last row holds Previous / Next and the end pass's Sign off.
+    At most five rows, so every person of any group can be marked, page by page."""
+    page, _ = _page(view)
+    shown = _page_rows(view)
+    marks = dict(view.buttons_for)
+    rows: list[Row] = []
+    if len(view.rows) <= BUTTON_PEOPLE:
+        for r in shown:
             specs = [
                 ButtonSpec(
-                    label=f"{names.get(pid, pid)}: {b.label}"[:MAX_BUTTON_LABEL],
+                    label=f"{r.display_name}: {b.label}"[:MAX_BUTTON_LABEL],
                     custom_id=cid,
                     style=b.style,
                 )
-                for b in bs
-                if (cid := custom_id(b.action, b.value)) is not None
-            ]
+                for b in marks.get(r.person_id, ())
+                if b.action == "mark" and (cid := custom_id(b.action, b.value)) is not None
+            ][:5]
             if specs:
                 rows.append(tuple(specs))
-        return rows
-    picks: list[Row] = []
-    labels = [b.label for b in people[0][1]]
-    for i, label in enumerate(labels[:MAX_ROWS]):
-        column = [(pid, bs[i]) for pid, bs in people if len(bs) > i]
-        template = _common_template([b.value for _, b in column])
-        action = column[0][1].action
-        cid = f"{PICK_PREFIX}:{action}:{template}" if template else ""
-        if not template or len(cid) > MAX_CUSTOM_ID:
-            continue
-        options = tuple((names.get(pid, pid)[:MAX_BUTTON_LABEL], pid) for pid, _ in column)[
-            :MAX_SELECT_OPTIONS
-        ]
-        picks.append(PickSpec(placeholder=f"Mark {label.lower()}…", custom_id=cid, options=options))
-    return picks
+    else:
+        first = next((bs for bs in marks.values() if bs), ())
+        for b in [b for b in first if b.action == "mark"][: MAX_ROWS - 1]:
+            session_id, _, status = b.value.split("|")
+            cid = f"{PICK_PREFIX}:{b.action}:{session_id}|{PICK_SLOT}|{status}|{page}"
+            if len(cid) > MAX_CUSTOM_ID:
+                continue
+            options = tuple(
+                (r.display_name[:MAX_BUTTON_LABEL] or r.person_id, r.person_id) for r in shown
+            )
+            rows.append(
+                PickSpec(placeholder=f"Mark {b.label.lower()}…", custom_id=cid, options=options)
+            )
+    nav = _nav(view)
+    if nav:
+        rows.append(nav)
+    return rows[:MAX_ROWS]
 
 
 def picked_value(template: str, chosen: str) -> str:
     return template.replace(PICK_SLOT, chosen, 1)
 
 
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def roster_embed(view: RosterView, tz: tzinfo) -> dict[str, Any]:
-    """The roster as an embed (only ever sent ephemerally, to a facilitator)."""
+    """One page of the roster as an embed (only ever sent ephemerally, to a facilitator):
+    within Discord's 256-character title, 4,096-character description and 6,000 in all."""
+    page, count = _page(view)
     lines = []
-    for r in view.rows:
-        lines.append(" · ".join([f"**{r.display_name}** — {r.status}", *row_details(r, tz)]))
+    for r in _page_rows(view):
+        line = " · ".join([f"**{r.display_name}** — {r.status}", *row_details(r, tz)])
+        lines.append(_clip(line, MAX_ROSTER_LINE))
     if view.guests:
-        lines.append("Guests (not linked to anyone): " + ", ".join(view.guests))
+        lines.append(_clip("Guests (not linked to anyone): " + ", ".join(view.guests), 300))
     if not view.rows:
         lines.append("Nobody is enrolled yet.")
-    description = "\n".join(lines)
-    if len(description) > MAX_EMBED_DESCRIPTION:
-        description = description[: MAX_EMBED_DESCRIPTION - 1] + "…"
+    lines.extend(_clip(n, 200) for n in view.notes)
+    description = ""
+    for line in lines:
+        if len(description) + len(line) + 1 > MAX_EMBED_DESCRIPTION:
+            break
+        description = f"{description}\n{line}" if description else line
+    title = f"Roster: {view.title}"
+    if count > 1:
+        title = f"{title} ({page + 1}/{count})"
+    footer = ", ".join(f"{k}: {v}" for k, v in view.counts)
+    if count > 1:
+        first = page * PAGE_PEOPLE + 1
+        last = page * PAGE_PEOPLE + len(_page_rows(view))
+        footer = f"people {first}–{last} of {len(view.rows)} · {footer}"
     return {
-        "title": f"Roster: {view.title}"[:256],
+        "title": _clip(title, 256),
         "description": description,
-        "footer": {"text": ", ".join(f"{k}: {v}" for k, v in view.counts)[:2048]},
+        "footer": {"text": _clip(footer, MAX_FOOTER)},
     }
 
 

@@ -94,57 +94,91 @@ def _row_text(row: RosterRow, tz: tzinfo) -> str:
     return " · ".join([head, *(escape(p) for p in row_details(row, tz))])
 
 
-def _overflow(buttons: Sequence[Button], index: int) -> dict[str, Any]:
-    """The compact form of a row's buttons (big groups): one menu, values "action:value"."""
+#: up to this many people, each row is a section plus a row of buttons (2 blocks)
+WIDE_ROWS = 15
+#: people per page of a big roster: 1 block each, within a message's 50 blocks with the
+#: header, the note, guests, counts, survey lines and the page controls
+PAGE_ROWS = 40
+
+
+def _menu(buttons: Sequence[Button], index: int, page: int) -> dict[str, Any]:
+    """The compact form of a row's buttons (big groups): one select, values
+    "action:value|page" (the page comes back so the roster stays on it)."""
     options = [
-        {"text": plain(b.label, 75), "value": f"{b.action}:{b.value}"[:150]} for b in buttons[:5]
+        {"text": plain(b.label, 75), "value": f"{b.action}:{b.value}|{page}"[:150]}
+        for b in buttons[:100]
     ]
-    return {"type": "overflow", "action_id": action_id("menu", index), "options": options}
+    return {
+        "type": "static_select",
+        "action_id": action_id("menu", index),
+        "placeholder": plain("Mark…", 150),
+        "options": options,
+    }
+
+
+def pages(view: RosterView) -> int:
+    if len(view.rows) <= WIDE_ROWS:
+        return 1
+    return -(-len(view.rows) // PAGE_ROWS)
+
+
+def _controls(view: RosterView, page: int, count: int) -> Block | None:
+    buttons: list[Button] = []
+    if page > 0:
+        buttons.append(
+            Button(label="◀ Previous", action="page", value=f"{view.session_id}|{page - 1}")
+        )
+    if page < count - 1:
+        buttons.append(Button(label="Next ▶", action="page", value=f"{view.session_id}|{page + 1}"))
+    buttons.extend(view.controls)
+    return buttons_block(buttons, start=900) if buttons else None
 
 
 def roster_blocks(view: RosterView, tz: tzinfo) -> list[Block]:
-    """Header, one row per participant with present/absent/excused buttons, guests, counts.
+    """One page of the roster: header, one row per person with mark and participation
+    controls, guests, counts, the end pass's survey lines and Sign off, page controls.
 
-    Up to 22 participants each row is a section plus a row of buttons; past that the
-    buttons fold into an overflow menu (one block per row) so the message stays within
-    Slack's 50 blocks; past ~45 the rest are listed as a count with a /verify hint.
+    Up to 15 people each row is a section plus a row of buttons; past that each row is
+    one section whose controls fold into a select, 40 to a page with Previous / Next, so
+    every person of any group can be seen and marked within Slack's 50 blocks.
     """
     buttons = dict(view.buttons_for)
+    count = pages(view)
+    page = min(max(view.page, 0), count - 1)
+    compact = count > 1 or len(view.rows) > WIDE_ROWS
+    title = f"Roster: {view.title}"
+    first = page * PAGE_ROWS if compact else 0
+    shown = view.rows[first : first + PAGE_ROWS] if compact else view.rows
+    note = "Only you can see this roster."
+    if count > 1:
+        last = first + len(shown)
+        note += f" Page {page + 1} of {count}: people {first + 1}–{last} of {len(view.rows)}."
     blocks: list[Block] = [
-        {"type": "header", "text": plain(f"Roster: {view.title}", 150)},
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": "Only you can see this roster."}],
-        },
+        {"type": "header", "text": plain(title, 150)},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]},
     ]
-    tail = 3  # guests, counts, "more" note
-    compact = len(view.rows) * 2 + len(blocks) + tail > MAX_MESSAGE_BLOCKS
-    shown = 0
-    for i, row in enumerate(view.rows):
-        room = MAX_MESSAGE_BLOCKS - len(blocks) - tail
-        need = 1 if compact else 2
-        if room < need:
-            break
+    for offset, row in enumerate(shown):
+        i = first + offset
         section = mrkdwn_section(_row_text(row, tz))
         mine = buttons.get(row.person_id, ())
         if compact and mine:
-            section["accessory"] = _overflow(mine, i)
+            section["accessory"] = _menu(mine, i, page)
         blocks.append(section)
         if not compact and mine:
             blocks.append(buttons_block(mine, start=i * 10))
-        shown += 1
-    if shown < len(view.rows):
-        blocks.append(
-            mrkdwn_section(
-                f"…and {len(view.rows) - shown} more. Use /verify @person STATUS for them."
-            )
-        )
     if view.guests:
         guests = escape(", ".join(view.guests))
         blocks.append(mrkdwn_section(f"Guests (not linked to anyone): {guests}"))
+    tail = [f"{escape(k)}: {v}" for k, v in view.counts]
     if view.counts:
-        counts = " · ".join(f"{escape(k)}: {v}" for k, v in view.counts)
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": counts}]})
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(tail)}]}
+        )
+    if view.notes:
+        blocks.append(mrkdwn_section(escape("\n".join(view.notes))))
+    controls = _controls(view, page, count)
+    if controls is not None:
+        blocks.append(controls)
     return blocks
 
 

@@ -87,7 +87,7 @@ def button_event(
     if name is None:
         return None
     value = _str(action, "value")
-    if _str(action, "type") == "overflow":
+    if _str(action, "type") in ("overflow", "static_select"):
         selected = action.get("selected_option")
         raw = _str(selected, "value") if isinstance(selected, Mapping) else ""
         name, _, value = raw.partition(":")

@@ -15,7 +15,10 @@ Events (everything else is ignored):
   the session.
 - ``meeting.participant_joined_breakout_room`` → join (a no-op while the stay is
   open; it bridges a main-room leave Zoom may report for the move). Leaving a
-  breakout room, and being in the waiting room, change nothing.
+  breakout room for the main room, and being in the waiting room, change nothing;
+  a ``participant_left_breakout_room`` whose ``leave_reason`` says the person left
+  the meeting closes the stay (keyed like a leave at that time, so Zoom's own
+  ``participant_left`` for the same moment is the same event).
 - ``meeting.ended`` → `MeetingEnded`: every stay still open is closed at ``end_time``.
 
 Times are the payload's own (``join_time``, ``leave_time``, ``date_time``,
@@ -185,6 +188,8 @@ def translate(doc: Mapping[str, Any]) -> Translated:
     if event not in PRESENCE_EVENTS:
         return Ignored(event=event, reason="unknown event")
     action = PRESENCE_EVENTS[event]
+    if event == LEFT_BREAKOUT and _left_meeting(payload):
+        action = "leave"
     if action is None:
         reason = "breakout room" if "breakout" in event else "waiting room"
         return Ignored(event=event, reason=reason)
@@ -213,6 +218,20 @@ def translate(doc: Mapping[str, Any]) -> Translated:
         stream=stream,
         key=event_key(instance, stream, action, at.isoformat()),
     )
+
+
+LEFT_BREAKOUT = "meeting.participant_left_breakout_room"
+
+
+def _left_meeting(payload: Mapping[str, Any]) -> bool:
+    """A breakout-room leave that is a leave of the whole meeting (not a move back to
+    the main room): its reason says "left the meeting" and names no room to go to."""
+    obj = payload.get("object")
+    who = obj.get("participant") if isinstance(obj, Mapping) else None
+    if not isinstance(who, Mapping):
+        return False
+    reason = (_text(who.get("leave_reason")) or "").lower()
+    return "left the meeting" in reason and "breakout" not in reason and "main" not in reason
 
 
 def _meeting_id(obj: Mapping[str, Any]) -> str:

@@ -182,6 +182,7 @@ class PolicyTable(Table):
     weekly_min_days: Annotated[int, Int(0, 7)] = _POLICY.weekly_min_days
     max_absences_per_cycle: Annotated[int, Int(0)] = _POLICY.max_absences_per_cycle
     cycle_days: Annotated[int, Int(1)] = _POLICY.cycle_days
+    signoff_reminder_hours: Annotated[float, Num(0)] = _POLICY.signoff_reminder_hours
 
 
 class Reminders(Table):

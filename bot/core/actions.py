@@ -29,6 +29,8 @@ class RosterRow:
     flags: tuple[str, ...]
     #: a platform's presence hint, e.g. "in a Slack huddle since 6:02 PM" (not evidence)
     hint: str | None = None
+    #: the facilitator's participation mark: "high" | "medium" | "low"
+    participation: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,6 +42,14 @@ class RosterView:
     guests: tuple[str, ...] = ()
     counts: tuple[tuple[str, int], ...] = ()
     buttons_for: tuple[tuple[str, tuple[Button, ...]], ...] = ()  # person_id -> buttons
+    #: the end pass: the session has ended and waits for its sign-off
+    end_pass: bool = False
+    #: controls for the whole roster (the end pass's "Sign off")
+    controls: tuple[Button, ...] = ()
+    #: which page a platform that pages the roster was showing (0: the first)
+    page: int = 0
+    #: lines under the roster: the end pass's survey summary (counts only, no names)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -47,6 +47,9 @@ class Flag(StrEnum):
     DM_UNREACHABLE = "dm_unreachable"
     #: only a survey answer says they came, in a group that never saw them
     SELF_REPORTED_NOT_SEEN = "self_reported_not_seen"
+    IMPORTED = "imported"
+    SIGNED_OFF = "signed_off"
+    AMENDED = "amended"
 
 
 class Participation(StrEnum):
@@ -70,6 +73,7 @@ class EvidenceKind(StrEnum):
     SURVEY = "survey"  # data: attended (bool)
     GUEST_LINK = "guest_link"  # data: guest_key -> person_id
     MAKEUP_BOOKING = "makeup_booking"  # session_id: the make-up; data: makeup_for
+    SIGNOFF = "signoff"  # session-wide (no person): data: attested (pid=status:minutes;...)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +90,7 @@ class Policy:
     weekly_min_days: int = 3
     max_absences_per_cycle: int = 3
     cycle_days: int = 28
+    signoff_reminder_hours: float = 12
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

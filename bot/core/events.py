@@ -108,6 +108,26 @@ class LinkNotice:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ImportedStay:
+    """One row of a meeting platform's participant report: someone in the meeting from
+    `joined` to `left` (aware datetimes). `line` is the row's line in the file."""
+
+    line: int
+    identity: Identity
+    joined: datetime
+    left: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlatformReport:
+    """A participant report downloaded from a meeting platform, parsed at the edge
+    (adapters.importers): "zoom", "teams" or "meet", and its stays in file order."""
+
+    source: str
+    stays: tuple[ImportedStay, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PresenceBatch:
     """Presence events written as one durable group commit (Zoom's webhook burst).
     The engine answers with `Recorded`; records are recomputed later, on

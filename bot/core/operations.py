@@ -10,11 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.attendance.guests import LinkResult, guests_of, link_guest
+from bot.core.attendance.imported import ImportResult, import_report
 from bot.core.attendance.weekly import WeekStanding, standing
 from bot.core.context import Services
 from bot.core.domain import AuditEntry, Group, Guest, JSONScalar, Session
 from bot.core.enrollment import set_enrollment
 from bot.core.errors import UserError
+from bot.core.events import PlatformReport
 from bot.core.integrity import Checkpoint, Row, find_checkpoint, head_token, record_drift
 from bot.core.ledger import verify_chain
 from bot.core.privacy import export_person, forget_guest, forget_person
@@ -50,6 +52,14 @@ class Operations:
 
     async def cancel_session(self, session_id: str, *, actor_id: str) -> Session:
         return await self.services.sessions.cancel(session_id, actor_id=actor_id)
+
+    async def import_report(
+        self, session_id: str, report: PlatformReport, *, actor_id: str
+    ) -> ImportResult:
+        """A meeting platform's participant report as imported presence (see
+        bot.core.attendance.imported); UserError, nothing written, when it cannot apply."""
+        session = await self.services.sessions.get(session_id)
+        return await import_report(self.services.recorder, session, report, actor_id=actor_id)
 
     async def known_group(self, group_id: str | None) -> None:
         """UserError unless `group_id` is None or a configured group."""

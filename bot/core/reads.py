@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 from bot.core import replies
 from bot.core.actions import Action, Reply
 from bot.core.attendance.reconcile import RoomSnapshot, reconcile_room
+from bot.core.attendance.signoff import unsigned_sessions
 from bot.core.context import NOT_ENROLLED, Services
 from bot.core.domain import Enrollment, Group, Person, Program, Role, Session, SessionState
 from bot.core.events import Actor, CommandInvoked, PresenceObserved
@@ -89,6 +90,20 @@ class ReadModels:
     ) -> list[Session]:
         return await self.services.store.list_sessions(
             group_id=group_id, start_from=start_from, start_to=start_to, states=states
+        )
+
+    async def session(self, session_id: str) -> Session:
+        """A session by id; UserError when unknown."""
+        return await self.services.sessions.get(session_id)
+
+    async def unsigned_sessions(self, start_from: datetime, start_to: datetime) -> list[Session]:
+        """Sessions that started in [start_from, start_to), have ended and are not signed
+        off (for the weekly summary)."""
+        return await unsigned_sessions(
+            self.services.store,
+            start_from=start_from,
+            start_to=start_to,
+            now=self.services.clock.now(),
         )
 
     # -- surfaces -----------------------------------------------------------------

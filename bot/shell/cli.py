@@ -97,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     au.add_parser("head", help="the chain heads, to write down where the database can't reach")
 
+    imp = sub.add_parser("import", help="a meeting platform's participant report, as presence")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--session", required=True, metavar="ID")
+    imp.add_argument("--format", dest="report_format", metavar="zoom|teams|meet")
+    imp.add_argument("--tz", metavar="ZONE", help="zone of times without an offset")
+
     guest = sub.add_parser("guest", help="people a meeting room saw whom nobody matched")
     gs = guest.add_subparsers(dest="guest_command", required=True, metavar="ACTION")
     gs.add_parser("list", help="guests seen, by group").add_argument("--group")

@@ -191,6 +191,13 @@ async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
             )
         )
         _out(f"{pid}\t{st.hours:.1f} h\t{plural(st.days, 'day')}\t{verdict}")
+    # the week's sessions that ended without a sign-off (PRODUCT.md, Session sign-off)
+    monday = at.astimezone(tz).date() - timedelta(days=at.astimezone(tz).weekday())
+    start = local_day_bounds(monday, tz)[0]
+    unsigned = await app.engine.unsigned_sessions(start, start + timedelta(days=7))
+    _out(f"Not signed off: {len(unsigned)}")
+    for s in unsigned:
+        _out(f"{s.id}\t{s.group_id}\t{iso_local(s.start, tz)}\tnot signed off")
     return 0
 
 
@@ -308,3 +315,12 @@ async def cmd_guest(app: App, args: argparse.Namespace) -> int:
 
 
 HANDLERS["guest"] = cmd_guest
+
+
+async def _cmd_import(app: App, args: argparse.Namespace) -> int:
+    from bot.shell.cli_import import cmd_import
+
+    return await cmd_import(app, args)
+
+
+HANDLERS["import"] = _cmd_import

@@ -181,6 +181,44 @@ async def test_seed_enrollment_does_not_reactivate(store: Store) -> None:
     ]
 
 
+async def test_seed_directory_writes_people_groups_and_new_enrollments_at_once(
+    store: Store,
+) -> None:
+    await store.upsert_person(person("p-0"))
+    await store.seed_enrollment("p-0", "g1", T0)
+    await store.set_enrollment("p-0", "g1", active=False, at=at(1), audit=audit_entry("unenroll"))
+    people = [person(f"p-{i}", slack_user_id=f"U{i}") for i in range(3)]
+    groups = [Group(id="g1", name="One"), Group(id="g2", name="Two")]
+    wanted = [("p-0", "g1"), ("p-1", "g1"), ("p-2", "g2"), ("p-1", "g2")]
+    await store.seed_directory(people=people, groups=groups, enrollments=wanted, at=at(2))
+    assert await store.list_people() == people  # p-0 updated in place
+    assert await store.list_groups() == groups
+    assert await store.find_person(platform="slack", user_id="U2") == people[2]
+    # an unenrolled participant is not brought back; the rest are enrolled once
+    assert sorted((e.person_id, e.group_id) for e in await store.enrollments()) == [
+        ("p-1", "g1"),
+        ("p-1", "g2"),
+        ("p-2", "g2"),
+    ]
+    await store.seed_directory(people=people, groups=groups, enrollments=wanted, at=at(3))
+    assert len(await store.enrollments(active_only=False)) == 4
+    assert [a.action for a in await store.audit_page()] == ["unenroll"]
+
+
+async def test_add_sessions_adds_only_new_ids_in_one_go(store: Store) -> None:
+    await store.add_session(session("s-1"))
+    await store.set_session_state("s-1", SessionState.CANCELLED, audit=audit_entry("cancel"))
+    many = [session(f"s-{i}") for i in range(1, 700)]  # more than one IN (...) probe
+    assert await store.add_sessions([*many, many[5]]) == 698
+    assert await store.add_sessions(many) == 0
+    stored = await store.list_sessions()
+    assert len(stored) == 699
+    assert (await store.get_session("s-1")) == dataclasses.replace(
+        many[0], state=SessionState.CANCELLED
+    )  # an existing session is left as it is
+    assert [a.action for a in await store.audit_page()] == ["cancel"]
+
+
 async def test_set_enrollment_reports_change_and_audits_it(store: Store) -> None:
     def audit(action: str) -> AuditEntry:
         return audit_entry(action, target="p-1", detail={"group": "g1"})

@@ -290,6 +290,12 @@ def test_weekly_standing(scenario_site: Site) -> None:
     assert rows["p-003"] == ["0.8 h", "1 day", "needs 8.2 h / 2 days; 0 left"]
     assert rows["p-004"] == ["0.0 h", "0 days", "needs 9.0 h / 3 days; 0 left"]
     assert rows["p-006"] == ["1.0 h", "1 day", "needs 8.0 h / 2 days; 0 left"]
+    # the week's ended sessions without a sign-off (PRODUCT.md, Session sign-off)
+    sid = scenario_site.scenario.session_id
+    assert past.out_lines[-2:] == [
+        "Not signed off: 1",
+        f"{sid}\t{GROUP}\t{scenario_site.scenario.iso(18, 0)}\tnot signed off",
+    ]
     assert_ok(coming)
     assert coming.out_lines[0] == f"Week {future} (minimum 9 h, 3 days)"
     assert_user_error(bad, "2026-W60")

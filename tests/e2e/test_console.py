@@ -20,7 +20,7 @@ as p-002
 /roster
 as f-001
 /roster
-press 6
+press 25
 /verify @p-002 late participation=high joined by phone
 help
 dance
@@ -56,8 +56,14 @@ def test_console_session_end_to_end(config_dir: Path) -> None:
     assert "(only you can see this)" in rosters[0].splitlines()[-1]
     assert "Jordan (p-001): present · checked in" in first and "in the room" in first
     assert "Morgan (p-002): not here yet" in first
-    assert "  mark Jordan: [1] Present [2] Absent [3] Excused" in first
-    assert "  mark Morgan: [4] Present [5] Absent [6] Excused" in first
+    # attention first (not here yet, by name), then present; marks and participation
+    assert first.index("Avery (p-003): not here yet") < first.index("Morgan (p-002)")
+    assert first.index("Morgan (p-002)") < first.index("Jordan (p-001): present")
+    assert (
+        "  mark Morgan: [22] Present [23] Late [24] Absent [25] Excused "
+        "[26] Participation high [27] Participation medium [28] Participation low"
+    ) in first
+    assert "  mark Jordan: [43] Present [44] Late [45] Absent [46] Excused" in first
     assert "Morgan (p-002): excused" in after_press and "flags: override" in after_press
     assert "Recorded Morgan as late for Ad-hoc Group" in out
 

@@ -95,12 +95,13 @@ async def test_a_session_on_discord(h: Harness) -> None:
     assert roster["type"] == 4 and roster["data"]["flags"] & EPHEMERAL
     (embed,) = roster["data"]["embeds"]
     lines = embed["description"].splitlines()
-    assert lines[0] == (
+    # attention first (not here yet), then present, by name
+    assert lines[0].startswith("**K.** — not here yet · not in the room · 0 min")
+    assert lines[1].startswith("**A.** — present · in the room · 43 min")
+    assert lines[2] == (
         "**J.** — present · checked in 6:01 PM · in the room · 45 min · camera 0 min"
     )
-    assert lines[1].startswith("**M.** — present · in the room · 45 min · camera 40 min")
-    assert lines[2].startswith("**A.** — present · in the room · 43 min")
-    assert lines[3].startswith("**K.** — not here yet · not in the room · 0 min")
+    assert lines[3].startswith("**M.** — present · in the room · 45 min · camera 40 min")
     assert lines[4].startswith("Guests (not linked to anyone): visitor")
     denied = await h.command("roster", P2)
     assert denied["data"]["content"] == "Only this group's facilitators can see the roster."

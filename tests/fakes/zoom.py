@@ -52,7 +52,11 @@ def participant_event(
         "customer_key": "",
         "phone_number": "",
     }
-    if event in ("meeting.participant_left", "meeting.participant_left_breakout_room"):
+    if event == "meeting.participant_left_breakout_room":
+        # by default a move back to the main room (leaving the meeting says so)
+        who["leave_time"] = zulu(at)
+        who["leave_reason"] = leave_reason or "leave breakout room to join main meeting"
+    elif event == "meeting.participant_left":
         who["leave_time"] = zulu(at)
         who["leave_reason"] = leave_reason or "left the meeting. Reason : left the meeting"
     elif event in (

@@ -41,6 +41,7 @@ ARGS = {
     "survey": "",
     "makeup": "",
     "roster": "",
+    "signoff": "",
     "verify": "@p-001 present",
     "enroll": "@p-002",
     "unenroll": "@p-001",
@@ -112,6 +113,7 @@ async def test_command_matrix(command: str, who: str, where: str) -> None:
     assert got == want, (command, who, where, text, audited)
 
 
+FACILITATOR_BUTTONS = {n for n, s in BUTTONS.items() if s.access.value == "facilitator"}
 BUTTON_CELLS = [(b, w) for b in BUTTONS for w in WHO]
 
 
@@ -122,6 +124,9 @@ async def test_button_matrix(button: str, who: str) -> None:
     w.at(MON + timedelta(minutes=20))
     value = {
         "mark": f"{w.monday.id}|p-001|present",
+        "engage": f"{w.monday.id}|p-001|high",
+        "page": f"{w.monday.id}|1",
+        "signoff": w.monday.id,
         "checkin": w.monday.id,
         "survey": w.monday.id,
         "makeup": f"{w.monday.id}|{w.wednesday.id}",
@@ -143,7 +148,7 @@ async def test_button_matrix(button: str, who: str) -> None:
     denied = "command.denied" in audited or "command.unknown_person" in audited
     if who == "unknown":
         want = "deny"
-    elif button == "mark":
+    elif button in FACILITATOR_BUTTONS:
         want = "allow" if who in ("facilitator", "admin") else "deny"
     else:
         want = "allow" if who in ("participant", "other-participant") else "deny"

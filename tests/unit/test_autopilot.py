@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -396,19 +397,19 @@ async def test_a_restart_seeds_only_what_is_new_or_changed(monkeypatch: pytest.M
 
     w = Week(local(2026, 11, 30, 12))
     await w.start()
-    writes: list[str] = []
-    for name in ("upsert_person", "upsert_group", "seed_enrollment"):
-        real = getattr(w.store, name)
+    writes: list[dict[str, object]] = []
+    real = w.store.seed_directory
 
-        async def counting(*args: object, _real: object = real, _name: str = name) -> object:
-            writes.append(_name)
-            return await _real(*args)  # type: ignore[operator]
+    async def counting(**kwargs: Any) -> None:
+        writes.append(kwargs)
+        await real(**kwargs)
 
-        monkeypatch.setattr(w.store, name, counting)
+    monkeypatch.setattr(w.store, "seed_directory", counting)
     await seed(w.store, w.config, w.clock.now())
     assert writes == []  # nothing changed: nothing written
     renamed = dataclasses.replace(w.config.groups[0], name="Renamed")
     w.config = dataclasses.replace(w.config, groups=(renamed, *w.config.groups[1:]))
     await seed(w.store, w.config, w.clock.now())
-    assert writes == ["upsert_group"]
+    # one write, of just the changed group
+    assert [(c["people"], c["groups"], c["enrollments"]) for c in writes] == [([], [renamed], [])]
     assert (await w.store.get_group(renamed.id)) == renamed

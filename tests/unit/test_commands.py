@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -80,6 +81,37 @@ async def w() -> World:
     world = World()
     await world.setup()
     return world
+
+
+async def test_a_repeat_checkin_is_answered_from_memory_and_right_across_processes(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w.at(MON - timedelta(minutes=10))
+    assert "Welcome" in await w.say("p-001", "/checkin")
+    calls: list[str] = []
+    for name in ("append_evidence", "evidence"):
+        real = getattr(w.store, name)
+
+        async def counting(*a: object, _real: Any = real, _name: str = name, **k: object) -> Any:
+            calls.append(_name)
+            return await _real(*a, **k)
+
+        monkeypatch.setattr(w.store, name, counting)
+    w.at(MON + timedelta(minutes=5))
+    assert "already checked in to Evening Group A (Mon 6:00 PM) at 5:50 PM" in await w.say(
+        "p-001", "/checkin"
+    )
+    assert calls == []  # no write, no read of the ledger
+    # another process (its own engine, its own memory) on the same store: the ledger's
+    # unique key answers, with the first check-in's time, and nothing is doubled
+    other = Engine(store=w.store, clock=w.clock, program=Program(timezone="America/New_York"))
+    text = "\n".join(
+        getattr(a, "text", "")
+        for a in await MemoryAdapter(engine=other).send("p-001", "/checkin", channel="ga")
+    )
+    assert "already checked in to Evening Group A (Mon 6:00 PM) at 5:50 PM" in text
+    assert calls == ["append_evidence", "evidence"]
+    assert len(await w.store.evidence(person_id="p-001", kinds=[EvidenceKind.CHECKIN])) == 1
 
 
 async def test_checkin_outside_a_session_names_the_next_one(w: World) -> None:

@@ -50,8 +50,10 @@ def test_fhir_bundle_of_encounters() -> None:
         "end": "2026-11-30T20:02:00-05:00",
     }
     assert first["length"]["value"] == 120 and first["length"]["code"] == "min"
-    codes = [x["valueCode"] for x in first["extension"]]
+    codes = [x["valueCode"] for x in first["extension"] if "valueCode" in x]
     assert codes == ["partial", "left_early"]
+    camera = next(x for x in first["extension"] if x["url"].endswith(":camera-minutes"))
+    assert camera["valueQuantity"]["code"] == "min"
     assert second["status"] == "cancelled"
     assert second["participant"] == [{"individual": {"reference": "Practitioner/f-001"}}]
     # no names anywhere: ids only

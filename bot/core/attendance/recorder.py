@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from bot.core import limits
+from bot.core.attendance.checked_in import CheckedIn
 from bot.core.attendance.intervals import LEAVE, presence_from
 from bot.core.attendance.links import linked_guest_keys
 from bot.core.attendance.rules import compute_record
@@ -58,6 +59,8 @@ class Recorder:
         self.store = store
         self.clock = clock
         self.program = program
+        #: check-ins the ledger has confirmed, for the storm's repeats (no read)
+        self.checked_in = CheckedIn()
 
     @property
     def policy(self) -> Policy:
@@ -74,7 +77,25 @@ class Recorder:
         `unit`, all or nothing, keyed by the first (see Ledger.append_evidence)."""
         if notes is not None:
             limits.check_stored(list(notes))
-        return await self.store.append_evidence(entries, notes=notes, unit=unit)
+        stored = await self.store.append_evidence(entries, notes=notes, unit=unit)
+        for entry, new in zip(entries, stored, strict=True):
+            if new and entry.kind is EvidenceKind.CHECKIN and entry.session_id and entry.person_id:
+                self.checked_in.remember(entry.session_id, entry.person_id, entry.at)
+        return stored
+
+    async def checkin_time(self, session_id: str, person_id: str) -> datetime | None:
+        """When the person checked in to the session: from memory, else from the ledger
+        (then remembered); None if they have not."""
+        at = self.checked_in.get(session_id, person_id)
+        if at is not None:
+            return at
+        earlier = await self.store.evidence(
+            session_id=session_id, person_id=person_id, kinds=[EvidenceKind.CHECKIN]
+        )
+        if not earlier:
+            return None
+        self.checked_in.remember(session_id, person_id, earlier[0].at)
+        return earlier[0].at
 
     async def participants(self, session: Session) -> list[str]:
         """Who a record is kept for: active enrollees, plus anyone with evidence."""
@@ -86,7 +107,16 @@ class Recorder:
         }
         return sorted(enrolled | with_evidence)
 
-    async def compute(self, session: Session, group: Group, person_id: str) -> AttendanceRecord:
+    async def compute(
+        self,
+        session: Session,
+        group: Group,
+        person_id: str,
+        *,
+        signed_off_seq: int | None = None,
+    ) -> AttendanceRecord:
+        """One record; `signed_off_seq`: the seq of the session's sign-off entry, if any
+        (bot.core.attendance.signoff)."""
         policy = self.program.policy
         start, end = session.window(policy)
         own = await self.store.evidence(session_id=session.id, person_id=person_id)
@@ -126,6 +156,7 @@ class Recorder:
             made_up_by=await self._made_up_by(session, person_id),
             makeup_for=booked_for,
             dm_unreachable="chat" in await self.store.unreachable_channels(person_id),
+            signed_off_seq=signed_off_seq,
         )
 
     async def _made_up_by(self, session: Session, person_id: str) -> str | None:
@@ -164,7 +195,9 @@ class Recorder:
             # nobody can have missed a session that has not opened yet
             return []
         ids = list(person_ids) if person_ids is not None else await self.participants(session)
-        records = [await self.compute(session, group, pid) for pid in ids]
+        signoff = await self.store.evidence(session_id=session.id, kinds=[EvidenceKind.SIGNOFF])
+        seq = signoff[0].seq if signoff else None
+        records = [await self.compute(session, group, pid, signed_off_seq=seq) for pid in ids]
         await self.store.save_records(records)
         # a make-up's attendance decides the missed session's record
         for r in records:

@@ -72,6 +72,7 @@ def compute_record(
     made_up_by: str | None = None,
     makeup_for: str | None = None,
     dm_unreachable: bool = False,
+    signed_off_seq: int | None = None,
 ) -> AttendanceRecord:
     """Apply the status rules in order (first that applies wins) and set the flags.
 
@@ -81,6 +82,8 @@ def compute_record(
     one; `makeup_for`: the missed session this one makes up for the person (a
     booking), when the session itself is not a dedicated make-up. `now` bounds open
     stays; before the end no `partial` or `left_early` is decided yet.
+    `signed_off_seq`: the ledger seq of the session's sign-off, if any; a verification
+    stored after it is an amendment.
     """
     all_entries = list(entries)
     own = [e for e in all_entries if e.session_id == session.id]
@@ -94,6 +97,14 @@ def compute_record(
     merged = merge(stays, policy.reconnect_merge_seconds)
     clipped = clip(merged, session.start, session.end)
     seen = bool(stays)
+    # presence that came from a platform's participant report (bot.core.attendance.imported)
+    imported = bool(
+        overlapping(
+            presence_from((e for e in all_entries if e.data.get("imported")), session.end).stays,
+            window_start,
+            window_end,
+        )
+    )
     cams = merge(
         overlapping(presence.camera, window_start, window_end), policy.reconnect_merge_seconds
     )
@@ -135,6 +146,8 @@ def compute_record(
         attended_us = total_microseconds(clipped)
         if any(i.uncertain for i in stays):
             flags.add(Flag.UNCERTAIN)
+        if imported:
+            flags.add(Flag.IMPORTED)
         if checked_in_at is None:
             flags.add(Flag.SEEN_NOT_CHECKED_IN)
         if ended and last_seen is not None and last_seen < early_cutoff:
@@ -154,6 +167,10 @@ def compute_record(
         flags.add(Flag.CHECKED_IN_NOT_SEEN)
     if notices and not notice_in_time and not attended_evidence:
         flags.add(Flag.LATE_NOTICE)
+    if signed_off_seq is not None:
+        flags.add(Flag.SIGNED_OFF)
+        if any(e.kind is EvidenceKind.VERIFY and e.seq > signed_off_seq for e in own):
+            flags.add(Flag.AMENDED)
 
     status: Status
     verified_by: str | None = None

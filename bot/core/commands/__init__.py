@@ -15,9 +15,10 @@ from bot.core.commands.checkin import checkin, checkin_button, checkout
 from bot.core.commands.enroll import enroll, unenroll
 from bot.core.commands.link import link
 from bot.core.commands.makeup import book_button, makeup_command
-from bot.core.commands.roster import roster
+from bot.core.commands.roster import page_button, roster
+from bot.core.commands.signoff import signoff, signoff_button
 from bot.core.commands.survey import submit, survey_button, survey_command
-from bot.core.commands.verify import mark_button, verify
+from bot.core.commands.verify import engage_button, mark_button, verify
 from bot.core.context import Access, CommandSpec, Context
 
 ROSTER_DENIED = "Only this group's facilitators can see the roster."
@@ -106,6 +107,15 @@ COMMANDS: dict[str, CommandSpec] = {
             options=("person", "status", "participation", "note"),
         ),
         CommandSpec(
+            name="signoff",
+            handler=signoff,
+            access=Access.FACILITATOR,
+            usage="/signoff [note]",
+            summary="sign off the attendance of your group's open or most recent session",
+            denied=FACILITATORS_ONLY,
+            options=("note",),
+        ),
+        CommandSpec(
             name="enroll",
             handler=enroll,
             access=Access.FACILITATOR,
@@ -157,6 +167,30 @@ BUTTONS: dict[str, CommandSpec] = {
             usage="",
             summary="roster button",
             denied="Only this group's facilitators can change attendance.",
+        ),
+        CommandSpec(
+            name="engage",
+            handler=engage_button,
+            access=Access.FACILITATOR,
+            usage="",
+            summary="roster participation button",
+            denied="Only this group's facilitators can change attendance.",
+        ),
+        CommandSpec(
+            name="page",
+            handler=page_button,
+            access=Access.FACILITATOR,
+            usage="",
+            summary="roster page button",
+            denied="Only this group's facilitators can see the roster.",
+        ),
+        CommandSpec(
+            name="signoff",
+            handler=signoff_button,
+            access=Access.FACILITATOR,
+            usage="",
+            summary="end pass button",
+            denied="Only this group's facilitators can sign off its sessions.",
         ),
         CommandSpec(
             name="checkin", handler=checkin_button, access=Access.ENROLLED, usage="", summary=""

@@ -64,21 +64,28 @@ async def checkin(ctx: Context) -> list[Action]:
 async def checkin_to(ctx: Context, session: Session, note: str | None) -> list[Action]:
     group = await ctx.store.get_group(session.group_id)
     name = group.name if group else session.group_id
-    entry = ctx.own_evidence(EvidenceKind.CHECKIN, session, f"checkin:{session.id}:{ctx.person.id}")
-    (new,) = await ctx.services.recorder.append([entry], notes=[note])
     when = day_time(session.start, ctx.tz)
-    if not new:
-        earlier = await ctx.store.evidence(
-            session_id=session.id, person_id=ctx.person.id, kinds=[EvidenceKind.CHECKIN]
+    recorder = ctx.services.recorder
+    # A repeat (pressed twice, again after a reconnect) is answered from memory: no
+    # write, no read. Otherwise the append decides — the ledger's unique key is the
+    # truth across processes — and a refused duplicate is read back once.
+    earlier = recorder.checked_in.get(session.id, ctx.person.id)
+    if earlier is None:
+        entry = ctx.own_evidence(
+            EvidenceKind.CHECKIN, session, f"checkin:{session.id}:{ctx.person.id}"
         )
-        at = clock_time(earlier[0].at.astimezone(ctx.tz)) if earlier else "earlier"
-        return ctx.reply(f"You already checked in to {name} ({when}) at {at}.")
-    # No recompute here: the session is open, so its records are derived when someone
-    # looks (the roster, a report) and when it ends. This keeps the check-in path to
-    # one durable write, for the top-of-the-hour storm.
-    return ctx.reply(
-        f"You're checked in to {name} ({when}) at {clock_time(ctx.at.astimezone(ctx.tz))}. Welcome!"
-    )
+        (new,) = await recorder.append([entry], notes=[note])
+        if new:
+            # No recompute here: the session is open, so its records are derived when
+            # someone looks (the roster, a report) and when it ends. This keeps the
+            # check-in path to one durable write, for the top-of-the-hour storm.
+            return ctx.reply(
+                f"You're checked in to {name} ({when}) at "
+                f"{clock_time(ctx.at.astimezone(ctx.tz))}. Welcome!"
+            )
+        earlier = await recorder.checkin_time(session.id, ctx.person.id)
+    at = clock_time(earlier.astimezone(ctx.tz)) if earlier else "earlier"
+    return ctx.reply(f"You already checked in to {name} ({when}) at {at}.")
 
 
 async def checkout(ctx: Context) -> list[Action]:

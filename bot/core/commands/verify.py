@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from bot.core import limits
 from bot.core.actions import Action
+from bot.core.attendance.signoff import signoff_of
 from bot.core.commands.people import enrolled_group_ids, managed_groups, resolve_person
 from bot.core.commands.roster import roster_reply
 from bot.core.context import Context
 from bot.core.domain import (
+    ATTENDED,
     VERIFIABLE,
     AuditEntry,
     EvidenceKind,
@@ -52,7 +54,15 @@ async def verify(ctx: Context) -> list[Action]:
             raise UserError(f"participation must be high, medium or low. {USAGE}") from None
     note = limits.note(" ".join(rest))
     session = await _target_session(ctx, target)
-    await record_verification(ctx, session, target, status, participation, note)
+    signed = await signoff_of(ctx.store, session.id)
+    if signed is not None and note is None:
+        raise UserError(
+            f"That session is signed off, so this is an amendment: add the reason, e.g. "
+            f"/verify {ctx.args[0]} {status.value} confirmed by phone."
+        )
+    await record_verification(
+        ctx, session, target, status, participation, note, amendment=signed is not None
+    )
     group = await ctx.store.get_group(session.group_id)
     name = group.name if group else session.group_id
     return ctx.reply(
@@ -85,6 +95,8 @@ async def record_verification(
     status: Status,
     participation: Participation | None,
     note: str | None,
+    *,
+    amendment: bool = False,
 ) -> None:
     entry = LedgerEntry(
         key=f"verify:{session.id}:{target.id}:{ctx.request_id}",
@@ -108,7 +120,7 @@ async def record_verification(
         AuditEntry(
             at=ctx.services.clock.now(),
             actor_id=ctx.person.id,
-            action="attendance.override",
+            action="attendance.amend" if amendment else "attendance.override",
             target=f"{session.id}/{target.id}",
             detail={"status": status.value},
         )
@@ -116,17 +128,53 @@ async def record_verification(
     await ctx.services.recorder.recompute(session, [target.id])
 
 
-async def mark_button(ctx: Context) -> list[Action]:
-    """A roster button: value is "session|person|status"; answers with the updated roster."""
-    try:
-        session_id, person_id, word = ctx.extra["value"].split("|")
-    except ValueError:
-        raise UserError("That button is out of date; run /roster again.") from None
+def _button_value(ctx: Context) -> tuple[str, str, str, int]:
+    """ "session|person|word[|page]" (the page a platform that pages the roster showed)."""
+    parts = ctx.extra["value"].split("|")
+    if len(parts) not in (3, 4) or (len(parts) == 4 and not parts[3].isdigit()):
+        raise UserError("That button is out of date; run /roster again.")
+    return parts[0], parts[1], parts[2], int(parts[3]) if len(parts) == 4 else 0
+
+
+async def _button_target(ctx: Context, session_id: str, person_id: str) -> tuple[Session, Person]:
     session = await ctx.services.sessions.get(session_id)
     if session.group_id not in {g.id for g in await managed_groups(ctx)}:
         raise PermissionError
     target = await ctx.store.get_person(person_id)
     if target is None:
         raise UserError("That button is out of date; run /roster again.")
-    await record_verification(ctx, session, target, parse_status(word), None, None)
-    return [await roster_reply(ctx, session, replace=True)]
+    if await signoff_of(ctx.store, session.id) is not None:
+        raise UserError(
+            "That session is signed off: a change now is an amendment and needs a reason. "
+            f"/verify @{target.id} STATUS REASON"
+        )
+    return session, target
+
+
+async def mark_button(ctx: Context) -> list[Action]:
+    """A roster mark: value "session|person|status[|page]"; answers with the updated roster."""
+    session_id, person_id, word, page = _button_value(ctx)
+    session, target = await _button_target(ctx, session_id, person_id)
+    status = parse_status(word)
+    current = await ctx.store.records(session_id=session.id, person_id=target.id)
+    kept = current[0].participation if current else None
+    await record_verification(ctx, session, target, status, kept, None)
+    return [await roster_reply(ctx, session, replace=True, page=page)]
+
+
+async def engage_button(ctx: Context) -> list[Action]:
+    """A participation mark: value "session|person|level[|page]". A /verify that keeps the
+    status as it stands (someone whose participation is judged took part: present, when
+    the record says they didn't)."""
+    session_id, person_id, word, page = _button_value(ctx)
+    session, target = await _button_target(ctx, session_id, person_id)
+    try:
+        level = Participation(word)
+    except ValueError:
+        raise UserError("That button is out of date; run /roster again.") from None
+    current = await ctx.store.records(session_id=session.id, person_id=target.id)
+    status = current[0].status if current else Status.PRESENT
+    if status not in ATTENDED:
+        status = Status.PRESENT
+    await record_verification(ctx, session, target, status, level, None)
+    return [await roster_reply(ctx, session, replace=True, page=page)]

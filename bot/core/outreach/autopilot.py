@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from bot.core.attendance.signoff import signoff_reminders
 from bot.core.domain import SessionState
 from bot.core.engine import Engine
 from bot.core.logging_policy import describe
@@ -96,6 +97,10 @@ class Autopilot:
                 self._followed_up[s.id] = now
             except Exception as e:  # one session's trouble must not stop the others
                 log.error("follow-ups of session %s failed: %s", s.id, describe(e))
+        try:
+            await store.enqueue(await signoff_reminders(store, services.program, now))
+        except Exception as e:
+            log.error("sign-off reminders failed: %s", describe(e))
         return ended
 
     async def tick(self, *, leader: bool) -> None:

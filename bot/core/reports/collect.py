@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.attendance.recorder import Recorder
+from bot.core.attendance.signoff import signoffs
 from bot.core.domain import SessionState
 from bot.core.reports.render import ReportRow, sort_rows
 
@@ -36,10 +37,11 @@ async def collect(
     records = await store.records(
         group_id=group_id, person_id=person_id, start_from=start_from, start_to=start_to
     )
+    kept = [r for r in records if r.session_id in sessions]
+    signed = await signoffs(store, {r.session_id for r in kept})
     return sort_rows(
         [
-            ReportRow(session=sessions[r.session_id], record=r)
-            for r in records
-            if r.session_id in sessions
+            ReportRow(session=sessions[r.session_id], record=r, signoff=signed.get(r.session_id))
+            for r in kept
         ]
     )

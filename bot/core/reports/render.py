@@ -9,11 +9,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
-from bot.core.domain import AttendanceRecord, Session
+from bot.core.domain import AttendanceRecord, Flag, Session
 from bot.core.escaping import csv_cell
 from bot.core.timeutil import iso_local
 from bot.core.words import plural
+
+if TYPE_CHECKING:
+    from bot.core.attendance.signoff import SignOff
 
 COLUMNS = (
     "session_id",
@@ -44,12 +48,14 @@ _FHIR_STATUS = {
     "unverified": "unknown",
 }
 _ROLLCALL = "urn:rollcall:attendance"  # our own code system for status and flags
+_PROVENANCE_TYPES = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReportRow:
     session: Session
     record: AttendanceRecord
+    signoff: SignOff | None = None  # the session's sign-off (bot.core.attendance.signoff)
 
     def cells(self, tz: tzinfo) -> dict[str, str]:
         r, s = self.record, self.session
@@ -92,8 +98,26 @@ def to_json(rows: Sequence[ReportRow], tz: tzinfo) -> str:
         cells["participation"] = (
             row.record.participation.value if row.record.participation else None
         )
+        cells.update(_signoff_cells(row, tz))
         out.append(cells)
     return json.dumps(out, indent=2) + "\n"
+
+
+def _signoff_cells(row: ReportRow, tz: tzinfo) -> dict[str, object]:
+    """JSON's sign-off fields: who attested the session's record and when, and for an
+    amended row what was attested (the original)."""
+    s = row.signoff
+    attested = s.attested.get(row.record.person_id) if s else None
+    amended = Flag.AMENDED in row.record.flags
+    return {
+        "signed_off_by": s.by if s else None,
+        "signed_off_at": iso_local(s.at, tz) if s else None,
+        "amended_from": (
+            {"status": attested[0], "attended_minutes": attested[1]}
+            if amended and attested
+            else None
+        ),
+    }
 
 
 def to_table(rows: Sequence[ReportRow], tz: tzinfo) -> str:
@@ -109,10 +133,23 @@ def to_table(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: what the HTML report shows after the CSV columns: engagement and the sign-off
+HTML_EXTRA = ("participation", "signed_off_by")
+
+
+def _html_cells(row: ReportRow, tz: tzinfo) -> list[str]:
+    r = row.record
+    extra = [
+        r.participation.value if r.participation else "",
+        row.signoff.by if row.signoff else "",
+    ]
+    return [*row.cells(tz).values(), *extra]
+
+
 def to_html(rows: Sequence[ReportRow], tz: tzinfo, title: str = "Attendance report") -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in (*COLUMNS, *HTML_EXTRA))
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row.cells(tz).values()) + "</tr>"
+        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in _html_cells(row, tz)) + "</tr>"
         for row in rows
     )
     return (
@@ -129,7 +166,7 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     Encounter's `partOf`-style identifier, the attended span as `period`, the minutes
     as `length`, and rollcall's own status and flags as an extension, so an EHR can
     import what a billing team needs."""
-    entries = []
+    entries: list[dict[str, object]] = []
     for row in rows:
         c, r = row.cells(tz), row.record
         start = c["first_seen"] or c["checked_in_at"] or c["session_start"]
@@ -158,6 +195,21 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
             "extension": [
                 {"url": f"{_ROLLCALL}:status", "valueCode": r.status.value},
                 *({"url": f"{_ROLLCALL}:flag", "valueCode": f.value} for f in r.flags),
+                # engagement: camera time (context, never a penalty) and participation
+                {
+                    "url": f"{_ROLLCALL}:camera-minutes",
+                    "valueQuantity": {
+                        "value": r.camera_minutes,
+                        "unit": "min",
+                        "system": "http://unitsofmeasure.org",
+                        "code": "min",
+                    },
+                },
+                *(
+                    [{"url": f"{_ROLLCALL}:participation", "valueCode": r.participation.value}]
+                    if r.participation
+                    else []
+                ),
             ],
         }
         if r.verified_by:
@@ -165,8 +217,48 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
                 {"individual": {"reference": f"Practitioner/{r.verified_by}"}}
             ]
         entries.append({"fullUrl": f"urn:uuid:{r.session_id}.{r.person_id}", "resource": encounter})
+    entries += _provenances(rows, tz)
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
     return json.dumps(bundle, indent=2) + "\n"
+
+
+def _provenances(rows: Sequence[ReportRow], tz: tzinfo) -> list[dict[str, object]]:
+    """One FHIR Provenance per signed-off session: the facilitator as the `attester`
+    (provenance-participant-type), `recorded` = the sign-off time, targets = the
+    session's Encounters in this bundle."""
+    targets: dict[str, list[str]] = {}
+    signed: dict[str, SignOff] = {}
+    for row in rows:
+        if row.signoff is not None:
+            signed[row.session.id] = row.signoff
+            targets.setdefault(row.session.id, []).append(
+                f"Encounter/{row.record.session_id}.{row.record.person_id}"
+            )
+    out: list[dict[str, object]] = []
+    for sid in sorted(signed):
+        s = signed[sid]
+        provenance = {
+            "resourceType": "Provenance",
+            "id": f"signoff.{sid}",
+            "target": [{"reference": ref} for ref in targets[sid]],
+            "recorded": iso_local(s.at, tz),
+            "agent": [
+                {
+                    "type": {
+                        "coding": [
+                            {
+                                "system": _PROVENANCE_TYPES,
+                                "code": "attester",
+                                "display": "Attester",
+                            }
+                        ]
+                    },
+                    "who": {"reference": f"Practitioner/{s.by}"},
+                }
+            ],
+        }
+        out.append({"fullUrl": f"urn:uuid:signoff.{sid}", "resource": provenance})
+    return out
 
 
 def render(fmt: str, rows: Sequence[ReportRow], tz: tzinfo, title: str = "") -> str:

@@ -85,7 +85,7 @@ async def test_roster_buttons_mark_and_update_the_roster_in_place(h: Harness) ->
     (embed,) = cb["data"]["embeds"]
     assert "**J.** — present · in the room · 30 min · camera 30 min" in embed["description"]
     buttons = [c for row in cb["data"]["components"] for c in row["components"]]
-    assert len(buttons) == 12  # four people, three marks each
+    assert len(buttons) == 16  # four people, four marks each (present/late/absent/excused)
     excuse = next(b for b in buttons if b["label"] == "A.: Excused")
     assert excuse["custom_id"] == "rollcall:mark:evening-a-20261130-1800|p-003|excused"
 
@@ -109,9 +109,9 @@ async def test_large_rosters_mark_through_select_menus(h: Harness) -> None:
     h.clock.set(START + timedelta(minutes=5))
     cb = await h.command("roster", FAC)
     menus = [c for row in cb["data"]["components"] for c in row["components"]]
-    assert [m["type"] for m in menus] == [3, 3, 3]
+    assert [m["type"] for m in menus] == [3, 3, 3, 3]
     present = menus[0]
-    assert present["custom_id"] == "rollcallpick:mark:evening-a-20261130-1800|{}|present"
+    assert present["custom_id"] == "rollcallpick:mark:evening-a-20261130-1800|{}|present|0"
     payload = P.component(
         present["custom_id"],
         FAC,
@@ -209,13 +209,15 @@ async def test_a_slow_click_is_deferred_then_the_roster_edited(h: Harness) -> No
     h.clock.set(START + timedelta(minutes=5))
     cb = await h.command("roster", FAC)
     button = cb["data"]["components"][0]["components"][0]
+    name = button["label"].split(":")[0]  # the first person (attention first, then by name)
+    assert button["label"] == f"{name}: Present"
     h.bot.interactions.engine = SlowEngine(h.bot.engine)  # type: ignore[assignment]
     h.bot.interactions.defer_after = 0.05
     deferred = await press(h, FAC, button["custom_id"], message_of(cb, h))
     assert deferred["type"] == 6  # acknowledged silently; the message is edited next
     await h.fake.wait_for(lambda: h.fake.count("PATCH", "/webhooks/") == 1)
     (edit,) = [r for r in h.fake.requests if r.method == "PATCH"]
-    assert "**J.** — present" in edit.body["embeds"][0]["description"]
+    assert f"**{name}** — present" in edit.body["embeds"][0]["description"]
 
 
 async def test_a_slow_survey_offers_its_button_instead_of_the_form(h: Harness) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -129,12 +131,72 @@ def test_small_rosters_get_a_row_of_buttons_per_person() -> None:
 
 def test_large_rosters_get_one_select_menu_per_mark() -> None:
     rows = T.roster_rows(_roster(12))
-    assert len(rows) == 3
+    assert len(rows) == 3  # present, absent, excused (this roster's marks)
     pick = rows[0]
     assert isinstance(pick, T.PickSpec)
-    assert pick.custom_id == "rollcallpick:mark:s-1|{}|present"
+    assert pick.custom_id == "rollcallpick:mark:s-1|{}|present|0"
     assert len(pick.options) == 12 and pick.options[1] == ("P1", "p-001")
-    assert T.picked_value("s-1|{}|present", "p-001") == "s-1|p-001|present"
+    assert T.picked_value("s-1|{}|present|0", "p-001") == "s-1|p-001|present|0"
+
+
+def _embed_size(embed: dict[str, Any]) -> int:
+    return len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"])
+
+
+@pytest.mark.parametrize("n", [1, 25, 26, 45, 46, 60, 150])
+def test_every_person_of_any_roster_can_be_seen_and_marked(n: int) -> None:
+    """Discord's documented limits: 5 action rows, 5 buttons or 1 select a row (25
+    components), 25 options a select, 100 characters a custom_id, 80 a label; an embed
+    title 256, description 4,096, footer 2,048, 6,000 characters a message."""
+    base = _roster(n)
+    base = dataclasses.replace(
+        base,
+        rows=tuple(
+            dataclasses.replace(
+                r,
+                display_name="Person with a rather long name " + r.display_name,
+                hint="in a Slack huddle since 6:02 PM (a hint, not attendance)",
+            )
+            for r in base.rows
+        ),
+    )
+    count = T.roster_pages(base)
+    markable: list[str] = []
+    for page in range(count):
+        view = dataclasses.replace(base, page=page)
+        rows = T.roster_rows(view)
+        assert len(rows) <= T.MAX_ROWS
+        components = 0
+        for row in rows:
+            if isinstance(row, T.PickSpec):
+                components += 1
+                assert 1 <= len(row.options) <= 25 and len(row.custom_id) <= 100
+                assert all(len(label) <= 80 for label, _ in row.options)
+                if row.custom_id.startswith("rollcallpick:mark:s-1|{}|present"):
+                    markable += [pid for _, pid in row.options]
+            else:
+                assert len(row) <= 5
+                components += len(row)
+                for b in row:
+                    assert len(b.custom_id) <= 100 and len(b.label) <= 80
+                    if b.custom_id.endswith("|present"):
+                        markable.append(b.custom_id.split("|")[1])
+        assert components <= 25
+        embed = T.roster_embed(view, UTC)
+        assert len(embed["title"]) <= 256 and len(embed["description"]) <= 4096
+        assert len(embed["footer"]["text"]) <= 2048 and _embed_size(embed) <= 6000
+        shown = [
+            pid for pid in markable[page * 25 :] if f"P{int(pid[2:])}**" in embed["description"]
+        ]
+        assert len(shown) == len(markable[page * 25 :])  # whoever can be marked is shown
+        nav = [b.custom_id for b in rows[-1]] if count > 1 and isinstance(rows[-1], tuple) else []
+        if page < count - 1:
+            assert f"rollcall:page:s-1|{page + 1}" in nav
+        if page > 0:
+            assert f"rollcall:page:s-1|{page - 1}" in nav
+        if count > 1:
+            assert embed["title"].endswith(f"({page + 1}/{count})")
+    assert markable == [f"p-{i:03}" for i in range(n)]  # everyone, once, in order
 
 
 def test_roster_embed_is_private_detail() -> None:

@@ -78,7 +78,8 @@ async def test_roster_acks_at_once_and_answers_through_response_url(tmp_path: Pa
         assert roster["response_type"] == "ephemeral" and roster["text"].startswith("Roster:")
         blocks = roster["blocks"]
         buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
-        assert len(buttons) == 9  # three participants × present/absent/excused
+        # three participants × present/late/absent/excused + participation high/medium/low
+        assert len(buttons) == 21
         assert "roster.view" in await _audit_actions(bot)
 
         excuse = next(b for b in buttons if b["value"].endswith("|p-002|excused"))

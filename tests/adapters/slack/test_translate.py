@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from adapters.slack import translate
 from adapters.slack.blocks import (
     MAX_MESSAGE_BLOCKS,
     action_id,
+    pages,
     parse_action_id,
     roster_blocks,
     survey_modal,
@@ -154,15 +159,99 @@ def test_roster_has_buttons_per_participant_and_escapes_names() -> None:
     assert "P&lt;0&gt;" in text and "checked in 6:05 PM" in text and "late_notice" in text
 
 
-def test_big_rosters_stay_within_slacks_block_limit() -> None:
-    for n in (22, 23, 45, 80):
-        blocks = roster_blocks(_roster(n), TZ)
-        assert len(blocks) <= MAX_MESSAGE_BLOCKS
-        menus = [b for b in blocks if "accessory" in b]
-        if n > 23:
-            assert menus, n
-    blocks = roster_blocks(_roster(80), TZ)
-    assert "more. Use /verify" in json.dumps(blocks)
+def _controls_of(block: dict[str, Any]) -> list[dict[str, Any]]:
+    if block["type"] == "actions":
+        return list(block["elements"])
+    accessory = block.get("accessory")
+    return [accessory] if accessory else []
+
+
+def _check_limits(blocks: list[dict[str, Any]]) -> None:
+    """Slack's documented limits: 50 blocks a message, 3000 characters a section, 150 a
+    header, 25 elements an actions block, 100 options a select, 150 an option value,
+    75 a button label, 2000 a button value, 255 an action_id (unique in the message)."""
+    assert len(blocks) <= MAX_MESSAGE_BLOCKS
+    ids = []
+    for b in blocks:
+        if b["type"] == "header":
+            assert len(b["text"]["text"]) <= 150
+        if b["type"] == "section":
+            assert len(b["text"]["text"]) <= 3000
+        if b["type"] == "actions":
+            assert len(b["elements"]) <= 25
+        for e in _controls_of(b):
+            ids.append(e["action_id"])
+            assert len(e["action_id"]) <= 255
+            if e["type"] == "button":
+                assert len(e["text"]["text"]) <= 75 and len(e["value"]) <= 2000
+            else:
+                assert 1 <= len(e["options"]) <= 100
+                assert all(len(o["value"]) <= 150 for o in e["options"])
+    assert len(ids) == len(set(ids))
+
+
+def _marked(blocks: list[dict[str, Any]]) -> list[str]:
+    """The people this message lets a facilitator mark, in order."""
+    out: list[str] = []
+    for b in blocks:
+        for e in _controls_of(b):
+            if e["type"] == "button":
+                values = [e["value"]] if e["action_id"].startswith("rc:mark") else []
+            else:
+                values = [o["value"] for o in e["options"] if o["value"].startswith("mark:")]
+            for v in values:
+                person = v.split("|")[1]
+                if person not in out:
+                    out.append(person)
+    return out
+
+
+@pytest.mark.parametrize("n", [1, 25, 26, 45, 46, 60, 150])
+def test_every_person_of_any_roster_can_be_seen_and_marked(n: int) -> None:
+    view = _roster(n)
+    count = pages(view)
+    seen: list[str] = []
+    for page in range(count):
+        blocks = roster_blocks(dataclasses.replace(view, page=page), TZ)
+        _check_limits(blocks)
+        marked = _marked(blocks)
+        text = json.dumps(blocks)
+        for pid in marked:
+            assert f"P&lt;{pid[2:]}&gt;" in text  # shown where it can be marked
+        seen += marked
+        nav = [
+            e["value"]
+            for b in blocks
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"].startswith("rc:page")
+        ]
+        expected = []
+        if page > 0:
+            expected.append(f"s|{page - 1}")
+        if page < count - 1:
+            expected.append(f"s|{page + 1}")
+        assert nav == expected
+        if count > 1:
+            assert f"Page {page + 1} of {count}" in text
+    assert seen == [f"p-{i}" for i in range(n)]  # everyone, once, in the roster's order
+
+
+def test_a_big_rosters_select_keeps_its_page() -> None:
+    blocks = roster_blocks(dataclasses.replace(_roster(60), page=1), TZ)
+    menu = next(b["accessory"] for b in blocks if "accessory" in b)
+    assert menu["type"] == "static_select"
+    assert next(o["value"] for o in menu["options"]) == "mark:s|p-40|present|1"
+    body = block_action_payload(
+        user_id="U1", action_id=menu["action_id"], value="", response_url=""
+    )
+    body["actions"][0] = {
+        "type": "static_select",
+        "action_id": menu["action_id"],
+        "selected_option": menu["options"][2],
+    }
+    ev = translate.button_event(body, body["actions"][0], at=AT)
+    assert ev is not None and (ev.action, ev.value) == ("mark", "s|p-40|excused|1")
 
 
 def test_reply_message_is_ephemeral_and_replaces_when_asked() -> None:

@@ -139,12 +139,40 @@ async def test_breakout_rooms_do_not_split_a_stay(bot: ZoomBot, session: Session
         joined(at=local(18), **me),
         left(at=local(19), leave_reason="left the meeting to join breakout room", **me),
         participant_event("meeting.participant_joined_breakout_room", at=local(19), **me),
-        participant_event("meeting.participant_left_breakout_room", at=local(19, 40), **me),
+        participant_event(
+            "meeting.participant_left_breakout_room",
+            at=local(19, 40),
+            leave_reason="leave breakout room to join main meeting",
+            **me,
+        ),
         left(at=local(21), **me),
     ):
         assert (await bot.send(doc)).status == 200
     rec = await record_of(bot, session, "p-003")
     assert (rec.status, rec.attended_minutes) == (Status.PRESENT, 180)
+
+
+async def test_leaving_the_meeting_from_a_breakout_room_ends_the_stay(
+    bot: ZoomBot, session: Session
+) -> None:
+    bot.clock.set(local(21, 1))
+    me = {"uuid": "U-3", "name": "Sam K"}
+    gone = "left the meeting. Reason : left the meeting"
+    for doc in (
+        joined(at=local(18), **me),
+        left(at=local(19), leave_reason="left the meeting to join breakout room", **me),
+        participant_event("meeting.participant_joined_breakout_room", at=local(19), **me),
+        participant_event(
+            "meeting.participant_left_breakout_room", at=local(20), leave_reason=gone, **me
+        ),
+    ):
+        assert (await bot.send(doc)).status == 200
+    size = await bot.ledger_size()
+    # Zoom's own participant_left for the same stay changes nothing
+    assert (await bot.send(left(at=local(20), leave_reason=gone, **me))).status == 200
+    assert await bot.ledger_size() == size
+    rec = await record_of(bot, session, "p-003")
+    assert (rec.attended_minutes, rec.last_seen) == (120, local(20))
 
 
 async def test_waiting_room_is_not_presence(bot: ZoomBot, session: Session) -> None:

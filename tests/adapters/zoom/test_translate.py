@@ -103,11 +103,21 @@ def test_waiting_room_and_breakout_events() -> None:
     assert isinstance(t("meeting.participant_left_waiting_room"), Ignored)
     into_breakout = t("meeting.participant_joined_breakout_room")
     assert isinstance(into_breakout, PresenceObserved) and into_breakout.action == "join"
-    assert t("meeting.participant_left_breakout_room") == Ignored(
-        event="meeting.participant_left_breakout_room", reason="breakout room"
-    )
     moved = t("meeting.participant_left", leave_reason="left the meeting to join breakout room")
     assert moved == Ignored(event="meeting.participant_left", reason="breakout room")
+    back = t(
+        "meeting.participant_left_breakout_room",
+        leave_reason="leave breakout room to join main meeting",
+    )
+    assert back == Ignored(event="meeting.participant_left_breakout_room", reason="breakout room")
+    gone = t(
+        "meeting.participant_left_breakout_room",
+        leave_reason="left the meeting. Reason : left the meeting",
+    )
+    assert isinstance(gone, PresenceObserved) and gone.action == "leave"
+    # the same as Zoom's own participant_left at that moment: a later one is a no-op
+    plain = t("meeting.participant_left", leave_reason="left the meeting")
+    assert isinstance(plain, PresenceObserved) and plain.key == gone.key
 
 
 def test_meeting_ended() -> None:

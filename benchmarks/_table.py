@@ -1,0 +1,120 @@
+"""results.json -> the README's Markdown table: each figure with its load, its
+baseline from the same run, the target, and median (min–max) of repeated runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _s(d: dict[str, Any]) -> str:
+    if d.get("runs", 1) > 1:
+        return f"{d['median']} ({d['min']}–{d['max']})"
+    return str(d["median"])
+
+
+def _storm(r: dict[str, Any]) -> list[str]:
+    load = r["load"]
+    what = (
+        f"B1 storm: {load['requests']} `/checkin`, {load['people']} people, "
+        f"{load['groups']} groups, {load['connections']} conns, half repeats"
+    )
+    t, p = r["throughput"], r["p99_ms"]
+    rows = [
+        f"| {what} | req/s: rollcall {_s(t['ours'])}, bolt {_s(t['bare'])}, bolt inline "
+        f"{_s(t['bare-inline'])} | ratio {_s(r['ratio'])} (inline {_s(r['ratio_inline'])}) "
+        "| ≥ 0.75 |",
+        f"| B1 ack p99 (ms) | rollcall {_s(p['ours'])}, bolt {_s(p['bare'])} | | ≤ 100 |",
+        f"| B1 in the store | lost {r['lost']}, doubled {r['doubled']}, unanswered "
+        f"{r['unanswered']} | | 0, 0 |",
+        f"| B6 loop lag p99 during B1 (ms) | {_s(r['loop_lag_p99_ms'])} | | ≤ 50 |",
+        f"| B6 idle RSS after start (MiB) | {_s(r['idle_rss_mib'])} | | ≤ 150 |",
+    ]
+    for g in r.get("by_connections", []):
+        rows.append(
+            f"| B1 at {g['connections']} conns | rollcall {g['ours']} req/s (p99 "
+            f"{g['ours_p99_ms']} ms), bolt {g['bare']} | ratio {g['ratio']} | |"
+        )
+    return rows
+
+
+def _history(name: str, r: dict[str, Any]) -> list[str]:
+    rows = []
+    for m in r["by_months"]:
+        sel = m["select"].get("seconds", 0.0)
+        for fmt in ("csv", "fhir", "billing"):
+            f = m.get(fmt)
+            if not f:
+                continue
+            if "seconds" not in f:
+                rows.append(
+                    f"| B4 {r['store']} {m['months']} mo {fmt} | "
+                    f"{f.get('skipped') or 'error'} | | |"
+                )
+                continue
+            rows.append(
+                f"| B4 {r['store']} {m['months']} mo ({m['evidence']:,} evidence, "
+                f"{m['records']:,} records) → {fmt} | {f['seconds']:.2f} s, "
+                f"{f['peak_mib']:.0f} MiB peak | {f.get('vs_select', '?')}× a bare SELECT "
+                f"({sel:.2f} s) | ≤ 5 s, ≤ 300 MB, ≤ 4× |"
+            )
+    return rows
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    head = (
+        f"Measured {m['date']} on {m['cpus']} cores ({m['platform']}), Python {m['python']}, "
+        f"SQLite {m['sqlite']}; load average {m['loadavg_1m']} at the start, "
+        f"{m.get('loadavg_1m_end', '?')} at the end"
+        + (
+            " (a load above the core count: shared machine, figures noisy — read the ratios)"
+            if max(m["loadavg_1m"], m.get("loadavg_1m_end", 0)) > (m["cpus"] or 1)
+            else ""
+        )
+        + ".\n\n| benchmark (load) | figure | vs baseline, same run | target |\n|---|---|---|---|"
+    )
+    rows: list[str] = []
+    if "storm" in results and "load" in results["storm"]:
+        rows += _storm(results["storm"])
+    z = results.get("zoom")
+    if z and "ours" in z:
+        rows.append(
+            f"| B2 {z['ours']['requests']:,} Zoom webhooks, {z['concurrency']} conns | "
+            f"rollcall {z['ours']['throughput']} req/s, p99 {z['ours']['p99_ms']} ms | "
+            f"ratio {z['ratio']} to a bare aiohttp HMAC handler | ≥ 0.5 |"
+        )
+    i = results.get("ingest")
+    if i and "engine_per_s" in i:
+        rows.append(
+            f"| B2 {i['events']:,} joins/leaves through the engine alone | "
+            f"{i['engine_per_s']}/s | ratio {i['ratio']} to raw executemany "
+            f"({i['raw_per_s']}/s) | ≥ 0.25 |"
+        )
+    r = results.get("roster")
+    if r and "p99_ms" in r:
+        rows.append(
+            f"| B3 `/roster`, {r['people']} enrolled, {r['evidence']:,} evidence | "
+            f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms | | p99 ≤ 20 ms |"
+        )
+    for name in ("history", "history_postgres"):
+        if name in results and "by_months" in results[name]:
+            rows += _history(name, results[name])
+    b5 = results.get("reminders")
+    if b5 and "delivered" in b5:
+        rows.append(
+            f"| B5 {b5['reminders']:,} reminders due at once, one 429 Retry-After 2 | "
+            f"{b5['delivered']:,} delivered in {b5['seconds']} s, doubled "
+            f"{b5['doubled']}, 429 retried after {b5['retry_after_429_s']} s, closest "
+            f"two to one channel {b5['min_gap_same_channel_s']} s | | ≤ 60 s, ≥ 1 s |"
+        )
+    s = results.get("startup")
+    if s and "people" in s:
+        rows.append(
+            f"| B6 `rollcall run` with {s['people']:,} people → /healthz 200 | first "
+            f"start {s['first_start_s']} s, second {s['second_start_s']} s, idle RSS "
+            f"{s['idle_rss_mib']} MiB | | ≤ 3 s, ≤ 150 MB |"
+        )
+    for name, report in results.items():
+        if isinstance(report, dict) and "error" in report:
+            rows.append(f"| {name} | error: {report['error'][:120]} | | |")
+    return head + "\n" + "\n".join(rows) + "\n"
