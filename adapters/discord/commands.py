@@ -63,6 +63,7 @@ def _verify(name: str, run: Runner) -> Callback:
         person="who",
         status="their attendance for the open (or most recent) session",
         participation="how engaged they were, as you judged it",
+        minutes="minutes attended, as you attest them (say, someone who joined by phone)",
         note="a private note",
     )
     async def command(
@@ -70,6 +71,7 @@ def _verify(name: str, run: Runner) -> Callback:
         person: discord.User,
         status: StatusChoice,
         participation: ParticipationChoice | None = None,
+        minutes: app_commands.Range[int, 0, 1440] | None = None,
         note: str | None = None,
     ) -> None:
         await run(interaction, name)

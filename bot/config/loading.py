@@ -236,6 +236,7 @@ def to_config(t: ConfigTable, base_dir: PathLike | None) -> s.Config:
         s.Config,
         t,
         storage_url=resolve_storage_url(t.storage.url, base_dir),
+        server=_core(s.ServerConfig, t.server, public_url=t.server.public_url.rstrip("/")),
         slack=_core(s.SlackConfig, t.slack, api_base_url=t.slack.api_base_url.rstrip("/") + "/"),
         discord=_core(s.DiscordConfig, t.discord, api_base_url=t.discord.api_base_url.rstrip("/")),
         reminders=s.RemindersConfig(

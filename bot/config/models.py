@@ -35,7 +35,7 @@ from bot.config.types import (
     TimeOfDay,
     problems,
 )
-from bot.core.domain import Policy, Program, Role
+from bot.core.domain import BillingRules, Policy, Program, Role
 from bot.core.settings import (
     DEFAULT_STORAGE_URL,
     DiscordConfig,
@@ -54,6 +54,7 @@ EmailAddr = Annotated[str, Str(v.check_email)]
 #: notification channels a person may list, in no particular order
 CHANNELS = ("chat", "email", "sms")
 _POLICY, _PROGRAM, _SERVER = Policy(), Program(), ServerConfig()
+_BILLING = BillingRules()
 _LOGGING = LoggingConfig()
 
 
@@ -83,9 +84,10 @@ class Storage(Table):
 class Server(Table):
     host: Text = _SERVER.host
     port: Annotated[int, Int(0, 65535)] = _SERVER.port
-    public_url: Url = ""
-    """How people and providers reach this server (links, webhook signatures); default
-    http://{host}:{port}."""
+    public_url: Url = _SERVER.public_url
+    """The address people open (dashboard and reply links, webhook signatures); default http://{host}:{port}."""
+    dashboard_secret: Secret = _SERVER.dashboard_secret
+    """Signs dashboard links; set it (the same everywhere) when several processes serve."""
 
 
 class Logging(Table):
@@ -185,6 +187,14 @@ class PolicyTable(Table):
     signoff_reminder_hours: Annotated[float, Num(0)] = _POLICY.signoff_reminder_hours
 
 
+class BillingTable(Table):
+    """What a payer needs for a billable day and week (PRODUCT.md, "Billing")."""
+
+    min_minutes_per_day: Annotated[int, Int(0, 1440)] = _BILLING.min_minutes_per_day
+    min_days_per_week: Annotated[int, Int(0, 7)] = _BILLING.min_days_per_week
+    min_minutes_per_week: Annotated[int, Int(0, 7 * 1440)] = _BILLING.min_minutes_per_week
+
+
 class Reminders(Table):
     before: Annotated[
         tuple[Duration, ...], Array(), Field(json_schema_extra={"default": ["24h", "15m"]})
@@ -237,6 +247,7 @@ class ProgramTable(Table):
     timezone: Annotated[str, Str(v.check_timezone)] = _PROGRAM.timezone
     """Sessions, reminders and reports use this IANA time zone."""
     policy: PolicyTable = Field(default_factory=PolicyTable)
+    billing: BillingTable = Field(default_factory=BillingTable)
     reminders: Reminders = Field(default_factory=Reminders)
     survey: Survey = Field(default_factory=Survey)
 

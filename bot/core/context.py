@@ -22,6 +22,7 @@ from bot.core.events import Actor
 from bot.core.ports import Clock, Store, Telemetry
 from bot.core.sessions import SessionService
 from bot.core.settings import SurveyQuestion
+from bot.core.signin import SignIn
 from bot.core.telemetry import NULL as NULL_TELEMETRY
 from bot.core.timeutil import zone
 
@@ -42,6 +43,8 @@ class Services:
     recorder: Recorder
     sessions: SessionService
     survey: tuple[SurveyQuestion, ...] = ()
+    #: one-time links to the web dashboard; None when it is not served
+    signin: SignIn | None = None
     #: counts for operators (bot.shell.metrics gives the real one)
     telemetry: Telemetry = NULL_TELEMETRY
 

@@ -47,6 +47,7 @@ class Flag(StrEnum):
     DM_UNREACHABLE = "dm_unreachable"
     #: only a survey answer says they came, in a group that never saw them
     SELF_REPORTED_NOT_SEEN = "self_reported_not_seen"
+    ATTESTED_MINUTES = "attested_minutes"  # minutes attested by a facilitator (/verify minutes=N)
     IMPORTED = "imported"
     SIGNED_OFF = "signed_off"
     AMENDED = "amended"
@@ -73,6 +74,7 @@ class EvidenceKind(StrEnum):
     SURVEY = "survey"  # data: attended (bool)
     GUEST_LINK = "guest_link"  # data: guest_key -> person_id
     MAKEUP_BOOKING = "makeup_booking"  # session_id: the make-up; data: makeup_for
+    OUTREACH = "outreach"  # data: how, outcome, resolves; the note is kept apart (erasable)
     SIGNOFF = "signoff"  # session-wide (no person): data: attested (pid=status:minutes;...)
 
 
@@ -94,10 +96,20 @@ class Policy:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BillingRules:
+    """`[program.billing]`: what a payer needs for a billable day and week."""
+
+    min_minutes_per_day: int = 180
+    min_days_per_week: int = 3
+    min_minutes_per_week: int = 540
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Program:
     name: str = "rollcall"
     timezone: str = "UTC"
     policy: Policy = field(default_factory=Policy)
+    billing: BillingRules = field(default_factory=BillingRules)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -27,12 +27,14 @@ from bot.core.events import (
     TextReplied,
 )
 from bot.core.operations import Operations
+from bot.core.overview import Overview
 from bot.core.pipeline import COMMANDS_TOTAL, Request, dispatch
 from bot.core.ports import Clock, Store, Telemetry
 from bot.core.reads import ReadModels
 from bot.core.replies import handle_link, handle_text
 from bot.core.sessions import SessionService
 from bot.core.settings import DEFAULT_SURVEY_QUESTIONS, SurveyQuestion
+from bot.core.signin import SignIn
 from bot.core.telemetry import NULL as NULL_TELEMETRY
 
 log = logging.getLogger("rollcall.engine")
@@ -58,7 +60,7 @@ STALE_BUTTON = "That button is out of date."
 PRESENCE_EVENTS = "rollcall_presence_events_total"
 
 
-class Engine(ReadModels, Operations):
+class Engine(ReadModels, Operations, Overview):
     def __init__(
         self,
         *,
@@ -67,6 +69,7 @@ class Engine(ReadModels, Operations):
         program: Program,
         survey: tuple[SurveyQuestion, ...] = DEFAULT_SURVEY_QUESTIONS,
         telemetry: Telemetry = NULL_TELEMETRY,
+        signin: SignIn | None = None,
     ) -> None:
         recorder = Recorder(store, clock, program)
         self.services = Services(
@@ -77,6 +80,7 @@ class Engine(ReadModels, Operations):
             sessions=SessionService(recorder),
             survey=survey,
             telemetry=telemetry,
+            signin=signin,
         )
         self._batches = PresenceBatches(recorder)
 

@@ -92,15 +92,21 @@ class Operations:
         )
 
     async def audit(
-        self, *, actor_id: str, action: str, target: str, detail: Mapping[str, JSONScalar]
+        self,
+        *,
+        actor_id: str,
+        action: str,
+        target: str = "",
+        detail: Mapping[str, JSONScalar] | None = None,
     ) -> None:
+        """An audit row for what a surface showed, exported or changed (ids only)."""
         await self.services.store.append_audit(
             AuditEntry(
                 at=self.services.clock.now(),
                 actor_id=actor_id,
                 action=action,
                 target=target,
-                detail=dict(detail),
+                detail=dict(detail or {}),
             )
         )
 

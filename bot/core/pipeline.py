@@ -95,7 +95,7 @@ async def guard_errors(req: Request, call_next: Next) -> list[Action]:
 
 async def identify(req: Request, call_next: Next) -> list[Action]:
     store = req.services.store
-    if req.actor.platform in ("console", "cli"):
+    if req.actor.platform in ("console", "cli", "web"):
         person = await store.get_person(req.actor.user_id)
     else:
         person = await store.find_person(platform=req.actor.platform, user_id=req.actor.user_id)

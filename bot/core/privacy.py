@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.core.domain import AuditEntry, EvidenceKind
 from bot.core.errors import UserError
+from bot.core.outreach_log import outreach_log
 from bot.core.ports import Store
 
 
@@ -76,6 +77,18 @@ async def export_person(
         "enrollments": enrollments,
         "records": records,
         "evidence": evidence,
+        "outreach": [
+            {
+                "at": _ts(o.at),
+                "group_id": o.group_id,
+                "by": o.by,
+                "how": o.how,
+                "outcome": o.outcome,
+                "resolves": o.resolves,
+                "note": o.note,
+            }
+            for o in await outreach_log(store, person_id=person_id)
+        ],
         "presence_hints": [
             {"source": h.source, "since": _ts(h.since)} for h in await store.hints([person_id])
         ],

@@ -20,8 +20,11 @@ DEFAULT_STORAGE_URL = "sqlite:///rollcall.db"
 class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8080  # 0 asks the OS for a free port (tests)
-    #: the address people and providers reach this server at; "" = http://{host}:{port}
+    #: the address people open (dashboard and reply links, webhook signatures); "" means http://{host}:{port}
     public_url: str = ""
+    #: signs dashboard links; "" means a random one per process (links then work only in
+    #: the process that sent them: set it when several processes serve the dashboard)
+    dashboard_secret: str = field(default="", repr=False)
 
     @property
     def base_url(self) -> str:

@@ -13,6 +13,7 @@ server, then it is started, and stopped on shutdown.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TextIO, cast
@@ -25,6 +26,7 @@ from bot.core.links import make_token
 from bot.core.logging_policy import describe
 from bot.core.ports import Clock, Notifier, Poster, Store, ZoneSource
 from bot.core.seed import materialize, seed
+from bot.core.signin import SignIn
 from bot.shell import metrics
 from storage.memory import MemoryStore
 from storage.migrate import upgrade
@@ -72,9 +74,19 @@ async def open_app(
         clock=clock,
         program=config.program,
         survey=config.survey.questions,
+        signin=signin_for(config),
         telemetry=metrics.TELEMETRY,
     )
     return App(config=config, store=store, engine=engine, clock=clock)
+
+
+_PROCESS_SECRET = secrets.token_bytes(32)
+
+
+def signin_for(config: Config) -> SignIn:
+    """Dashboard links, signed with `[server] dashboard_secret` (or this process's own)."""
+    secret = config.server.dashboard_secret.encode() or _PROCESS_SECRET
+    return SignIn(public_url=config.server.base_url, secret=secret)
 
 
 async def upgrade_db(url: str) -> None:
@@ -111,6 +123,19 @@ class Adapter(Protocol):
     def add_routes(self, app: web.Application) -> None: ...
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
+
+
+def build_dashboard(config: Config, engine: Engine, clock: Clock) -> Adapter:
+    """The web dashboard (always served: it is reached only by a link /dashboard sends)."""
+    from adapters.web.adapter import DashboardAdapter
+
+    return DashboardAdapter(
+        engine,
+        signin=signin_for(config),
+        clock=clock,
+        timezone=config.program.timezone,
+        program_name=config.program.name,
+    )
 
 
 def build_adapters(config: Config, engine: Engine) -> list[Adapter]:

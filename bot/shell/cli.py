@@ -61,11 +61,26 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--participant")
     rep.add_argument("--from", dest="date_from", metavar="DATE")
     rep.add_argument("--to", dest="date_to", metavar="DATE")
-    rep.add_argument("--format", default="table", metavar="table|csv|json|html|fhir")
+    rep.add_argument("--format", default="table", metavar="table|csv|json|html|fhir|billing")
     rep.add_argument("--out", metavar="FILE")
 
     weekly = sub.add_parser("weekly", help="weekly-minimum standing per participant")
     weekly.add_argument("--week", metavar="YYYY-Www")
+
+    outreach = sub.add_parser("outreach", help="the outreach log: who reached out to whom")
+    os_ = outreach.add_subparsers(dest="outreach_command", required=True, metavar="ACTION")
+    oadd = os_.add_parser("add", help="record that someone reached out to a participant")
+    oadd.add_argument("participant")
+    oadd.add_argument("--how", required=True, metavar="call|dm|in_session|other")
+    oadd.add_argument(
+        "--outcome", required=True, metavar="reached|left_message|no_answer|declined|other"
+    )
+    oadd.add_argument("--note")
+    oadd.add_argument("--by", help="who reached out (a person id; default: cli)")
+    oadd.add_argument("--resolves", action="store_true", help="resolves the participant's alert")
+    olist = os_.add_parser("list", help="outreach entries, oldest first")
+    olist.add_argument("--group")
+    olist.add_argument("--participant")
 
     for name in ("enroll", "unenroll"):
         e = sub.add_parser(name, help=f"{name} a participant")

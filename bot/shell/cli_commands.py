@@ -8,12 +8,14 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Sized
 from datetime import date, datetime, timedelta
 
 from bot.config import Config
 from bot.core.errors import UserError
 from bot.core.escaping import terminal
 from bot.core.integrity import parse_checkpoint
+from bot.core.reports.billing import to_csv as billing_csv
 from bot.core.reports.render import FORMATS, render
 from bot.core.timeutil import (
     day_date_time,
@@ -22,6 +24,7 @@ from bot.core.timeutil import (
     parse_date,
     parse_instant,
     parse_iso_week,
+    week_bounds,
     zone,
 )
 from bot.core.words import plural
@@ -115,19 +118,32 @@ async def cmd_session(app: App, args: argparse.Namespace) -> int:
 
 
 async def cmd_report(app: App, args: argparse.Namespace) -> int:
-    if args.format not in FORMATS:
-        raise UserError(f"--format must be one of {', '.join(FORMATS)}")
+    if args.format not in (*FORMATS, "billing"):
+        raise UserError(f"--format must be one of {', '.join(FORMATS)}, billing")
     await app.engine.known_group(args.group)
     await app.engine.known_person(args.participant)
     start, end = _day_range(app, args.date_from, args.date_to)
-    rows = await app.engine.report_rows(
-        group_id=args.group,
-        person_id=args.participant,
-        start_from=start,
-        start_to=end,
-    )
     tz = zone(app.config.program.timezone)
-    text = render(args.format, rows, tz, title=f"{app.config.program.name} — attendance")
+    rows: Sized
+    if args.format == "billing":
+        rows = await app.engine.billing(
+            group_ids=[args.group] if args.group else None,
+            person_id=args.participant,
+            day_from=_date_option("--from", args.date_from) if args.date_from else None,
+            day_to=_date_option("--to", args.date_to) if args.date_to else None,
+        )
+        text = billing_csv(rows)
+    else:
+        rows = report_rows = await app.engine.report_rows(
+            group_id=args.group, person_id=args.participant, start_from=start, start_to=end
+        )
+        title = f"{app.config.program.name} — attendance"
+        if args.format == "html":
+            from adapters.web.report import render_html
+
+            text = render_html(report_rows, tz, title)
+        else:
+            text = render(args.format, report_rows, tz, title=title)
     if args.out:
         # the file first: a path we cannot write is an error, not an audited export
         try:
@@ -181,6 +197,10 @@ async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
         f"Week {week.year}-W{week.week:02d} (minimum {policy.weekly_min_hours:g} h, "
         f"{plural(policy.weekly_min_days, 'day')})"
     )
+    week_from, week_to = week_bounds(at.astimezone(tz).date(), tz)
+    reached: dict[str, int] = {}
+    for o in await app.engine.outreach_log(at_from=week_from, at_to=week_to):
+        reached[o.person_id] = reached.get(o.person_id, 0) + 1
     for pid, st in await app.engine.weekly_standings(at):
         verdict = (
             "met"
@@ -190,7 +210,9 @@ async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
                 f"{st.sessions_left} left"
             )
         )
-        _out(f"{pid}\t{st.hours:.1f} h\t{plural(st.days, 'day')}\t{verdict}")
+        # outreach logged this week (see `rollcall outreach`), when there was any
+        extra = f"\toutreach {reached[pid]}" if pid in reached else ""
+        _out(f"{pid}\t{st.hours:.1f} h\t{plural(st.days, 'day')}\t{verdict}{extra}")
     # the week's sessions that ended without a sign-off (PRODUCT.md, Session sign-off)
     monday = at.astimezone(tz).date() - timedelta(days=at.astimezone(tz).weekday())
     start = local_day_bounds(monday, tz)[0]
@@ -315,6 +337,51 @@ async def cmd_guest(app: App, args: argparse.Namespace) -> int:
 
 
 HANDLERS["guest"] = cmd_guest
+
+
+async def cmd_outreach(app: App, args: argparse.Namespace) -> int:
+    tz = zone(app.config.program.timezone)
+    if args.outreach_command == "add":
+        by = args.by or CLI_ACTOR
+        if args.by is not None:
+            who = await app.engine.person(args.by)
+            if who is None or who.role.value == "participant":
+                raise UserError(f"--by: {args.by} is not a facilitator or admin")
+        entry = await app.engine.record_outreach(
+            person_id=args.participant,
+            how=args.how,
+            outcome=args.outcome,
+            note=args.note,
+            resolves=args.resolves,
+            actor_id=by,
+            source="cli",
+        )
+        _out(f"logged outreach to {entry.person_id} ({entry.how}, {entry.outcome})")
+        return 0
+    await app.engine.known_group(args.group)
+    await app.engine.known_person(args.participant)
+    entries = await app.engine.outreach_log(
+        person_id=args.participant, group_ids={args.group} if args.group else None
+    )
+    for e in entries:
+        # tab-separated: when, participant, group, by, how, outcome, resolves, note
+        note = (e.note or "").replace("\t", " ").replace("\n", " ")
+        _out(
+            f"{iso_local(e.at, tz)}\t{e.person_id}\t{e.group_id}\t{e.by or ''}\t{e.how}"
+            f"\t{e.outcome}\t{'resolved' if e.resolves else ''}\t{note}".rstrip("\t")
+        )
+    await app.engine.audit(
+        actor_id=CLI_ACTOR,
+        action="outreach.list",
+        target=args.participant or args.group or "all",
+        detail={"rows": len(entries)},
+    )
+    if not entries:
+        print("no outreach logged", file=sys.stderr)
+    return 0
+
+
+HANDLERS["outreach"] = cmd_outreach
 
 
 async def _cmd_import(app: App, args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from bot.shell import metrics
 from bot.shell.app import (
     build_adapters,
     build_channels,
+    build_dashboard,
     console_adapter,
     open_app,
     reply_link,
@@ -65,8 +66,9 @@ async def run(
             loop.add_signal_handler(sig, stop.set)
     readiness = Readiness(store=app.store, storage_url=config.storage_url)
     web_app = make_web_app(app.store, readiness)
-    adapters = build_adapters(config, app.engine)
-    readiness.adapters = adapters
+    platforms = build_adapters(config, app.engine)
+    readiness.adapters = platforms
+    adapters = [build_dashboard(config, app.engine, app.clock), *platforms]
     for adapter in adapters:
         adapter.add_routes(web_app)
     runner = await start_server(web_app, config.server.host, config.server.port)
@@ -110,7 +112,7 @@ async def run(
     monitor = Monitor(
         app.store,
         app.clock,
-        adapters,
+        platforms,
         interval=_env_seconds("ROLLCALL_SAMPLE_SECONDS", SAMPLE_SECONDS),
     )
     monitor.start()

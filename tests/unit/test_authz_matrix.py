@@ -46,6 +46,7 @@ ARGS = {
     "enroll": "@p-002",
     "unenroll": "@p-001",
     "link": "zoom:nobody @p-001",
+    "dashboard": "",
     "help": "",
 }
 GENERIC = {

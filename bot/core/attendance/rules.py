@@ -40,19 +40,30 @@ class _Verification:
     status: Status
     by: str | None
     participation: Participation | None
+    #: minutes attested by a facilitator (`/verify ... minutes=N`), the latest that said so
+    minutes: int | None = None
 
 
 def _latest_verification(entries: Sequence[LedgerEntry]) -> _Verification | None:
-    verifications = [e for e in entries if e.kind is EvidenceKind.VERIFY]
+    verifications = sorted(
+        (e for e in entries if e.kind is EvidenceKind.VERIFY),
+        key=lambda e: (e.at, e.recorded_at, e.key),
+    )
     if not verifications:
         return None
     # the latest decision wins; ties broken by the unique key for determinism
-    last = max(verifications, key=lambda e: (e.at, e.recorded_at, e.key))
+    last = verifications[-1]
     raw = last.data.get("participation")
+    attested = [
+        m
+        for e in verifications
+        if isinstance(m := e.data.get("minutes"), int) and not isinstance(m, bool)
+    ]
     return _Verification(
         status=Status(str(last.data["status"])),
         by=last.actor_id,
         participation=Participation(str(raw)) if raw else None,
+        minutes=attested[-1] if attested else None,
     )
 
 
@@ -180,6 +191,9 @@ def compute_record(
         verified_by = verification.by
         participation = verification.participation
         flags.add(Flag.OVERRIDE)
+        if verification.minutes is not None:
+            attended_minutes = max(0, min(verification.minutes, session.minutes))
+            flags.add(Flag.ATTESTED_MINUTES)
     elif made_up_by is not None:
         status = Status.MADE_UP
     elif not attended_evidence and notice_in_time:

@@ -12,6 +12,7 @@ from bot.core.actions import Action
 from bot.core.commands.absent import absent
 from bot.core.commands.attendance import attendance
 from bot.core.commands.checkin import checkin, checkin_button, checkout
+from bot.core.commands.dashboard import dashboard
 from bot.core.commands.enroll import enroll, unenroll
 from bot.core.commands.link import link
 from bot.core.commands.makeup import book_button, makeup_command
@@ -101,10 +102,10 @@ COMMANDS: dict[str, CommandSpec] = {
             handler=verify,
             access=Access.FACILITATOR,
             usage="/verify @person present|late|partial|absent|excused "
-            "[participation=high|medium|low] [note]",
+            "[participation=high|medium|low] [minutes=N] [note]",
             summary="confirm or correct someone's attendance",
             denied=FACILITATORS_ONLY,
-            options=("person", "status", "participation", "note"),
+            options=("person", "status", "participation", "minutes", "note"),
         ),
         CommandSpec(
             name="signoff",
@@ -152,6 +153,15 @@ COMMANDS: dict[str, CommandSpec] = {
             # Slack reserves /help for itself: /rollcall asks for rollcall's help there
             aliases=("rollcall",),
             listed=False,
+        ),
+        CommandSpec(
+            name="dashboard",
+            handler=dashboard,
+            access=Access.FACILITATOR,
+            usage="/dashboard",
+            summary="a private one-time link to the web dashboard",
+            denied="The dashboard is for facilitators and admins.",
+            options=(),
         ),
     )
 }

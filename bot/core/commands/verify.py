@@ -25,7 +25,7 @@ from bot.core.timeutil import day_date_time
 
 USAGE = (
     "Usage: /verify @person present|late|partial|absent|excused "
-    "[participation=high|medium|low] [note]"
+    "[participation=high|medium|low] [minutes=N] [note]"
 )
 
 
@@ -46,14 +46,20 @@ async def verify(ctx: Context) -> list[Action]:
     status = parse_status(ctx.args[1])
     rest = ctx.args[2:]
     participation: Participation | None = None
-    if rest and rest[0].lower().startswith("participation="):
-        level = rest.pop(0).split("=", 1)[1].lower()
+    minutes: int | None = None
+    while rest and rest[0].lower().startswith(("participation=", "minutes=")):
+        key, _, value = rest.pop(0).partition("=")
+        if key.lower() == "minutes":
+            minutes = _parse_minutes(value)
+            continue
         try:
-            participation = Participation(level)
+            participation = Participation(value.lower())
         except ValueError:
             raise UserError(f"participation must be high, medium or low. {USAGE}") from None
     note = limits.note(" ".join(rest))
     session = await _target_session(ctx, target)
+    if minutes is not None and minutes > session.minutes:
+        raise UserError(f"minutes={minutes} is more than the session's {session.minutes} minutes.")
     signed = await signoff_of(ctx.store, session.id)
     if signed is not None and note is None:
         raise UserError(
@@ -61,7 +67,14 @@ async def verify(ctx: Context) -> list[Action]:
             f"/verify {ctx.args[0]} {status.value} confirmed by phone."
         )
     await record_verification(
-        ctx, session, target, status, participation, note, amendment=signed is not None
+        ctx,
+        session,
+        target,
+        status,
+        participation,
+        note,
+        minutes=minutes,
+        amendment=signed is not None,
     )
     group = await ctx.store.get_group(session.group_id)
     name = group.name if group else session.group_id
@@ -69,6 +82,12 @@ async def verify(ctx: Context) -> list[Action]:
         f"Recorded {target.display_name} as {status.value} for {name}, "
         f"{day_date_time(session.start, ctx.tz)}."
     )
+
+
+def _parse_minutes(value: str) -> int:
+    if not value.isdigit() or len(value) > 4:
+        raise UserError(f"minutes must be a whole number of minutes, like minutes=170. {USAGE}")
+    return int(value)
 
 
 async def _target_session(ctx: Context, target: Person) -> Session:
@@ -96,6 +115,7 @@ async def record_verification(
     participation: Participation | None,
     note: str | None,
     *,
+    minutes: int | None = None,
     amendment: bool = False,
 ) -> None:
     entry = LedgerEntry(
@@ -111,6 +131,7 @@ async def record_verification(
         data={
             "status": status.value,
             "participation": participation.value if participation else None,
+            **({"minutes": minutes} if minutes is not None else {}),
         },
     )
     (new,) = await ctx.services.recorder.append([entry], notes=[note])
@@ -122,7 +143,7 @@ async def record_verification(
             actor_id=ctx.person.id,
             action="attendance.amend" if amendment else "attendance.override",
             target=f"{session.id}/{target.id}",
-            detail={"status": status.value},
+            detail={"status": status.value, "minutes": minutes},
         )
     )
     await ctx.services.recorder.recompute(session, [target.id])

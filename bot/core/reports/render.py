@@ -1,17 +1,19 @@
-"""The attendance report: contract CSV columns, and table / JSON / HTML renderings."""
+"""The attendance report: contract CSV columns, and table / JSON / FHIR renderings (the
+HTML report, with its charts, is rendered through templates by adapters.web.report)."""
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
+import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
-from bot.core.domain import AttendanceRecord, Flag, Session
+from bot.core.domain import ATTENDED, AttendanceRecord, Flag, Session
 from bot.core.escaping import csv_cell
 from bot.core.timeutil import iso_local
 from bot.core.words import plural
@@ -133,47 +135,54 @@ def to_table(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     return "\n".join(lines) + "\n"
 
 
-#: what the HTML report shows after the CSV columns: engagement and the sign-off
-HTML_EXTRA = ("participation", "signed_off_by")
+#: uuid5 namespace of rollcall's FHIR resources (fullUrl urn:uuid:… and Encounter.id)
+FHIR_NAMESPACE = uuid.UUID("5b0c5d1e-6f0a-4c8e-9a51-7d3f2a8e4c11")
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
-def _html_cells(row: ReportRow, tz: tzinfo) -> list[str]:
-    r = row.record
-    extra = [
-        r.participation.value if r.participation else "",
-        row.signoff.by if row.signoff else "",
-    ]
-    return [*row.cells(tz).values(), *extra]
+def fhir_uuid(kind: str, *key: str) -> str:
+    """A stable UUID (v5) for a record's key: the same record, the same id, every export."""
+    return str(uuid.uuid5(FHIR_NAMESPACE, "\x1f".join((kind, *key))))
 
 
-def to_html(rows: Sequence[ReportRow], tz: tzinfo, title: str = "Attendance report") -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in (*COLUMNS, *HTML_EXTRA))
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in _html_cells(row, tz)) + "</tr>"
-        for row in rows
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        "<style>table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}"
-        f"</style></head><body><h1>{html.escape(title)}</h1><table><thead><tr>{head}</tr>"
-        f"</thead><tbody>{body}</tbody></table></body></html>\n"
-    )
+def _ref(resource: str, system: str, value: str) -> dict[str, object]:
+    """A literal reference when the id is a valid FHIR id, else a logical one."""
+    if _FHIR_ID.fullmatch(value):
+        return {"reference": f"{resource}/{value}"}
+    return {"type": resource, "identifier": {"system": system, "value": value}}
+
+
+def _period(row: ReportRow, tz: tzinfo) -> tuple[dict[str, str], bool]:
+    """(period, attended). An attended record's period is the stay, clipped to the
+    session, and never shorter than the minutes (attested minutes without presence
+    take the session's window); anyone else's is the session's planned window."""
+    r, s = row.record, row.session
+    if r.status not in ATTENDED:
+        return {"start": iso_local(s.start, tz), "end": iso_local(s.end, tz)}, False
+    start = max(r.first_seen or r.checked_in_at or s.start, s.start)
+    end = min(r.last_seen or s.end, s.end)
+    if end <= start or (end - start).total_seconds() < r.attended_minutes * 60 - 59:
+        start, end = s.start, s.end
+    return {"start": iso_local(start, tz), "end": iso_local(end, tz)}, True
 
 
 def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     """A FHIR R4 Bundle (type "collection") of Encounter resources, one per record:
-    the participant as `subject` (Patient/<participant_id>), the session as the
-    Encounter's `partOf`-style identifier, the attended span as `period`, the minutes
-    as `length`, and rollcall's own status and flags as an extension, so an EHR can
-    import what a billing team needs."""
+    the participant as `subject` (Patient/<participant_id>), the session and group as
+    identifiers, the attended span as `period` and the minutes as `length` (only for
+    someone who attended; length never exceeds the period), and rollcall's own status
+    and flags (attested_minutes among them) as extensions, so an EHR can import what a
+    billing team needs. Every `fullUrl` is `urn:uuid:` + a UUID v5 of the record's key,
+    and `Encounter.id` is that UUID, whatever the configured ids look like; a signed-off
+    session adds a Provenance (see `_provenances`)."""
     entries: list[dict[str, object]] = []
     for row in rows:
-        c, r = row.cells(tz), row.record
-        start = c["first_seen"] or c["checked_in_at"] or c["session_start"]
-        end = c["last_seen"] or c["session_end"]
+        r = row.record
+        period, attended = _period(row, tz)
+        eid = fhir_uuid("encounter", r.session_id, r.person_id)
         encounter: dict[str, object] = {
             "resourceType": "Encounter",
-            "id": f"{r.session_id}.{r.person_id}",
+            "id": eid,
             "identifier": [
                 {"system": "urn:rollcall:session", "value": r.session_id},
                 {"system": "urn:rollcall:group", "value": r.group_id},
@@ -184,14 +193,8 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
                 "code": "VR",
                 "display": "virtual",
             },
-            "subject": {"reference": f"Patient/{r.person_id}"},
-            "period": {"start": start, "end": end},
-            "length": {
-                "value": r.attended_minutes,
-                "unit": "min",
-                "system": "http://unitsofmeasure.org",
-                "code": "min",
-            },
+            "subject": _ref("Patient", "urn:rollcall:person", r.person_id),
+            "period": period,
             "extension": [
                 {"url": f"{_ROLLCALL}:status", "valueCode": r.status.value},
                 *({"url": f"{_ROLLCALL}:flag", "valueCode": f.value} for f in r.flags),
@@ -212,13 +215,25 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
                 ),
             ],
         }
+        if attended:
+            encounter["length"] = {
+                "value": r.attended_minutes,
+                "unit": "min",
+                "system": "http://unitsofmeasure.org",
+                "code": "min",
+            }
         if r.verified_by:
             encounter["participant"] = [
-                {"individual": {"reference": f"Practitioner/{r.verified_by}"}}
+                {"individual": _ref("Practitioner", "urn:rollcall:person", r.verified_by)}
             ]
-        entries.append({"fullUrl": f"urn:uuid:{r.session_id}.{r.person_id}", "resource": encounter})
+        entries.append({"fullUrl": f"urn:uuid:{eid}", "resource": encounter})
     entries += _provenances(rows, tz)
-    bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    bundle = {
+        "resourceType": "Bundle",
+        "id": fhir_uuid("bundle", *(str(e["fullUrl"]) for e in entries)),
+        "type": "collection",
+        "entry": entries,
+    }
     return json.dumps(bundle, indent=2) + "\n"
 
 
@@ -232,14 +247,15 @@ def _provenances(rows: Sequence[ReportRow], tz: tzinfo) -> list[dict[str, object
         if row.signoff is not None:
             signed[row.session.id] = row.signoff
             targets.setdefault(row.session.id, []).append(
-                f"Encounter/{row.record.session_id}.{row.record.person_id}"
+                "Encounter/" + fhir_uuid("encounter", row.record.session_id, row.record.person_id)
             )
     out: list[dict[str, object]] = []
     for sid in sorted(signed):
         s = signed[sid]
+        pid = fhir_uuid("provenance", sid)
         provenance = {
             "resourceType": "Provenance",
-            "id": f"signoff.{sid}",
+            "id": pid,
             "target": [{"reference": ref} for ref in targets[sid]],
             "recorded": iso_local(s.at, tz),
             "agent": [
@@ -253,11 +269,11 @@ def _provenances(rows: Sequence[ReportRow], tz: tzinfo) -> list[dict[str, object
                             }
                         ]
                     },
-                    "who": {"reference": f"Practitioner/{s.by}"},
+                    "who": _ref("Practitioner", "urn:rollcall:person", s.by),
                 }
             ],
         }
-        out.append({"fullUrl": f"urn:uuid:signoff.{sid}", "resource": provenance})
+        out.append({"fullUrl": f"urn:uuid:{pid}", "resource": provenance})
     return out
 
 
@@ -267,7 +283,8 @@ def render(fmt: str, rows: Sequence[ReportRow], tz: tzinfo, title: str = "") -> 
     if fmt == "json":
         return to_json(rows, tz)
     if fmt == "html":
-        return to_html(rows, tz, title or "Attendance report")
+        # templates and charts are the web adapter's (adapters.web.report): no jinja2 here
+        raise ValueError("the HTML report is rendered by adapters.web.report")
     if fmt == "fhir":
         return to_fhir(rows, tz)
     return to_table(rows, tz)

@@ -62,6 +62,11 @@ def test_command_text_in_the_cores_order_with_mentions_and_keys() -> None:
         {"name": "person", "type": 6, "value": "12345"},
     ]
     assert T.command_text("verify", options) == "<@12345> late participation=high joined late sorry"
+    attested = [*options, {"name": "minutes", "type": 4, "value": 170}]
+    assert T.command_text("verify", attested) == (
+        "<@12345> late participation=high minutes=170 joined late sorry"
+    )
+    assert T.command_text("dashboard", []) == ""
     assert T.command_text("checkin", []) == ""
     assert T.command_text("absent", [{"name": "reason", "type": 3, "value": "doctor"}]) == "doctor"
     assert T.command_text("someday", [{"name": "text", "type": 3, "value": "2"}]) == "2"
