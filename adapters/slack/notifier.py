@@ -9,8 +9,10 @@ mapped to a `Delivery`, never raised.
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -49,6 +51,17 @@ SETUP_ERRORS = frozenset(
 )
 
 
+ZONE_TTL = 24 * 3600.0
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 class NoDmChannel(Exception):
     """conversations.open answered without a channel."""
 
@@ -70,6 +83,30 @@ class SlackNotifier:
         self._dm_channels: OrderedDict[str, str] = OrderedDict()
         self._dm_cache_size = dm_cache_size
         self._sent = SeenRecently(ttl=24 * 3600.0, max_size=20_000)
+        self._zones: OrderedDict[str, tuple[float, str | None]] = OrderedDict()
+
+    async def zone_of(self, person: Person) -> str | None:
+        """The person's Slack time zone (`users.info` `tz`), cached for a day; None when
+        unknown or on any error (the program's zone is used then)."""
+        user_id = person.slack_user_id
+        if not user_id or person.forgotten:
+            return None
+        now = time.monotonic()
+        cached = self._zones.get(user_id)
+        if cached is not None and now - cached[0] < ZONE_TTL:
+            return cached[1]
+        try:
+            resp = await self.client.users_info(user=user_id)
+            user = resp.get("user") or {}
+            tz = user.get("tz") if isinstance(user, dict) else None
+            name = tz if isinstance(tz, str) and _known_zone(tz) else None
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as e:
+            log.info("users.info failed for person=%s: %s", person.id, type(e).__name__)
+            return None
+        self._zones[user_id] = (now, name)
+        while len(self._zones) > self._dm_cache_size:
+            self._zones.popitem(last=False)
+        return name
 
     async def deliver(self, person: Person, message: DirectMessage) -> Delivery:
         user_id = person.slack_user_id

@@ -85,7 +85,7 @@ class Server(Table):
     host: Text = _SERVER.host
     port: Annotated[int, Int(0, 65535)] = _SERVER.port
     public_url: Url = _SERVER.public_url
-    """The address people open (dashboard links); default http://{host}:{port}."""
+    """The address people open (dashboard and reply links, webhook signatures); default http://{host}:{port}."""
     dashboard_secret: Secret = _SERVER.dashboard_secret
     """Signs dashboard links; set it (the same everywhere) when several processes serve."""
 
@@ -143,6 +143,8 @@ class Email(Table):
     password: Secret = ""
     from_addr: EmailAddr = ""
     starttls: Bool = EmailConfig().starttls
+    link_secret: Secret = ""
+    """Signs the "can't make it" link e-mailed reminders carry (16 characters or more)."""
 
     def _found(self) -> list[tuple[Loc, str]]:
         if not self.enabled:
@@ -150,6 +152,8 @@ class Email(Table):
         found = self._required("email is enabled", "host", "from_addr")
         if self.password and not self.username:
             found.append((("username",), "required when email.password is set"))
+        if self.link_secret and len(self.link_secret) < 16:
+            found.append((("link_secret",), "use at least 16 characters"))
         return found
 
 

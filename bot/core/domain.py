@@ -45,6 +45,8 @@ class Flag(StrEnum):
     LEFT_EARLY = "left_early"
     UNCERTAIN = "uncertain"
     DM_UNREACHABLE = "dm_unreachable"
+    #: only a survey answer says they came, in a group that never saw them
+    SELF_REPORTED_NOT_SEEN = "self_reported_not_seen"
     ATTESTED_MINUTES = "attested_minutes"  # minutes attested by a facilitator (/verify minutes=N)
     IMPORTED = "imported"
     SIGNED_OFF = "signed_off"

@@ -16,6 +16,7 @@ from bot.core.domain import Program
 from bot.core.events import (
     ButtonPressed,
     CommandInvoked,
+    LinkNotice,
     PresenceBatch,
     PresenceCatchUp,
     PresenceHint,
@@ -23,12 +24,14 @@ from bot.core.events import (
     PresenceSettled,
     RoomClosed,
     SurveySubmitted,
+    TextReplied,
 )
 from bot.core.operations import Operations
 from bot.core.overview import Overview
 from bot.core.pipeline import COMMANDS_TOTAL, Request, dispatch
 from bot.core.ports import Clock, Store, Telemetry
 from bot.core.reads import ReadModels
+from bot.core.replies import handle_link, handle_text
 from bot.core.sessions import SessionService
 from bot.core.settings import DEFAULT_SURVEY_QUESTIONS, SurveyQuestion
 from bot.core.signin import SignIn
@@ -45,6 +48,8 @@ Event = (
     | PresenceHint
     | PresenceSettled
     | PresenceCatchUp
+    | TextReplied
+    | LinkNotice
 )
 
 UNKNOWN_COMMAND = (
@@ -96,6 +101,10 @@ class Engine(ReadModels, Operations, Overview):
     async def handle(self, event: Event | PresenceBatch | RoomClosed) -> list[Action] | Recorded:
         """The one door: an event in, actions out (a presence batch or a closed room
         answers with what it stored)."""
+        if isinstance(event, LinkNotice):
+            return await handle_link(self.services, event)
+        if isinstance(event, TextReplied):
+            return await handle_text(self.services, event)
         if isinstance(event, CommandInvoked):
             return await self.command(event)
         if isinstance(event, ButtonPressed):

@@ -88,6 +88,26 @@ class SurveySubmitted:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TextReplied:
+    """A reply a person sent to one of our texts (SMS), already matched to them."""
+
+    person_id: str
+    channel: str  # "sms"
+    text: str
+    at: datetime
+    request_id: str  # the provider's message id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkNotice:
+    """The POST of a signed "can't make it" link (e-mail), bound to person and session."""
+
+    person_id: str
+    session_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ImportedStay:
     """One row of a meeting platform's participant report: someone in the meeting from
     `joined` to `left` (aware datetimes). `line` is the row's line in the file."""

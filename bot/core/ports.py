@@ -337,6 +337,14 @@ class Notifier(Protocol):
         ...
 
 
+class ZoneSource(Protocol):
+    """A platform that knows a person's time zone (Slack's `users.info` `tz`)."""
+
+    async def zone_of(self, person: Person) -> str | None:
+        """An IANA zone name, or None when unknown. Must not raise; may cache."""
+        ...
+
+
 class Poster(Protocol):
     """Posts in a group's shared channel (never naming anyone)."""
 

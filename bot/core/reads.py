@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from bot.core import replies
 from bot.core.actions import Action, Reply
 from bot.core.attendance.reconcile import RoomSnapshot, reconcile_room
 from bot.core.attendance.signoff import unsigned_sessions
 from bot.core.context import NOT_ENROLLED, Services
 from bot.core.domain import Enrollment, Group, Person, Program, Role, Session, SessionState
 from bot.core.events import Actor, CommandInvoked, PresenceObserved
-from bot.core.timeutil import zone
+from bot.core.timeutil import day_date_time, zone, zone_label
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +56,11 @@ class ReadModels:
         return self.services.clock.now()
 
     # -- the directory -----------------------------------------------------------
+    async def person_by_phone(self, number: str) -> str | None:
+        """The id of the person with this phone number, if any (SMS replies)."""
+        found = await replies.person_by_phone(self.services, number)
+        return found.id if found else None
+
     async def person(self, person_id: str) -> Person | None:
         return await self.services.store.get_person(person_id)
 
@@ -140,3 +146,13 @@ class ReadModels:
         for ev in events:
             await self.observe(ev)
         return events
+
+    async def link_session(self, session_id: str) -> str | None:
+        """For a reply link's page: "Group A on Mon Nov 30, 6:00 PM EST", or None."""
+        session = await self.services.store.get_session(session_id)
+        if session is None:
+            return None
+        group = await self.services.store.get_group(session.group_id)
+        tz = zone(self.services.program.timezone)
+        when = f"{day_date_time(session.start, tz)} {zone_label(session.start, tz)}"
+        return f"{group.name if group else 'your group'} on {when}"

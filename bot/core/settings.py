@@ -20,7 +20,7 @@ DEFAULT_STORAGE_URL = "sqlite:///rollcall.db"
 class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8080  # 0 asks the OS for a free port (tests)
-    #: the address people open (dashboard links); "" means http://{host}:{port}
+    #: the address people open (dashboard and reply links, webhook signatures); "" means http://{host}:{port}
     public_url: str = ""
     #: signs dashboard links; "" means a random one per process (links then work only in
     #: the process that sent them: set it when several processes serve the dashboard)
@@ -74,6 +74,9 @@ class EmailConfig:
     password: str = field(default="", repr=False)
     from_addr: str = ""
     starttls: bool = True
+    #: signs the one-click "can't make it" links reminders carry ({public_url}/r/{token});
+    #: without it, e-mailed reminders say to tell the facilitator instead
+    link_secret: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -128,3 +128,16 @@ def parse_iso_week(text: str) -> date:
         return date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
         raise ValueError(f"no such ISO week: {text!r}") from None
+
+
+def zone_label(dt: datetime, tz: tzinfo) -> str:
+    """The zone's short name at that moment: "EST", "CET"; "UTC-03" where it has none."""
+    name = dt.astimezone(tz).tzname() or "UTC"
+    if name[:1] in "+-":
+        return f"UTC{name}"
+    return name
+
+
+def time_in_zone(dt: datetime, tz: tzinfo) -> str:
+    """6:00 PM EST (the zone named)."""
+    return f"{clock_time(dt.astimezone(tz))} {zone_label(dt, tz)}"

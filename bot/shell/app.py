@@ -16,14 +16,15 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO, cast
 
 from bot.config import Config
 from bot.core.clock import SystemClock
-from bot.core.domain import Program
+from bot.core.domain import Person, Program, Session
 from bot.core.engine import Engine
+from bot.core.links import make_token
 from bot.core.logging_policy import describe
-from bot.core.ports import Clock, Notifier, Poster, Store
+from bot.core.ports import Clock, Notifier, Poster, Store, ZoneSource
 from bot.core.seed import materialize, seed
 from bot.core.signin import SignIn
 from bot.shell import metrics
@@ -154,6 +155,14 @@ def build_adapters(config: Config, engine: Engine) -> list[Adapter]:
         from adapters.discord.adapter import DiscordAdapter
 
         adapters.append(DiscordAdapter(config.discord, engine, telemetry=metrics.TELEMETRY))
+    if config.sms is not None and config.sms.enabled:
+        from adapters.sms.inbound import SmsInbound
+
+        adapters.append(SmsInbound(config.sms, engine, public_url=config.server.base_url))
+    if config.email is not None and config.email.enabled and config.email.link_secret:
+        from adapters.email.links import ReplyLinks
+
+        adapters.append(ReplyLinks(engine, secret=config.email.link_secret))
     return adapters
 
 
@@ -165,6 +174,18 @@ def add_calendar_feed(web_app: web.Application, engine: Engine) -> None:
     add_routes(web_app, engine)
 
 
+def reply_link(config: Config) -> Callable[[Person, Session], str | None] | None:
+    """The signed "can't make it" link e-mailed reminders carry, if configured."""
+    if config.email is None or not config.email.enabled or not config.email.link_secret:
+        return None
+    secret, base = config.email.link_secret, config.server.base_url
+
+    def link(person: Person, session: Session) -> str:
+        return f"{base}/r/{make_token(secret, person.id, session.id, session.end)}"
+
+    return link
+
+
 @dataclass(kw_only=True)
 class Channels:
     """Who delivers DMs ("chat", "email", "sms") and who posts in group channels."""
@@ -172,6 +193,8 @@ class Channels:
     notifiers: dict[str, list[Notifier]] = field(default_factory=dict)
     posters: list[Poster] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    #: a platform that knows people's time zones (Slack), for those without one configured
+    zones: ZoneSource | None = None
 
     async def close(self) -> None:
         for close in self.closers:
@@ -190,6 +213,8 @@ def build_channels(
         notifier = getattr(source, "notifier", None)
         if notifier is not None:
             chat.append(notifier)
+            if channels.zones is None and callable(getattr(notifier, "zone_of", None)):
+                channels.zones = cast(ZoneSource, notifier)
         poster = getattr(source, "poster", None)
         if poster is not None:
             channels.posters.append(poster)

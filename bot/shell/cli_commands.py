@@ -27,6 +27,7 @@ from bot.core.timeutil import (
     week_bounds,
     zone,
 )
+from bot.core.words import plural
 from bot.shell.app import App, open_app, upgrade_db
 
 CLI_ACTOR = "cli"
@@ -194,7 +195,7 @@ async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
     week = at.astimezone(tz).isocalendar()
     _out(
         f"Week {week.year}-W{week.week:02d} (minimum {policy.weekly_min_hours:g} h, "
-        f"{policy.weekly_min_days} days)"
+        f"{plural(policy.weekly_min_days, 'day')})"
     )
     week_from, week_to = week_bounds(at.astimezone(tz).date(), tz)
     reached: dict[str, int] = {}
@@ -204,11 +205,14 @@ async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
         verdict = (
             "met"
             if st.met
-            else (f"needs {st.hours_needed:.1f} h / {st.days_needed} days; {st.sessions_left} left")
+            else (
+                f"needs {st.hours_needed:.1f} h / {plural(st.days_needed, 'day')}; "
+                f"{st.sessions_left} left"
+            )
         )
         # outreach logged this week (see `rollcall outreach`), when there was any
         extra = f"\toutreach {reached[pid]}" if pid in reached else ""
-        _out(f"{pid}\t{st.hours:.1f} h\t{st.days} days\t{verdict}{extra}")
+        _out(f"{pid}\t{st.hours:.1f} h\t{plural(st.days, 'day')}\t{verdict}{extra}")
     # the week's sessions that ended without a sign-off (PRODUCT.md, Session sign-off)
     monday = at.astimezone(tz).date() - timedelta(days=at.astimezone(tz).weekday())
     start = local_day_bounds(monday, tz)[0]

@@ -31,6 +31,7 @@ from bot.shell.app import (
     build_dashboard,
     console_adapter,
     open_app,
+    reply_link,
     scheduler_leader,
 )
 from bot.shell.health import SAMPLE_SECONDS, Monitor, Readiness
@@ -92,6 +93,9 @@ async def run(
         lease=timedelta(
             seconds=_env_seconds("ROLLCALL_OUTBOX_LEASE_SECONDS", LEASE.total_seconds())
         ),
+        program=config.program,
+        zones=channels.zones,
+        reply_link=reply_link(config),
         telemetry=metrics.TELEMETRY,
     )
 

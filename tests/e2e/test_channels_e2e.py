@@ -51,7 +51,8 @@ async def test_reminders_by_email_and_sms_with_a_429(
     to = sorted(m["To"] for m in mails)
     assert to == ["e@example.org"]
     body = mails[0].get_payload(decode=True).decode()  # type: ignore[union-attr]
-    assert "Morning Group starts in 15 minutes, Tue 10:00 AM" in body
+    assert "Morning Group starts in 15 minutes (10:00 AM EST)" in body
+    assert "/absent" not in body  # e-mail can't run a chat command
     assert "therapy" not in body.lower() and "care" not in mails[0]["Subject"].lower()
     # SMS: p-none first (no chat), then 429 with Retry-After 120 s; p-sms the same way
     # (p-sms prefers SMS, so it gets no e-mail; p-none has no chat platform to use)

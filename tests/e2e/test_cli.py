@@ -285,11 +285,11 @@ def test_weekly_standing(scenario_site: Site) -> None:
     assert past.out_lines[0] == f"Week {week} (minimum 9 h, 3 days)"
     rows = {line.split("\t")[0]: line.split("\t")[1:] for line in past.out_lines[1:]}
     # attended (present/late/partial) minutes of the week: 60, 28, 49, -, -, 58 (override)
-    assert rows["p-001"] == ["1.0 h", "1 days", "needs 8.0 h / 2 days; 0 left"]
-    assert rows["p-002"] == ["0.5 h", "1 days", "needs 8.5 h / 2 days; 0 left"]
-    assert rows["p-003"] == ["0.8 h", "1 days", "needs 8.2 h / 2 days; 0 left"]
+    assert rows["p-001"] == ["1.0 h", "1 day", "needs 8.0 h / 2 days; 0 left"]
+    assert rows["p-002"] == ["0.5 h", "1 day", "needs 8.5 h / 2 days; 0 left"]
+    assert rows["p-003"] == ["0.8 h", "1 day", "needs 8.2 h / 2 days; 0 left"]
     assert rows["p-004"] == ["0.0 h", "0 days", "needs 9.0 h / 3 days; 0 left"]
-    assert rows["p-006"] == ["1.0 h", "1 days", "needs 8.0 h / 2 days; 0 left"]
+    assert rows["p-006"] == ["1.0 h", "1 day", "needs 8.0 h / 2 days; 0 left"]
     # the week's ended sessions without a sign-off (PRODUCT.md, Session sign-off)
     sid = scenario_site.scenario.session_id
     assert past.out_lines[-2:] == [

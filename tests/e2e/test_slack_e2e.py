@@ -137,7 +137,13 @@ async def test_a_group_session_over_slack(tmp_path: Path, caplog: pytest.LogCapt
         assert Flag.OVERRIDE in records["p-003"].flags
         assert records["p-003"].verified_by == "f-001"
 
-        # -- the survey, as a modal --------------------------------------------------------
+        # -- the survey, as a modal: once the session has ended and its survey gone out ----
+        running = await bot.command(P1, "/survey", channel_id="D0001")
+        assert "no survey waiting" in str(running.json.get("text", ""))
+        ended = await store.get_session(session_id)
+        assert ended is not None
+        bot.clock.set(ended.end + timedelta(minutes=5))
+        await autopilot.tick(leader=True)
         survey = await bot.command(P1, "/survey", channel_id="D0001")
         assert survey.status == 200
         await bot.settle()
@@ -184,9 +190,9 @@ async def test_a_group_session_over_slack(tmp_path: Path, caplog: pytest.LogCapt
         await autopilot.tick(leader=True)
         dms = _posts(bot, "D")
         invites = {c["channel"]: c for c in dms if c["text"].startswith("Thanks for being part")}
-        # who attended and has not answered yet: P1 already did (the modal above), and
+        # who attended (the invitations went before P1 answered through /survey above);
         # the excused p-003 did not attend
-        assert set(invites) == {f"D{P2}"}
+        assert set(invites) == {f"D{P1}", f"D{P2}"}
         button = invites[f"D{P2}"]["blocks"][-1]["elements"][0]
         assert button["action_id"] == "rc:survey:0" and button["value"] == session_id
         for dm in dms:  # reminders and invitations: about the group, never about others

@@ -38,6 +38,7 @@ class FakeSlack:
     failures: dict[str, str] = field(default_factory=dict)
     rate_limits: dict[str, int] = field(default_factory=dict)
     retry_after: int = 0
+    user_zones: dict[str, str] = field(default_factory=dict)  # users.info `tz` by user id
     respond_status: int = 200  # what response_urls answer
     socket_acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     _runner: web.AppRunner | None = None
@@ -51,6 +52,7 @@ class FakeSlack:
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{token}", self._respond)
         app.router.add_get("/ws", self._ws)
         self._runner = web.AppRunner(app, access_log=None)
@@ -110,6 +112,9 @@ class FakeSlack:
             return ok | {"user_id": BOT_USER, "bot_id": "B0001", "team_id": TEAM, "team": "t"}
         if method == "conversations.open":
             return ok | {"channel": {"id": f"D{params.get('users', 'X')}"}}
+        if method == "users.info":
+            user = str(params.get("user", ""))
+            return ok | {"user": {"id": user, "tz": self.user_zones.get(user)}}
         if method == "chat.postMessage":
             return ok | {"channel": params.get("channel"), "ts": f"{time.time():.6f}"}
         if method in ("views.open", "views.publish", "views.update"):

@@ -515,10 +515,10 @@ def test_checked_in_but_never_seen() -> None:
 
 
 def test_survey_only_in_presence_group_is_unverified() -> None:
-    # rule 2: presence detection and never seen → unverified with checked_in_not_seen
+    # rule 2: presence detection and never seen → unverified, with its own flag
     r = record([survey("21:30")])
     assert r.status is Status.UNVERIFIED
-    assert r.flags == (NOT_SEEN,)
+    assert r.flags == (Flag.SELF_REPORTED_NOT_SEEN,)
 
 
 def test_seen_but_not_checked_in() -> None:

@@ -186,6 +186,14 @@ async def test_restart_mid_week_loses_nothing_doubles_nothing_and_drops_stale() 
     assert len(audit) == len(dropped)
 
 
+def _digests(w: Week, to: str) -> list[DirectMessage]:
+    return [
+        m
+        for _, p, m in w.inbox.sent
+        if p == to and m.kind == "alert" and not m.key.startswith("signoff_reminder:")
+    ]
+
+
 async def test_end_of_session_fan_out_and_alerts_once_per_episode() -> None:
     w = Week(local(2026, 11, 30, 17, 0))
     await w.start()
@@ -203,13 +211,21 @@ async def test_end_of_session_fan_out_and_alerts_once_per_episode() -> None:
     assert "alert" not in w.inbox.kinds("f-001")  # one miss is not a pattern
     # Wednesday: p-002 misses again -> one consecutive-absence alert
     await w.run_until(local(2026, 12, 2, 21, 30), step=timedelta(minutes=30))
-    alerts = [m for _, p, m in w.inbox.sent if p == "f-001" and m.kind == "alert"]
-    consecutive = [m for m in alerts if "in a row" in m.text]
-    assert len(consecutive) == 1 and "M." in consecutive[0].text
-    # Friday: a third miss in the same streak is the same episode: no new alert
+    # one digest for the session, M. first (two misses in a row is the most urgent)
+    # (sign-off reminders are private alerts of their own, not digests)
+    (digest,) = _digests(w, "f-001")
+    lines = digest.text.splitlines()
+    assert lines[1].startswith("1. M. has missed 2 sessions of Group A in a row.")
+    # Friday: a third miss in the same streak is the same episode: no new alert about it
     await w.run_until(local(2026, 12, 4, 21, 30), step=timedelta(minutes=30))
-    alerts = [m for _, p, m in w.inbox.sent if p == "f-001" and m.kind == "alert"]
-    assert len([m for m in alerts if "in a row" in m.text and "M." in m.text]) == 1
+    alerts = _digests(w, "f-001")
+    assert len(alerts) == 2  # Wednesday's digest and Friday's
+    friday = alerts[1].text.splitlines()[1:]
+    assert not [
+        line
+        for line in friday
+        if line.startswith(("1. M.", "2. M.", "3. M.")) and "in a row" in line
+    ]
     keys = [m.key for _, _, m in w.inbox.sent]
     assert len(keys) == len(set(keys))
 

@@ -15,6 +15,7 @@ from bot.core.domain import EvidenceKind, Group, Person, Program, Role, Schedule
 from bot.core.engine import Engine
 from bot.core.events import Actor, Identity, SurveySubmitted
 from storage.memory import MemoryStore
+from tests.surveys import survey_sent
 
 TZ = ZoneInfo("America/New_York")
 MON = datetime(2026, 11, 30, 18, 0, tzinfo=TZ)  # a Monday, 6 PM local
@@ -280,6 +281,11 @@ async def test_survey_with_anonymous_question_and_attendance_confirmation(w: Wor
     w.at(MON + timedelta(hours=1))
     assert "no survey waiting" in await w.say("p-001", "/survey", channel=None)
     await w.say("p-001", "/checkin")
+    # never the survey of a session still running
+    assert "no survey waiting" in await w.say("p-001", "/survey", channel=None)
+    w.at(MON + timedelta(hours=3, minutes=5))
+    await w.engine.sessions.end(w.monday.id, actor_id="test")
+    await survey_sent(w.store, w.monday.id, "p-001")
     (offer,) = await w.chat.send("p-001", "/survey", channel=None)
     assert isinstance(offer, Reply) and offer.survey is not None
     assert [q.id for q in offer.survey.questions] == ["attended", "helpful", "climate"]
@@ -306,6 +312,31 @@ async def test_survey_with_anonymous_question_and_attendance_confirmation(w: Wor
     assert anonymous[0].actor_id is None and "p-001" not in anonymous[0].key
     mine = {e.data.get("question"): e.data.get("answer") for e in entries if e.person_id}
     assert mine == {None: None, "attended": True, "helpful": 4}
+
+
+async def test_a_survey_not_sent_is_refused_and_changes_nothing(w: World) -> None:
+    # p-002 missed Monday (absent); nobody sent them its survey
+    w.at(MON + timedelta(hours=3, minutes=5))
+    await w.engine.sessions.end(w.monday.id, actor_id="test")
+    (before,) = await w.store.records(person_id="p-002", session_id=w.monday.id)
+    assert before.status is Status.ABSENT
+    forged = SurveySubmitted(
+        actor=Actor(platform="console", user_id="p-002"),
+        session_id=w.monday.id,
+        answers=(("attended", "yes"),),
+        at=w.clock.now(),
+        request_id="s9",
+    )
+    (refused,) = await w.engine.handle(forged)
+    assert isinstance(refused, Reply) and "wasn't sent to you" in refused.text
+    (after,) = await w.store.records(person_id="p-002", session_id=w.monday.id)
+    assert after == before
+    assert not await w.store.evidence(person_id="p-002", kinds=[EvidenceKind.SURVEY])
+    assert ("survey.refused", "p-002", w.monday.id) in await w.audit_actions()
+    # the button of a survey they were not sent is refused the same way
+    (pressed,) = await w.chat.press("p-002", "survey", w.monday.id)
+    assert "wasn't sent to you" in getattr(pressed, "text", "")
+    assert "no survey waiting" in await w.say("p-002", "/survey", channel=None)
 
 
 async def test_presence_matches_people_and_keeps_guests_apart(w: World) -> None:

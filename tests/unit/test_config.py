@@ -789,3 +789,21 @@ app_token = "${{SLACK_APP_TOKEN}}"
     assert (socket.slack.signing_secret, socket.slack.app_token) == ("", "a")
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET is not set"):
         parse_config(section.format(mode="http"), {"SLACK_BOT_TOKEN": "b"})
+
+
+def test_public_url_defaults_to_host_and_port_and_must_be_http() -> None:
+    assert parse_config("").server.base_url == "http://127.0.0.1:8080"
+    cfg = parse_config('[server]\npublic_url = "https://rc.example.org/"\n')
+    assert cfg.server.base_url == "https://rc.example.org"
+    assert "server.public_url" in error_of('[server]\npublic_url = "rc.example.org"\n')
+
+
+def test_email_works_without_credentials_and_signs_links_with_a_long_secret() -> None:
+    relay = '[email]\nenabled = true\nhost = "relay.internal"\nport = 25\nstarttls = false\n'
+    relay += 'from_addr = "rollcall@example.org"\n'
+    cfg = parse_config(relay)
+    assert cfg.email is not None and cfg.email.username == "" and cfg.email.password == ""
+    assert cfg.email.link_secret == ""
+    secret = parse_config(relay + 'link_secret = "${LINK}"\n', {"LINK": "x" * 32})
+    assert secret.email is not None and secret.email.link_secret == "x" * 32
+    assert "email.link_secret" in error_of(relay + 'link_secret = "short"\n')

@@ -1,10 +1,12 @@
-"""Every template of bot.core.outreach.messages, rendered: no program-type or
-diagnosis words anywhere, and nobody named (nor a name placeholder) in what is
-posted where others can see it (PRODUCT.md, Privacy and safety)."""
+"""Every template of bot.core.outreach.messages, rendered on every channel: no
+program-type or diagnosis words anywhere, nobody named (nor a name placeholder) in what
+is posted where others can see it (PRODUCT.md, Privacy and safety), and no chat command
+where the channel can't run one (SMS, e-mail)."""
 
 from __future__ import annotations
 
 import inspect
+import re
 import typing
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -15,6 +17,7 @@ import pytest
 from bot.core.domain import Group, Person, Program, Session
 from bot.core.outbox import Kind
 from bot.core.outreach import messages
+from bot.core.outreach.digest import digest_text
 from bot.core.outreach.planner import session_open_post
 
 TEMPLATES: dict[str, Callable[..., str]] = {
@@ -43,8 +46,20 @@ def _later() -> list[tuple[str, datetime]]:
 #: each template rendered over the branches its arguments choose between
 RENDER: dict[str, Callable[[], list[str]]] = {
     "reminder": lambda: [
-        messages.reminder(GROUP, SESSION, NY, before)
-        for before in (None, *(timedelta(minutes=m) for m in (1440, 2880, 60, 180, 15, 90)))
+        messages.reminder(GROUP, SESSION, NY, START - timedelta(minutes=m))
+        for m in (0, 1, 15, 60, 90, 180, 1440, 2880, 3 * 1440, 9 * 1440)
+    ],
+    "relative": lambda: [
+        messages.relative(START, START - timedelta(minutes=m), NY) for m in (-5, 1, 15, 1440)
+    ],
+    "for_channel": lambda: [
+        messages.for_channel(text, channel, link=link)
+        for text in (
+            messages.reminder(GROUP, SESSION, NY, START - timedelta(minutes=15)),
+            messages.nudge(GROUP, _later(), NY),
+        )
+        for channel in messages.CHANNELS
+        for link in ("https://x.example/r/tok", None)
     ],
     "session_open": lambda: [messages.session_open(GROUP)],
     "survey_invite": lambda: [messages.survey_invite(GROUP)],
@@ -59,6 +74,7 @@ RENDER: dict[str, Callable[[], list[str]]] = {
     "alert_unreachable": lambda: [
         messages.alert_unreachable(JORDAN, channel) for channel in ("Slack", "Discord")
     ],
+    "alert_sms_stopped": lambda: [messages.alert_sms_stopped(JORDAN)],
 }
 
 
@@ -119,3 +135,54 @@ def _assert_names_nobody(text: str) -> None:
     assert "{" not in text and "}" not in text  # no placeholder left unfilled
     assert "display_name" not in text
     assert str(len(GROUP.participants)) not in text  # nobody counted out
+
+
+# -- each channel in its own words ---------------------------------------------------
+CHAT_COMMAND = re.compile(r"(?<![\w/.:])/[a-z]+\b")
+
+#: direct messages, which may go by any channel (posts only go to a group's chat channel)
+DIRECT = {
+    name: render
+    for name, render in RENDER.items()
+    if name not in CHANNEL_VISIBLE and name not in {"for_channel", "relative"}
+}
+
+
+def _digest() -> list[str]:
+    return [digest_text(GROUP, SESSION, NY, [messages.alert_consecutive(JORDAN, GROUP, 2)])]
+
+
+@pytest.mark.parametrize("name", sorted(RENDER))
+@pytest.mark.parametrize("channel", messages.CHANNELS)
+def test_no_template_discloses_the_kind_of_program_on_any_channel(name: str, channel: str) -> None:
+    for template in RENDER[name]() + _digest():
+        text = messages.for_channel(template, channel, link="https://x.example/r/tok").lower()
+        assert not [w for w in messages.FORBIDDEN_WORDS if w in text]
+
+
+@pytest.mark.parametrize("name", sorted(DIRECT))
+@pytest.mark.parametrize("channel", ["sms", "email"])
+def test_no_chat_command_goes_by_sms_or_email(name: str, channel: str) -> None:
+    for template in DIRECT[name]() + _digest():
+        for link in ("https://x.example/r/tok", None):
+            text = messages.for_channel(template, channel, link=link)
+            assert not CHAT_COMMAND.findall(text), (name, channel, text)
+
+
+def test_each_channel_says_how_to_tell_us_in_its_own_words() -> None:
+    def at(minutes: int) -> str:
+        return messages.reminder(GROUP, SESSION, NY, START - timedelta(minutes=minutes))
+
+    text = at(15)
+    assert "send /absent" in messages.for_channel(text, "chat")
+    assert "Reply 1 if you can't make it" in messages.for_channel(text, "sms")
+    email = messages.for_channel(text, "email", link="https://x.example/r/tok")
+    assert "https://x.example/r/tok" in email
+    assert "in 15 minutes (6:00 PM EST)" in text and text.count("EST") == 1
+    assert "in 1 minute (" in at(1)
+    assert "tomorrow at 6:00 PM EST" in at(24 * 60)
+
+
+def test_the_chat_command_check_catches_one() -> None:
+    assert CHAT_COMMAND.findall("please send /absent now")
+    assert not CHAT_COMMAND.findall("open https://x.example/r/tok and 1/2")

@@ -9,6 +9,7 @@ import pytest
 from bot.core.actions import Reply, RosterView
 from bot.core.domain import Participation
 from bot.core.events import Actor, SurveySubmitted
+from tests.surveys import survey_sent
 from tests.unit.test_commands import MON, World
 
 END = MON + timedelta(hours=3)
@@ -88,6 +89,7 @@ async def test_end_pass_until_signed_off(w: World) -> None:
     w.at(MON + timedelta(minutes=5))
     await w.say("p-001", "/checkin")
     w.at(END + timedelta(minutes=10))
+    await survey_sent(w.store, w.monday.id, "p-001", "p-002")  # only a sent survey is taken
     for answers in (
         (("attended", "yes"), ("helpful", "4"), ("climate", "Hard to speak up")),
         (("helpful", "5"),),

@@ -210,7 +210,9 @@ def compute_record(
     elif group.has_presence_detection:
         # checked in (or confirmed by survey) but never seen: a facilitator resolves it
         status = Status.UNVERIFIED
-        flags.add(Flag.CHECKED_IN_NOT_SEEN)
+        flags.add(
+            Flag.CHECKED_IN_NOT_SEEN if checked_in_at is not None else Flag.SELF_REPORTED_NOT_SEEN
+        )
     elif checked_in_at is None:
         # only a survey says they came, and there is no time to count: resolve by hand
         status = Status.UNVERIFIED

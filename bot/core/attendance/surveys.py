@@ -45,6 +45,11 @@ def done_key(session_id: str, person_id: str) -> str:
     return f"survey-done:{session_id}:{person_id}"
 
 
+def invite_key(session_id: str, person_id: str) -> str:
+    """The outbox key of the survey sent to a person after a session."""
+    return f"survey:{session_id}:{person_id}"
+
+
 def clean_answer(q: SurveyQuestion, raw: str) -> tuple[str | int | bool | None, str | None]:
     """(structured value, free text) of one answer, or UserError."""
     text = raw.strip()

@@ -29,14 +29,16 @@ class WeekStanding:
 
 
 async def standing(store: Store, program: Program, person_id: str, at: datetime) -> WeekStanding:
-    """Attended hours/days this week (program time zone) and what is still needed."""
+    """Attended hours/days this week (program time zone) of sessions ended by `at`, and
+    what is still needed."""
     tz = zone(program.timezone)
     start, end = week_bounds(at.astimezone(tz).date(), tz)
     minutes = 0
     days: set[object] = set()
     for r in await store.records(person_id=person_id, start_from=start, start_to=end):
         s = await store.get_session(r.session_id)
-        if s is not None and r.status in ATTENDED:
+        # a session still running counts once it has ended (as /attendance says)
+        if s is not None and r.status in ATTENDED and s.end <= at:
             minutes += r.attended_minutes
             days.add(s.start.astimezone(tz).date())
     left = 0

@@ -8,6 +8,7 @@ from bot.core.actions import Action
 from bot.core.attendance.weekly import standing
 from bot.core.context import Context
 from bot.core.domain import ATTENDED, Status
+from bot.core.words import plural
 
 
 async def attendance(ctx: Context) -> list[Action]:
@@ -17,13 +18,16 @@ async def attendance(ctx: Context) -> list[Action]:
         for r in await ctx.store.records(person_id=ctx.person.id, start_to=now)
         if (s := await ctx.store.get_session(r.session_id)) is not None and s.end <= now
     ]
+    # a session still running counts nowhere below until it ends (and says so)
+    groups = [e.group_id for e in await ctx.store.enrollments(person_id=ctx.person.id)]
+    running = any(s.start <= now for s in await ctx.services.sessions.open_sessions(groups, now))
     counts = Counter(r.status for r in records)
     attended = sum(counts[s] for s in ATTENDED)
     week = await standing(ctx.store, ctx.services.program, ctx.person.id, now)
     policy = ctx.services.program.policy
     lines = [
         "Your attendance so far:",
-        f"• attended {attended} session{'s' if attended != 1 else ''}",
+        f"• attended {plural(attended, 'session')}",
         f"• missed {counts[Status.ABSENT]}, excused {counts[Status.EXCUSED]}, "
         f"made up {counts[Status.MADE_UP]}",
     ]
@@ -31,6 +35,8 @@ async def attendance(ctx: Context) -> list[Action]:
         lines.append(f"• {counts[Status.UNVERIFIED]} waiting for your facilitator to confirm")
     lines.append(
         f"This week: {week.hours:.1f} of {policy.weekly_min_hours:g} hours, "
-        f"{week.days} of {policy.weekly_min_days} days."
+        f"{week.days} of {plural(policy.weekly_min_days, 'day')}."
     )
+    if running:
+        lines.append("Today's group is still running; it counts here once it ends.")
     return ctx.reply("\n".join(lines))

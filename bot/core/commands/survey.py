@@ -7,10 +7,11 @@ from __future__ import annotations
 import uuid
 
 from bot.core.actions import Action, Button, Reply
-from bot.core.attendance.surveys import clean_answer, done_key, form_for
+from bot.core.attendance.surveys import clean_answer, done_key, form_for, invite_key
 from bot.core.context import Context
-from bot.core.domain import ATTENDED, EvidenceKind, LedgerEntry, Session, SessionState
+from bot.core.domain import AuditEntry, EvidenceKind, LedgerEntry, Session, SessionState
 from bot.core.errors import UserError
+from bot.core.outbox import Kind, OutboxStatus
 from bot.core.timeutil import day_date_time
 
 
@@ -21,27 +22,41 @@ async def already_answered(ctx: Context, session_id: str) -> bool:
     return any(e.key == done_key(session_id, ctx.person.id) for e in entries)
 
 
-async def last_attended(ctx: Context) -> Session | None:
-    """The most recent started session the person attended or checked in to (records
-    of ended sessions, check-ins of running ones)."""
-    ids = {
-        r.session_id
-        for r in await ctx.store.records(person_id=ctx.person.id, start_to=ctx.at)
-        if r.status in ATTENDED or r.checked_in_at is not None
+async def sent_surveys(ctx: Context) -> set[str]:
+    """Ids of the sessions whose survey was sent (or is on its way) to the person."""
+    return {
+        i.session_id
+        for i in await ctx.store.outbox_items(person_id=ctx.person.id, kind=Kind.SURVEY.value)
+        if i.session_id
+        and i.key == invite_key(i.session_id, ctx.person.id)
+        and i.status is not OutboxStatus.DROPPED
     }
-    ids |= {
-        e.session_id
-        for e in await ctx.store.evidence(person_id=ctx.person.id, kinds=[EvidenceKind.CHECKIN])
-        if e.session_id
-    }
+
+
+async def last_sent(ctx: Context) -> Session | None:
+    """The most recent *ended* session whose survey the person was sent."""
     best: Session | None = None
-    for sid in ids:
+    for sid in await sent_surveys(ctx):
         s = await ctx.store.get_session(sid)
-        if s is None or s.state is SessionState.CANCELLED or s.start > ctx.at:
+        if s is None or s.state is not SessionState.ENDED:
             continue
         if best is None or s.start > best.start:
             best = s
     return best
+
+
+async def _refuse(ctx: Context, session_id: str) -> list[Action]:
+    """A survey that was never sent to this person: a clear answer and an audit row."""
+    await ctx.store.append_audit(
+        AuditEntry(
+            at=ctx.services.clock.now(),
+            actor_id=ctx.person.id,
+            action="survey.refused",
+            target=session_id,
+            detail={"reason": "not_sent", "command": ctx.command},
+        )
+    )
+    return ctx.reply("That survey wasn't sent to you, so I can't take answers for it.")
 
 
 async def offer(ctx: Context, session: Session) -> list[Action]:
@@ -60,7 +75,7 @@ async def offer(ctx: Context, session: Session) -> list[Action]:
 
 
 async def survey_command(ctx: Context) -> list[Action]:
-    session = await last_attended(ctx)
+    session = await last_sent(ctx)
     if session is None:
         return ctx.reply("There's no survey waiting for you right now.")
     return await offer(ctx, session)
@@ -68,6 +83,8 @@ async def survey_command(ctx: Context) -> list[Action]:
 
 async def survey_button(ctx: Context) -> list[Action]:
     session = await ctx.services.sessions.get(ctx.extra["value"])
+    if session.id not in await sent_surveys(ctx):
+        return await _refuse(ctx, session.id)
     return await offer(ctx, session)
 
 
@@ -77,11 +94,8 @@ async def submit(ctx: Context) -> list[Action]:
     answers = {
         k.removeprefix("answer:"): v for k, v in ctx.extra.items() if k.startswith("answer:")
     }
-    enrolled = {e.group_id for e in await ctx.store.enrollments(person_id=ctx.person.id)}
-    if session.group_id not in enrolled and not await ctx.store.records(
-        session_id=session.id, person_id=ctx.person.id
-    ):  # a make-up guest of another group has a record there
-        raise UserError("That survey isn't for a group you're in.")
+    if session.id not in await sent_surveys(ctx):
+        return await _refuse(ctx, session.id)  # stores nothing, changes no status
     if await already_answered(ctx, session.id):
         return ctx.reply("You've already answered this survey — thank you!")
     by_id = {q.id: q for q in ctx.services.survey}

@@ -38,6 +38,8 @@ class Autopilot:
         self.engine = engine
         self.config = config
         self.dispatcher = dispatcher
+        if dispatcher.program is None:  # reminders are worded in the program's zone
+            dispatcher.program = engine.services.program
         self.materialize = materialize
         self._followed_up: dict[str, datetime] = {}
         services = engine.services

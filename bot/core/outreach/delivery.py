@@ -4,16 +4,19 @@ of preference, record the outcome. Never raises for a platform's failure."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.core.actions import ChannelPost, DirectMessage
-from bot.core.domain import AuditEntry, Person, SessionState
+from bot.core.domain import AuditEntry, EvidenceKind, Person, Program, Session, SessionState
 from bot.core.logging_policy import describe
 from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach import messages
-from bot.core.ports import Clock, Delivery, Notifier, Poster, Store, Telemetry
+from bot.core.outreach.planner import planned_start
+from bot.core.ports import Clock, Delivery, Notifier, Poster, Store, Telemetry, ZoneSource
+from bot.core.replies import SMS_STOPPED
 from bot.core.telemetry import NULL as NULL_TELEMETRY
+from bot.core.timeutil import zone
 
 log = logging.getLogger("rollcall.dispatch")
 
@@ -38,14 +41,22 @@ class Dispatcher:
         posters: Sequence[Poster] = (),
         worker: str = "worker",
         lease: timedelta = LEASE,
+        program: Program | None = None,
+        zones: ZoneSource | None = None,
+        reply_link: Callable[[Person, Session], str | None] | None = None,
         telemetry: Telemetry = NULL_TELEMETRY,
     ) -> None:
+        """`program`: its zone words reminders for people without one (`zones` may know
+        theirs); `reply_link`: the one-click "can't come" link e-mailed reminders carry."""
         self.store = store
         self.clock = clock
         self.notifiers = notifiers
         self.posters = posters
         self.worker = worker
         self.lease = lease
+        self.program = program
+        self.zones = zones
+        self.reply_link = reply_link
         self.telemetry = telemetry
 
     async def run_once(self, limit: int = BATCH) -> int:
@@ -127,6 +138,7 @@ class Dispatcher:
         if item.expires_at is not None and now > item.expires_at:
             await self._finish(item, OutboxStatus.DROPPED, error="too_late")
             return
+        session = None
         if item.session_id and item.kind is not Kind.ALERT:
             session = await self.store.get_session(item.session_id)
             if session is not None and session.state is SessionState.CANCELLED:
@@ -139,20 +151,32 @@ class Dispatcher:
         if person is None or person.forgotten:
             await self._finish(item, OutboxStatus.DROPPED, error="no_person")
             return
-        message = DirectMessage(
-            person_id=person.id,
-            text=item.text,
-            kind=item.kind.value,
-            key=item.key,
-            buttons=item.buttons,
-        )
+        text = item.text
+        if item.kind is Kind.REMINDER and session is not None:
+            moot = await self._moot(item, session, person, now)
+            if moot is not None:
+                await self._finish(item, OutboxStatus.DROPPED, error=moot)
+                return
+            text = await self._reminder_text(session, person, now) or text
         retry = False
         wait = timedelta(0)
         order = _channel_order(person, self.notifiers)
         blocked = await self.store.unreachable_channels(person.id)
+        if SMS_STOPPED in blocked:  # they replied STOP: never text them
+            order = [c for c in order if c != "sms"]
         # a channel known not to reach them is skipped while another one might
         order = [c for c in order if c not in blocked] or order
         for channel in order:
+            link = None
+            if channel == "email" and session is not None and self.reply_link is not None:
+                link = self.reply_link(person, session) if item.kind is Kind.REMINDER else None
+            message = DirectMessage(
+                person_id=person.id,
+                text=messages.for_channel(text, channel, link=link),
+                kind=item.kind.value,
+                key=item.key,
+                buttons=item.buttons,
+            )
             results = [await n.deliver(person, message) for n in self.notifiers[channel]]
             if Delivery.DELIVERED in results:
                 if channel in blocked:  # they opened their DMs again (or the like)
@@ -171,29 +195,44 @@ class Dispatcher:
             item, OutboxStatus.FAILED, error="unreachable", retry=retry, not_before=wait
         )
 
+    async def _moot(
+        self, item: OutboxItem, session: Session, person: Person, now: datetime
+    ) -> str | None:
+        """Why a due reminder should not go (None: it should): the session started or
+        moved, or the person already gave notice or checked in."""
+        planned = planned_start(item.key)
+        if planned is not None and planned != session.start:
+            return "session_moved"  # its re-planned reminders carry the new start
+        if now >= session.start or session.state is not SessionState.SCHEDULED:
+            return "too_late"
+        told = await self.store.evidence(
+            session_id=session.id,
+            person_id=person.id,
+            kinds=[EvidenceKind.ABSENCE_NOTICE, EvidenceKind.CHECKIN],
+        )
+        if any(e.kind is EvidenceKind.ABSENCE_NOTICE for e in told):
+            return "notice_given"
+        if told:
+            return "checked_in"
+        return None
+
+    async def _reminder_text(self, session: Session, person: Person, now: datetime) -> str | None:
+        """The reminder worded now, in the person's zone (theirs, else the platform's,
+        else the program's)."""
+        group = await self.store.get_group(session.group_id)
+        if group is None:
+            return None
+        name = person.timezone
+        if name is None and self.zones is not None:
+            name = await self.zones.zone_of(person)
+        tz = zone(name, self.program.timezone) if self.program else zone(name)
+        return messages.reminder(group, session, tz, now)
+
     async def _unreachable(self, person: Person, channel: str, now: datetime) -> None:
-        """Remember it; the person's facilitators learn it once per channel."""
-        if not await self.store.mark_unreachable(person.id, channel, now):
-            return
-        alerts = []
-        for group in await self.store.list_groups():
-            if person.id not in {
-                e.person_id for e in await self.store.enrollments(group_id=group.id)
-            }:
-                continue
-            for fid in group.facilitators:
-                alerts.append(
-                    OutboxItem(
-                        key=f"alert:unreachable:{person.id}:{channel}:to:{fid}",
-                        kind=Kind.ALERT,
-                        person_id=fid,
-                        group_id=group.id,
-                        due_at=now,
-                        expires_at=now + timedelta(days=7),
-                        text=messages.alert_unreachable(person, channel),
-                    )
-                )
-        await self.store.enqueue(alerts)
+        """Remember it; the person's facilitators read it in their next digest (once per
+        channel, see bot.core.outreach.digest)."""
+        if await self.store.mark_unreachable(person.id, channel, now):
+            log.info("person=%s unreachable on %s", person.id, channel)
 
     async def _post(self, item: OutboxItem) -> None:
         group = await self.store.get_group(item.group_id) if item.group_id else None

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from bot.core.actions import Button
 from bot.core.attendance.makeup import options
-from bot.core.attendance.surveys import done_key
+from bot.core.attendance.surveys import done_key, invite_key
 from bot.core.attendance.weekly import standing
 from bot.core.domain import (
     ATTENDED,
@@ -26,13 +26,14 @@ from bot.core.domain import (
 )
 from bot.core.outbox import Kind, OutboxItem
 from bot.core.outreach import messages
+from bot.core.outreach.digest import Attention, digests
 from bot.core.outreach.planner import person_zone
 from bot.core.ports import Store
+from bot.core.replies import SMS_STOPPED
 from bot.core.settings import RemindersConfig
 from bot.core.timeutil import week_bounds, zone
 
 LATE_OK = timedelta(hours=24)  # a survey or nudge up to a day late is still worth sending
-ALERT_LIFETIME = timedelta(days=7)
 CYCLE_EPOCH = date(2000, 1, 3)  # a Monday: cycles of `cycle_days` count from here
 COUNTED = frozenset({*ATTENDED, Status.MADE_UP, Status.ABSENT})  # excused is not a miss
 
@@ -54,7 +55,6 @@ class FollowUp:
         text: str,
         due: datetime,
         buttons: tuple[Button, ...] = (),
-        lifetime: timedelta = LATE_OK,
     ) -> OutboxItem:
         # Follow-ups go right at the end of the session the person was part of, even
         # when it ends as quiet hours begin; quiet hours govern reminders.
@@ -65,7 +65,7 @@ class FollowUp:
             group_id=session.group_id,
             session_id=session.id,
             due_at=due,
-            expires_at=due + lifetime,
+            expires_at=due + LATE_OK,
             text=text,
             buttons=buttons,
         )
@@ -77,12 +77,15 @@ class FollowUp:
         if group is None:
             return []
         items: list[OutboxItem] = []
+        found: list[Attention] = []
         for record in await self.store.records(session_id=session.id):
             person = await self.store.get_person(record.person_id)
             if person is None or person.forgotten:
                 continue
             items += await self._for_participant(session, group, person, record, now)
-        return items
+            found += await self._alerts(session, group, person, now)
+        tz = zone(self.program.timezone)
+        return items + await digests(self.store, session, group, found, tz, now)
 
     async def _for_participant(
         self,
@@ -104,7 +107,7 @@ class FollowUp:
         ):
             items.append(
                 self._dm(
-                    key=f"survey:{session.id}:{person.id}",
+                    key=invite_key(session.id, person.id),
                     kind=Kind.SURVEY,
                     person=person,
                     session=session,
@@ -131,7 +134,6 @@ class FollowUp:
                     due=session.end,
                 )
             )
-        items += await self._alerts(session, group, person, now)
         return items
 
     async def _history(self, group: Group, person: Person, upto: Session) -> list[AttendanceRecord]:
@@ -147,19 +149,21 @@ class FollowUp:
 
     async def _alerts(
         self, session: Session, group: Group, person: Person, now: datetime
-    ) -> list[OutboxItem]:
+    ) -> list[Attention]:
         policy = self.program.policy
         history = await self._history(group, person, session)
-        alerts: list[tuple[str, str]] = []
+        alerts: list[Attention] = []
         # consecutive absences: one alert per streak, keyed by the streak's first miss
         streak: list[AttendanceRecord] = []
         for r in history:
             streak = [*streak, r] if r.status is Status.ABSENT else []
         if len(streak) >= policy.consecutive_absences_alert:
             alerts.append(
-                (
-                    f"alert:consecutive:{group.id}:{person.id}:{streak[0].session_id}",
-                    messages.alert_consecutive(person, group, len(streak)),
+                Attention(
+                    key=f"alert:consecutive:{group.id}:{person.id}:{streak[0].session_id}",
+                    person_id=person.id,
+                    urgency=40 + len(streak),
+                    text=messages.alert_consecutive(person, group, len(streak)),
                 )
             )
         # attendance rate over the window: one alert per dip below the threshold
@@ -167,9 +171,11 @@ class FollowUp:
         if episode is not None:
             start_id, rate = episode
             alerts.append(
-                (
-                    f"alert:rate:{group.id}:{person.id}:{start_id}",
-                    messages.alert_rate(person, group, rate, policy.rate_window_days),
+                Attention(
+                    key=f"alert:rate:{group.id}:{person.id}:{start_id}",
+                    person_id=person.id,
+                    urgency=20 + (1 - rate) * 10,
+                    text=messages.alert_rate(person, group, rate, policy.rate_window_days),
                 )
             )
         # absences in the cycle: a review prompt, once per cycle
@@ -181,15 +187,32 @@ class FollowUp:
                 in_cycle += r.status is Status.ABSENT
         if in_cycle >= policy.max_absences_per_cycle:
             alerts.append(
-                (
-                    f"alert:review:{person.id}:{cycle}",
-                    messages.alert_review(person, in_cycle, policy.cycle_days),
+                Attention(
+                    key=f"alert:review:{person.id}:{cycle}",
+                    person_id=person.id,
+                    urgency=35,
+                    text=messages.alert_review(person, in_cycle, policy.cycle_days),
+                    review=True,
                 )
             )
         weekly = await self._weekly(session, person, now)
         if weekly is not None:
-            alerts.append(weekly)
-        return await self._to_facilitators(session, group, alerts)
+            key, text = weekly
+            alerts.append(Attention(key=key, person_id=person.id, urgency=10, text=text))
+        for channel in sorted(await self.store.unreachable_channels(person.id)):
+            alerts.append(
+                Attention(
+                    key=f"alert:unreachable:{person.id}:{channel}",
+                    person_id=person.id,
+                    urgency=30,
+                    text=(
+                        messages.alert_sms_stopped(person)
+                        if channel == SMS_STOPPED
+                        else messages.alert_unreachable(person, channel)
+                    ),
+                )
+            )
+        return alerts
 
     async def _rate_episode(
         self, history: Sequence[AttendanceRecord], window_days: int
@@ -258,25 +281,3 @@ class FollowUp:
             return None  # a session to spare: not at risk yet
         by = left[more - 1].start if more else session.end
         return key, messages.alert_weekly(person, st.hours, policy.weekly_min_hours, more, by, tz)
-
-    async def _to_facilitators(
-        self, session: Session, group: Group, alerts: list[tuple[str, str]]
-    ) -> list[OutboxItem]:
-        items = []
-        for key, text in alerts:
-            for fid in group.facilitators:
-                f = await self.store.get_person(fid)
-                if f is None:
-                    continue
-                items.append(
-                    self._dm(
-                        key=f"{key}:to:{fid}",
-                        kind=Kind.ALERT,
-                        person=f,
-                        session=session,
-                        text=text,
-                        due=session.end,
-                        lifetime=ALERT_LIFETIME,
-                    )
-                )
-        return items

@@ -3,10 +3,11 @@ program-type words (tests/unit/test_messages.py checks the list below)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
 from bot.core.domain import Group, Person, Session
-from bot.core.timeutil import clock_time, day_date_time, day_time
+from bot.core.timeutil import clock_time, day_date_time, time_in_zone
+from bot.core.words import plural
 
 #: words no template may contain (a DM or post must not disclose the kind of program)
 FORBIDDEN_WORDS = (
@@ -28,24 +29,55 @@ FORBIDDEN_WORDS = (
 )
 
 
-def _span(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes % (24 * 60) == 0:
-        days = minutes // (24 * 60)
-        return "tomorrow" if days == 1 else f"in {days} days"
-    if minutes % 60 == 0:
-        hours = minutes // 60
-        return f"in {hours} hour{'s' if hours != 1 else ''}"
-    return f"in {minutes} minutes"
+#: the channels a DM may go out on; each says what to do in words it supports
+CHANNELS = ("chat", "sms", "email")
+
+#: how to say "you can't come" and "book a make-up", per channel. Templates are written
+#: with the chat sentence; `for_channel` swaps it for the channel's own words.
+CHAT_ABSENT = "If you can't make it, send /absent — no need to explain."
+SMS_ABSENT = "Reply 1 if you can't make it — no need to explain."
+EMAIL_ABSENT = "If you can't make it, open this link — no need to explain: {link}"
+NO_LINK_ABSENT = "If you can't make it, just let your facilitator know — no need to explain."
+CHAT_MAKEUP = "Send /makeup to book one, or just reply to your facilitator."
+OTHER_MAKEUP = "Your facilitator can book one for you — just let them know."
 
 
-def reminder(group: Group, session: Session, tz: tzinfo, before: timedelta | None) -> str:
-    """`before`: how long ahead this goes out, when exactly so (else no "in …")."""
-    when = day_time(session.start, tz)
-    starts = f"starts {_span(before)}, {when}" if before is not None else f"is on {when}"
-    return (
-        f"Reminder: {group.name} {starts}. If you can't make it, send /absent — no need to explain."
-    )
+def for_channel(text: str, channel: str, *, link: str | None = None) -> str:
+    """The message in words its channel supports (SMS can't run /absent; e-mail links)."""
+    if channel == "chat":
+        return text
+    if channel == "sms":
+        absent = SMS_ABSENT
+    elif link:
+        absent = EMAIL_ABSENT.format(link=link)
+    else:
+        absent = NO_LINK_ABSENT
+    return text.replace(CHAT_ABSENT, absent).replace(CHAT_MAKEUP, OTHER_MAKEUP)
+
+
+def relative(start: datetime, now: datetime, tz: tzinfo) -> str:
+    """When, from `now`: "in 15 minutes", "today at 6:00 PM EST", "tomorrow at …",
+    "on Thursday at …", "on Thu Dec 10 at …". The zone is named once."""
+    minutes = round((start - now).total_seconds() / 60)
+    at = time_in_zone(start, tz)
+    if minutes <= 0:
+        return f"now ({at})"
+    if minutes < 90:
+        return f"in {plural(minutes, 'minute')} ({at})"
+    days = (start.astimezone(tz).date() - now.astimezone(tz).date()).days
+    if days == 0:
+        return f"today at {at}"
+    if days == 1:
+        return f"tomorrow at {at}"
+    local = start.astimezone(tz)
+    if days < 7:
+        return f"on {local:%A} at {at}"
+    return f"on {local:%a %b} {local.day} at {at}"
+
+
+def reminder(group: Group, session: Session, tz: tzinfo, now: datetime) -> str:
+    """Worded at `now`, the moment it is sent (see bot.core.outreach.delivery)."""
+    return f"Reminder: {group.name} starts {relative(session.start, now, tz)}. {CHAT_ABSENT}"
 
 
 def session_open(group: Group) -> str:
@@ -66,7 +98,7 @@ def nudge(group: Group, options: list[tuple[str, datetime]], tz: tzinfo) -> str:
     if options:
         lines.append("If you'd like to make it up, these have room:")
         lines += [f"• {name}, {day_date_time(at, tz)}" for name, at in options]
-        lines.append("Send /makeup to book one, or just reply to your facilitator.")
+        lines.append(CHAT_MAKEUP)
     else:
         lines.append("Your facilitator can help you find a way to make it up.")
     return "\n".join(lines)
@@ -82,7 +114,7 @@ def alert_consecutive(person: Person, group: Group, missed: int) -> str:
 def alert_rate(person: Person, group: Group, rate: float, days: int) -> str:
     return (
         f"{person.display_name}'s attendance in {group.name} is {rate:.0%} over the last "
-        f"{days} days."
+        f"{plural(days, 'day')}. A word at the next session may help."
     )
 
 
@@ -98,12 +130,10 @@ def alert_weekly(
 ) -> str:
     local = by.astimezone(tz)
     if more_groups <= 0:
-        tail = "can no longer reach the weekly minimum this week"
+        tail = "can no longer reach the weekly minimum this week. Worth a talk about the plan"
     else:
-        tail = (
-            f"needs {more_groups} more group{'s' if more_groups != 1 else ''} "
-            f"by {local:%A} {clock_time(local)}"
-        )
+        when = f"{local:%A} {clock_time(local)}"
+        tail = f"needs {plural(more_groups, 'more group')} by {when}. A make-up could help"
     return f"{person.display_name} has {hours:.1f} of {needed_hours:g} h this week; {tail}."
 
 
@@ -111,4 +141,11 @@ def alert_unreachable(person: Person, channel: str) -> str:
     return (
         f"I can't reach {person.display_name} by {channel} direct message. They'll get "
         "messages on their next channel, if they have one; you may want to check in."
+    )
+
+
+def alert_sms_stopped(person: Person) -> str:
+    return (
+        f"{person.display_name} replied STOP to our texts, so they get no more SMS. "
+        "They'll get messages on their other channels, if they have any."
     )

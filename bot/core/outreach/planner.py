@@ -4,7 +4,7 @@ hours) and the session-open post. Pure: sessions and people in, outbox items out
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from bot.core.domain import Group, Person, Program, Session
 from bot.core.outbox import Kind, OutboxItem
@@ -64,6 +64,21 @@ def person_zone(person: Person, program: Program) -> tzinfo:
     return zone(person.timezone, program.timezone)
 
 
+def reminder_key(session: Session, person_id: str, before: timedelta) -> str:
+    """Bound to the start it was planned for: a session that moves gets new reminders,
+    and the old ones are dropped when due (`planned_start`)."""
+    start = int(session.start.timestamp())
+    return f"reminder:{session.id}:{person_id}:{int(before.total_seconds())}:{start}"
+
+
+def planned_start(key: str) -> datetime | None:
+    """The session start a reminder was planned for (None for keys of older releases)."""
+    tail = key.rsplit(":", 1)[-1]
+    if key.count(":") < 4 or not tail.isdigit():
+        return None
+    return datetime.fromtimestamp(int(tail), tz=UTC)
+
+
 def reminders_for(
     session: Session,
     group: Group,
@@ -84,7 +99,7 @@ def reminders_for(
                 continue
             items.append(
                 OutboxItem(
-                    key=f"reminder:{session.id}:{person.id}:{int(before.total_seconds())}",
+                    key=reminder_key(session, person.id, before),
                     kind=Kind.REMINDER,
                     person_id=person.id,
                     group_id=group.id,
@@ -93,8 +108,8 @@ def reminders_for(
                     # a reminder is worth sending near its time, and never after the
                     # start ("starts tomorrow" sent this morning would be wrong)
                     expires_at=min(session.start, due + before / 2),
-                    # moved out of quiet hours, it no longer says "in 15 minutes"
-                    text=messages.reminder(group, session, tz, before if due == exact else None),
+                    # worded again when sent: relative words are true at that moment
+                    text=messages.reminder(group, session, tz, due),
                 )
             )
     return items

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.core.domain import ATTENDED, AttendanceRecord, Flag, Session
 from bot.core.escaping import csv_cell
 from bot.core.timeutil import iso_local
+from bot.core.words import plural
 
 if TYPE_CHECKING:
     from bot.core.attendance.signoff import SignOff
@@ -130,7 +131,7 @@ def to_table(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     lines.append("  ".join("-" * w for w in widths))
     for d in data:
         lines.append("  ".join(v.ljust(w) for v, w in zip(d, widths, strict=True)).rstrip())
-    lines.append(f"{len(rows)} record{'s' if len(rows) != 1 else ''}")
+    lines.append(plural(len(rows), "record"))
     return "\n".join(lines) + "\n"
 
 

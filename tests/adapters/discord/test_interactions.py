@@ -22,6 +22,7 @@ from tests.adapters.discord.harness import (
 )
 from tests.adapters.discord.harness import GUEST as GUEST_ID
 from tests.fakes import discord_gateway as P
+from tests.surveys import survey_sent
 
 EPHEMERAL = 64
 
@@ -163,6 +164,7 @@ async def test_survey_opens_as_a_modal_and_answers_are_stored(h: Harness) -> Non
     await h.command("checkin", P1)
     h.clock.set(START + timedelta(hours=3, minutes=5))
     await h.engine_app.engine.sessions.end("evening-a-20261130-1800", actor_id="test")
+    await survey_sent(h.engine_app.store, "evening-a-20261130-1800", "p-001")
     cb = await h.command("survey", P1, dm=True)
     assert cb["type"] == 9, cb  # a modal
     modal = cb["data"]
@@ -223,6 +225,7 @@ async def test_a_slow_survey_offers_its_button_instead_of_the_form(h: Harness) -
     await h.command("checkin", P1)
     h.clock.set(START + timedelta(hours=3, minutes=5))
     await h.engine_app.engine.sessions.end("evening-a-20261130-1800", actor_id="test")
+    await survey_sent(h.engine_app.store, "evening-a-20261130-1800", "p-001")
     h.bot.interactions.engine = SlowEngine(h.bot.engine)  # type: ignore[assignment]
     h.bot.interactions.defer_after = 0.05
     cb = await h.command("survey", P1, dm=True)

@@ -170,3 +170,17 @@ async def open_session_id(bot: SlackBot) -> str:
     sessions = await bot.engine.sessions.open_sessions(["evening-a"], bot.clock.now())
     assert len(sessions) == 1
     return sessions[0].id
+
+
+async def end_with_survey(bot: SlackBot, *person_ids: str) -> str:
+    """End the open session (the clock moves past its end) and send its survey."""
+    from datetime import timedelta
+
+    from tests.surveys import survey_sent
+
+    session_id = await open_session_id(bot)
+    session = await bot.engine.sessions.get(session_id)
+    bot.clock.set(session.end + timedelta(minutes=5))
+    await bot.engine.sessions.end(session_id, actor_id="test")
+    await survey_sent(bot.app.store, session_id, *person_ids)
+    return session_id

@@ -20,6 +20,7 @@ from tests.adapters.slack.harness import (
     P2,
     STRANGER,
     SlackBot,
+    end_with_survey,
     open_session_id,
     running_bot,
 )
@@ -209,6 +210,7 @@ async def test_huddle_changes_are_hints_only(tmp_path: Path) -> None:
 async def test_survey_opens_a_modal_and_its_submission_is_stored(tmp_path: Path) -> None:
     async with running_bot(tmp_path, sqlite=SQLITE) as bot:
         await bot.command(P1, "/checkin")
+        await end_with_survey(bot, "p-001")
         sent = await bot.command(P1, "/survey")
         assert sent.status == 200 and sent.text == ""
         await bot.settle()
@@ -238,6 +240,7 @@ async def test_survey_opens_a_modal_and_its_submission_is_stored(tmp_path: Path)
 async def test_survey_falls_back_to_a_button_when_the_modal_cannot_open(tmp_path: Path) -> None:
     async with running_bot(tmp_path, sqlite=SQLITE) as bot:
         await bot.command(P1, "/checkin")
+        await end_with_survey(bot, "p-001")
         bot.fake.fail("views.open", "expired_trigger_id")
         await bot.command(P1, "/survey")
         await bot.settle()
@@ -248,7 +251,7 @@ async def test_survey_falls_back_to_a_button_when_the_modal_cannot_open(tmp_path
 async def test_the_survey_button_of_a_dm_opens_the_modal(tmp_path: Path) -> None:
     async with running_bot(tmp_path, sqlite=SQLITE) as bot:
         await bot.command(P1, "/checkin")
-        session_id = await open_session_id(bot)
+        session_id = await end_with_survey(bot, "p-001")
         await bot.press(P1, action_id("survey", 0), session_id, channel_id="DU0001")
         await bot.settle()
         (opened,) = bot.fake.called("views.open")

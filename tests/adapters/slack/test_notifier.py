@@ -113,3 +113,18 @@ async def test_channel_posts(fake: FakeSlack) -> None:
     assert await poster.post(Group(id="h", name="H"), post) is Delivery.UNREACHABLE
     fake.fail("chat.postMessage", "not_in_channel")
     assert await poster.post(group, post) is Delivery.UNREACHABLE
+
+
+async def test_the_slack_time_zone_is_looked_up_once_and_cached(fake: FakeSlack) -> None:
+    fake.user_zones["U0001"] = "America/Chicago"
+    notifier = _notifier(fake)
+    assert await notifier.zone_of(PERSON) == "America/Chicago"
+    assert await notifier.zone_of(PERSON) == "America/Chicago"
+    assert len(fake.called("users.info")) == 1
+    # an unknown or bogus zone, or a failing call, is None (the program's zone is used)
+    other = Person(id="p-002", display_name="M.", slack_user_id="U0002")
+    fake.user_zones["U0002"] = "Mars/Olympus"
+    assert await notifier.zone_of(other) is None
+    fake.fail("users.info", "user_not_found")
+    assert await notifier.zone_of(Person(id="p-3", display_name="K.", slack_user_id="U3")) is None
+    assert await notifier.zone_of(Person(id="p-4", display_name="L.")) is None
