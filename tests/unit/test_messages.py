@@ -75,6 +75,7 @@ RENDER: dict[str, Callable[[], list[str]]] = {
         messages.alert_unreachable(JORDAN, channel) for channel in ("Slack", "Discord")
     ],
     "alert_sms_stopped": lambda: [messages.alert_sms_stopped(JORDAN)],
+    "signoff_reminder": lambda: [messages.signoff_reminder(GROUP, START, NY)],
 }
 
 

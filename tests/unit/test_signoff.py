@@ -10,8 +10,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from adapters.web.report import render_html
 from bot.core.actions import Reply
-from bot.core.attendance.signoff import signoff_reminders
 from bot.core.domain import Flag
+from bot.core.outreach.signoff_reminders import signoff_reminders
 from bot.core.reports.collect import collect
 from bot.core.reports.render import fhir_uuid, render
 from tests.unit.test_commands import MON, TZ, World

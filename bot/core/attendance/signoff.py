@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.core.attendance.recorder import Recorder
 from bot.core.domain import (
@@ -25,16 +25,12 @@ from bot.core.domain import (
     AuditEntry,
     EvidenceKind,
     LedgerEntry,
-    Program,
     Session,
     SessionState,
 )
-from bot.core.outbox import Kind, OutboxItem
 from bot.core.ports import Store
-from bot.core.timeutil import day_time, zone
 
 #: how long after it is due a sign-off reminder is still worth sending
-REMINDER_LIFETIME = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,44 +160,3 @@ async def unsigned_sessions(
         if s.end <= now and await signoff_of(store, s.id) is None:
             out.append(s)
     return out
-
-
-async def signoff_reminders(store: Store, program: Program, now: datetime) -> list[OutboxItem]:
-    """One private reminder to each facilitator of a session that ended at least
-    `signoff_reminder_hours` ago (and at most a day more) and is still not signed off.
-    Keyed per session and facilitator: enqueueing again is a no-op."""
-    due_after = timedelta(hours=program.policy.signoff_reminder_hours)
-    items: list[OutboxItem] = []
-    for s in await unsigned_sessions(
-        store,
-        start_from=now - due_after - REMINDER_LIFETIME - timedelta(days=1),
-        start_to=now,
-        now=now - due_after,
-    ):
-        due = s.end + due_after
-        if due + REMINDER_LIFETIME < now:
-            continue
-        group = await store.get_group(s.group_id)
-        if group is None:
-            continue
-        for fid in group.facilitators:
-            f = await store.get_person(fid)
-            if f is None or f.forgotten:
-                continue
-            tz = zone(f.timezone, program.timezone)
-            items.append(
-                OutboxItem(
-                    key=f"signoff_reminder:{s.id}:to:{fid}",
-                    kind=Kind.ALERT,
-                    person_id=fid,
-                    group_id=group.id,
-                    session_id=s.id,
-                    due_at=due,
-                    expires_at=due + REMINDER_LIFETIME,
-                    text=(
-                        f"{group.name}, {day_time(s.start, tz)}, isn't signed off yet. "
-                        "Check it with /roster and sign off with /signoff."
-                    ),
-                )
-            )
-    return items

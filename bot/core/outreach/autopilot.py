@@ -11,13 +11,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.core.attendance.signoff import signoff_reminders
 from bot.core.domain import SessionState
 from bot.core.engine import Engine
 from bot.core.logging_policy import describe
 from bot.core.outreach.delivery import Dispatcher
 from bot.core.outreach.followup import FollowUp
 from bot.core.outreach.planner import reminders_for, session_open_post
+from bot.core.outreach.signoff_reminders import signoff_reminders
 from bot.core.settings import Config
 
 log = logging.getLogger("rollcall.autopilot")

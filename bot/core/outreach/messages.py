@@ -40,6 +40,8 @@ EMAIL_ABSENT = "If you can't make it, open this link — no need to explain: {li
 NO_LINK_ABSENT = "If you can't make it, just let your facilitator know — no need to explain."
 CHAT_MAKEUP = "Send /makeup to book one, or just reply to your facilitator."
 OTHER_MAKEUP = "Your facilitator can book one for you — just let them know."
+CHAT_SIGNOFF = "Check it with /roster and sign off with /signoff."
+OTHER_SIGNOFF = "Check it and sign it off from the group's roster in chat, or on the dashboard."
 
 
 def for_channel(text: str, channel: str, *, link: str | None = None) -> str:
@@ -52,7 +54,11 @@ def for_channel(text: str, channel: str, *, link: str | None = None) -> str:
         absent = EMAIL_ABSENT.format(link=link)
     else:
         absent = NO_LINK_ABSENT
-    return text.replace(CHAT_ABSENT, absent).replace(CHAT_MAKEUP, OTHER_MAKEUP)
+    return (
+        text.replace(CHAT_ABSENT, absent)
+        .replace(CHAT_MAKEUP, OTHER_MAKEUP)
+        .replace(CHAT_SIGNOFF, OTHER_SIGNOFF)
+    )
 
 
 def relative(start: datetime, now: datetime, tz: tzinfo) -> str:
@@ -149,3 +155,8 @@ def alert_sms_stopped(person: Person) -> str:
         f"{person.display_name} replied STOP to our texts, so they get no more SMS. "
         "They'll get messages on their other channels, if they have any."
     )
+
+
+def signoff_reminder(group: Group, start: datetime, tz: tzinfo) -> str:
+    """To a facilitator: a session of theirs that ended a while ago isn't signed off."""
+    return f"{group.name}, {day_date_time(start, tz)}, isn't signed off yet. {CHAT_SIGNOFF}"
