@@ -17,16 +17,14 @@ from typing import Any
 
 import discord
 
+from adapters.discord.survey_form import FieldSpec, survey_answers, survey_fields
 from adapters.discord.translate import (
-    FieldSpec,
     button_specs,
     clip_content,
     command_text,
     roster_embed,
     roster_rows,
     rows_of,
-    survey_answers,
-    survey_fields,
 )
 from adapters.discord.views import SurveyModal, build_view
 from bot.core.actions import Action, Reply

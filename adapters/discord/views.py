@@ -14,13 +14,13 @@ from typing import Any, Protocol
 
 import discord
 
+from adapters.discord.survey_form import FieldSpec
 from adapters.discord.translate import (
     BUTTON_TEMPLATE,
     MAX_PLACEHOLDER,
     MAX_TEXT_ANSWER,
     PICK_TEMPLATE,
     ButtonSpec,
-    FieldSpec,
     PickSpec,
     Row,
     picked_value,

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from adapters.discord import survey_form
 from adapters.discord import translate as T
 from adapters.discord.translate import VoiceSnapshot as V
 from bot.core.actions import Button, RosterRow, RosterView, SurveyForm, SurveyQuestionView
@@ -237,7 +238,7 @@ def test_survey_fields_fit_discords_limits() -> None:
             SurveyQuestionView(id="q6", kind="text", prompt="Six is one too many"),
         ),
     )
-    fields = T.survey_fields(form)
+    fields = survey_form.survey_fields(form)
     assert [f.question_id for f in fields] == ["attended", "helpful", "climate", "more", "q5"]
     assert fields[0].options == (("Yes", "yes"), ("No", "no"))
     assert fields[1].options == tuple((str(i), str(i)) for i in range(1, 6))
@@ -245,7 +246,7 @@ def test_survey_fields_fit_discords_limits() -> None:
     assert fields[1].description is not None and "5 = very" in fields[1].description
     assert fields[2].description == "(anonymous)"
     assert fields[3].kind == "text"
-    answers = T.survey_answers(fields, {"attended": "yes", "helpful": "", "more": " ok "})
+    answers = survey_form.survey_answers(fields, {"attended": "yes", "helpful": "", "more": " ok "})
     assert answers == (("attended", "yes"), ("more", "ok"))
 
 
