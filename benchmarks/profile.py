@@ -1,7 +1,7 @@
 """Where the check-in path's time goes: the storm's requests through `Engine.handle`
-in this process (no HTTP), `connections` at a time, under pyinstrument (`pip install
-pyinstrument`; not a dependency). Prints the first check-ins' and the repeats' mean
-cost and each phase's profile.
+in this process (no HTTP), `connections` at a time, under pyinstrument (the `bench`
+extra: `pip install -e '.[bench]'`, which `make bench` does). Prints the first
+check-ins' and the repeats' mean cost and each phase's profile.
 
     python -m benchmarks.profile [--people 500] [--groups 40] [--connections 64]
 """
