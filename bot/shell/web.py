@@ -67,7 +67,10 @@ async def no_tracebacks(
     except web.HTTPException:
         raise
     except Exception as e:
-        log.error("request to %s failed: %s", request.path, describe(e))
+        # the route's template, not the path: sign-in, reply and calendar paths carry tokens
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
+        log.error("request to %s failed: %s", route, describe(e))
         return web.json_response({"error": "internal error"}, status=500)
 
 
