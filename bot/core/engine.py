@@ -158,12 +158,7 @@ class Engine(ReadModels, Operations, Overview):
     async def command(self, ev: CommandInvoked) -> list[Action]:
         spec = lookup(ev.command)
         if spec is None:
-            self.services.telemetry.count(
-                COMMANDS_TOTAL,
-                command="unknown",
-                platform=ev.actor.platform,
-                outcome="unknown_command",
-            )
+            self._count_unknown("unknown", ev.actor.platform)
             return [Reply(text=UNKNOWN_COMMAND)]
         req = Request(
             services=self.services,
@@ -185,12 +180,7 @@ class Engine(ReadModels, Operations, Overview):
     async def button(self, ev: ButtonPressed) -> list[Action]:
         spec = BUTTONS.get(ev.action)
         if spec is None:
-            self.services.telemetry.count(
-                COMMANDS_TOTAL,
-                command="button",
-                platform=ev.actor.platform,
-                outcome="unknown_command",
-            )
+            self._count_unknown("button", ev.actor.platform)
             return [Reply(text=STALE_BUTTON)]
         req = Request(
             services=self.services,
