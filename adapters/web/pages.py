@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -188,16 +189,20 @@ class Pages:
             names=names,
             statuses=[s.value for s in Status],
             rate_svg=charts.rate_trend(labels, [w.rate for w in m.weeks], viewer.nonce),
-            ratings_svg=(
-                charts.ratings(
-                    [at.astimezone(self.tz).strftime("%m-%d") for at, _ in when],
-                    series,
-                    viewer.nonce,
-                )
-                if series
-                else ""
-            ),
+            ratings_svg=self._ratings_svg(when, series, viewer.nonce),
         )
+
+    def _ratings_svg(
+        self,
+        when: Sequence[tuple[datetime, str]],
+        series: Mapping[str, Sequence[float | None]],
+        nonce: str,
+    ) -> str:
+        """The survey-ratings chart, labelled by local date; nothing without ratings."""
+        if not series:
+            return ""
+        dates = [at.astimezone(self.tz).strftime("%m-%d") for at, _ in when]
+        return charts.ratings(dates, series, nonce)
 
     async def participant(self, viewer: Viewer, request: web.Request) -> web.StreamResponse:
         pid = request.match_info["person_id"]
@@ -234,15 +239,7 @@ class Pages:
                 labels, [w.minutes / 60 for w in h.weeks], h.weekly_min_minutes / 60, viewer.nonce
             ),
             rate_svg=charts.rate_trend(labels, [w.rate for w in h.weeks], viewer.nonce),
-            ratings_svg=(
-                charts.ratings(
-                    [at.astimezone(self.tz).strftime("%m-%d") for at, _ in when],
-                    series,
-                    viewer.nonce,
-                )
-                if series
-                else ""
-            ),
+            ratings_svg=self._ratings_svg(when, series, viewer.nonce),
         )
 
     async def outreach(self, viewer: Viewer, request: web.Request) -> web.StreamResponse:
