@@ -126,6 +126,9 @@ class MemoryOutbox:
     async def unreachable_channels(self, person_id: str) -> set[str]:
         return set(self._unreachable.get(person_id, set()))
 
+    async def unreachable_on(self, channel: str) -> set[str]:
+        return {p for p, known in self._unreachable.items() if channel in known}
+
     async def clear_unreachable(self, person_id: str, channel: str) -> bool:
         known = self._unreachable.get(person_id, set())
         if channel not in known:

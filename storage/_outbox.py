@@ -159,6 +159,11 @@ class OutboxSql(SqlBase):
         async with self._read() as conn:
             return set((await conn.execute(stmt)).scalars())
 
+    async def unreachable_on(self, channel: str) -> set[str]:
+        stmt = select(unreachable.c.person_id).where(unreachable.c.channel == channel)
+        async with self._read() as conn:
+            return set((await conn.execute(stmt)).scalars())
+
     async def clear_unreachable(self, person_id: str, channel: str) -> bool:
         stmt = delete(unreachable).where(
             (unreachable.c.person_id == person_id) & (unreachable.c.channel == channel)

@@ -167,6 +167,19 @@ async def test_unreachable_channels(store: Store) -> None:
     assert await store.mark_unreachable("p-1", "chat", at(9)) is True  # can be marked again
 
 
+async def test_unreachable_on_a_channel(store: Store) -> None:
+    assert await store.unreachable_on("chat") == set()
+    await store.mark_unreachable("p-1", "chat", T0)
+    await store.mark_unreachable("p-1", "sms", T0)
+    await store.mark_unreachable("p-2", "chat", T0)
+    await store.mark_unreachable("p-3", "email", T0)
+    assert await store.unreachable_on("chat") == {"p-1", "p-2"}
+    assert await store.unreachable_on("sms") == {"p-1"}
+    await store.clear_unreachable("p-1", "chat")
+    assert await store.unreachable_on("chat") == {"p-2"}
+    assert await store.unreachable_on("fax") == set()
+
+
 async def test_forget_blanks_the_words_of_their_queued_messages(store: Store) -> None:
     await store.upsert_person(person("p-1"))
     button = Button(label="Book", action="makeup", value="s9")
