@@ -38,6 +38,8 @@ class FakeSlack:
     failures: dict[str, str] = field(default_factory=dict)
     rate_limits: dict[str, int] = field(default_factory=dict)
     retry_after: int = 0
+    #: chat.postMessage to one channel answered 429 (channel -> times left)
+    channel_limits: dict[str, int] = field(default_factory=dict)
     user_zones: dict[str, str] = field(default_factory=dict)  # users.info `tz` by user id
     respond_status: int = 200  # what response_urls answer
     socket_acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
@@ -88,6 +90,11 @@ class FakeSlack:
         self.rate_limits[method] = times
         self.retry_after = retry_after
 
+    def rate_limit_channel(self, channel: str, times: int, retry_after: int = 0) -> None:
+        """chat.postMessage to `channel` only answers 429 `times` times."""
+        self.channel_limits[channel] = times
+        self.retry_after = retry_after
+
     # --- the Web API ---
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -95,8 +102,14 @@ class FakeSlack:
         params = await _params(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         self.calls.append(Call(method, params, token))
-        if self.rate_limits.get(method, 0) > 0:
+        channel = str(params.get("channel", ""))
+        limited = method == "chat.postMessage" and self.channel_limits.get(channel, 0) > 0
+        if limited:
+            self.channel_limits[channel] -= 1
+        elif self.rate_limits.get(method, 0) > 0:
             self.rate_limits[method] -= 1
+            limited = True
+        if limited:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"},
                 status=429,
