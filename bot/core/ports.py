@@ -144,6 +144,13 @@ class Ledger(Protocol):
         """Matching entries ordered by seq. `at_from` inclusive, `at_to` exclusive."""
         ...
 
+    async def sessions_evidence(
+        self, session_ids: Sequence[str], *, kinds: Sequence[EvidenceKind] | None = None
+    ) -> list[LedgerEntry]:
+        """The entries of any of these sessions (of `kinds`), ordered by seq: one read
+        for many sessions (a report's sign-offs)."""
+        ...
+
     async def ledger_page(self, *, after_seq: int = 0, limit: int = 1000) -> list[LedgerEntry]:
         """Entries with seq > after_seq, ordered by seq (for chain verification)."""
         ...

@@ -25,6 +25,9 @@ LEASE = timedelta(minutes=5)  # time to deliver one claimed item (an e-mail may 
 MAX_ATTEMPTS = 6
 #: most items claimed at once
 BATCH = 16
+#: most items one drain (one scheduler tick) delivers: 5,000 reminders due at once go
+#: out in three ticks, and a tick stays well inside the scheduler's health window
+DRAIN = 2000
 #: recipients sent to at once (a channel's pacing or Retry-After holds only its own)
 CONCURRENCY = 16
 NOTIFICATIONS = "rollcall_notifications_total"
@@ -68,7 +71,7 @@ class Dispatcher:
         handled (see `drain`)."""
         return await self.drain(max_items=limit, batch=limit)
 
-    async def drain(self, max_items: int = 20 * BATCH, batch: int = BATCH) -> int:
+    async def drain(self, max_items: int = DRAIN, batch: int = BATCH) -> int:
         """Deliver what is due, up to `max_items`; the number of items handled.
 
         Sends to different recipients go concurrently (at most CONCURRENCY at once),
