@@ -107,6 +107,7 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql, HintsSql, Calend
         return count
 
     async def close(self) -> None:
+        await self._cache.close()
         if self._writer is not None:
             await self._writer.close()
         await self._engine.dispose()
