@@ -99,9 +99,15 @@ class Dispatcher:
                 # claim when nothing runs, or when enough slots are free to be worth a write
                 if free > 0 and (not running or free >= CONCURRENCY // 2):
                     now = self.clock.now()
-                    items = await self.store.claim_due(
-                        now, worker=self.worker, limit=free, lease=self.lease
-                    )
+                    try:
+                        items = await self.store.claim_due(
+                            now, worker=self.worker, limit=free, lease=self.lease
+                        )
+                    except Exception:
+                        # the sends under way finish (and are recorded) before this fails
+                        await asyncio.gather(*running, return_exceptions=True)
+                        running = set()
+                        raise
                     claimed_at.update((item.key, now) for item in items)
                     handled += len(items)
                     for item in items:
