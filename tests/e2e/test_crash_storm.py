@@ -27,6 +27,7 @@ import pytest
 
 from adapters.zoom.translate import signature
 from storage.sql import open_store
+from tests.conftest import scan_child_logs
 from tests.e2e.conftest import ROLLCALL_SCRIPT, Cli, assert_ok, child_env
 from tests.e2e.test_run_server import _port
 from tests.fakes.zoom import MEETING, joined
@@ -72,16 +73,19 @@ async def _bot(site: Path) -> AsyncIterator[tuple[asyncio.subprocess.Process, st
     )  # fmt: skip
     assert proc.stderr is not None and proc.stdin is not None
     seen: list[str] = []
+    drain: asyncio.Task[bytes] | None = None
     try:
         port = await asyncio.wait_for(_port(proc.stderr, seen), 60)
         drain = asyncio.create_task(proc.stderr.read())
         yield proc, f"http://127.0.0.1:{port}/zoom/webhook"
-        drain.cancel()
     finally:
         if proc.returncode is None:
             proc.kill()
         await proc.wait()
         proc.stdin.close()
+        # every line it logged up to the kill goes to the privacy scanner
+        rest = (await drain).decode(errors="replace") if drain is not None else ""
+        scan_child_logs("rollcall run", "".join(seen) + rest)
 
 
 def _signed(doc: dict[str, object]) -> tuple[bytes, dict[str, str]]:
@@ -115,7 +119,7 @@ async def test_sigkill_during_a_storm_loses_no_acknowledged_event(tmp_path: Path
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
     events = {
         f"uuid-{n:04d}": joined(
-            uuid=f"uuid-{n:04d}", name=f"guest {n}", at=start + timedelta(seconds=n)
+            uuid=f"uuid-{n:04d}", name=f"Canary guest {n}", at=start + timedelta(seconds=n)
         )
         for n in range(CYCLES * EVENTS_PER_CYCLE)
     }
