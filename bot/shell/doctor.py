@@ -85,7 +85,7 @@ async def _database(config: Config) -> list[Finding]:
         async with asyncio.timeout(15):
             current = await current_revision(url)
     except UserError as e:  # the key and the file don't fit (storage.cipher)
-        return [Finding("database", str(e), f"the key comes from {KEY_ENV} only")]
+        return [Finding("database", str(e), f"check {KEY_ENV} (see docs/SECURITY.md)")]
     except Exception as e:
         return [
             Finding(
