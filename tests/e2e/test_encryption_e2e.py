@@ -103,10 +103,11 @@ async def test_backup_is_encrypted_and_a_plain_backup_restores_encrypted(
     assert_ok(plain.run("run"))  # seeds the people; end of input stops it
     assert_ok(plain.run("backup", "plain.db"))
     assert b"Jordan" in (config_dir / "plain.db").read_bytes()
-    # encrypting it: restore that backup with the key set
-    (config_dir / DB_NAME).unlink()
+    # encrypting it: restore that backup with the key set (the plain one is still there)
     assert_ok(keyed.run("restore", "plain.db"))
     assert on_disk(config_dir) == []
+    kept = (config_dir / f"{DB_NAME}.before-restore").read_bytes()
+    assert b"Jordan" not in kept  # the previous database is kept, encrypted too
     assert assert_ok(keyed.run("audit", "verify")).stdout.startswith("ok: ")
     # a backup of the encrypted database is encrypted with the same key
     assert_ok(keyed.run("backup", "enc.db"))
