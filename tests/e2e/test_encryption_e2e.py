@@ -41,8 +41,6 @@ def on_disk(directory: Path) -> list[str]:
 
 def cli(directory: Path, key: str | None) -> Cli:
     env = child_env(**({KEY_ENV: key} if key is not None else {}))
-    if key is None:
-        env.pop(KEY_ENV, None)
     return Cli(config=directory / CONFIG_NAME, cwd=directory, env=env)
 
 
