@@ -205,7 +205,8 @@ async def _storm(site: Path, url_of_store: str, pg: PgCluster | None) -> None:
             f"slack crash storm ({'postgresql' if pg else 'sqlite'}): {kills} SIGKILLs, "
             f"{restarts} database restarts ({len(temporary)} 'try again' answers), "
             f"{len(acked)} acknowledged check-ins kept once, "
-            f"{len(reminders)} reminders, {doubled} sent twice",
+            f"{len(reminders)} reminders, {doubled} sent twice "
+            f"({len(fake.called('conversations.history'))} DMs cut mid-send looked up)",
             file=sys.stderr,
         )
     finally:
