@@ -44,7 +44,7 @@ def _kept(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> bool:
     """The same rows in the columns they had; the columns added since are empty."""
     if len(before) != len(after):
         return False
-    columns = set(before[0]) if before else set()
+    columns = list(before[0]) if before else []  # in their order: rows sort by repr
     added = [v for row in after for k, v in row.items() if k not in columns]
     kept = sorted(({k: row[k] for k in columns} for row in after), key=repr)
     return kept == before and all(v is None for v in added)
