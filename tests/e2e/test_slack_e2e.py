@@ -51,7 +51,7 @@ def _autopilot(bot: SlackBot) -> Autopilot:
     dispatcher = Dispatcher(
         bot.app.store, bot.clock, notifiers=channels.notifiers, posters=channels.posters
     )
-    return Autopilot(bot.engine, bot.config, dispatcher)
+    return Autopilot(bot.engine, bot.config, dispatcher, store=bot.app.store)
 
 
 def _posts(bot: SlackBot, prefix: str) -> list[dict[str, Any]]:

@@ -110,7 +110,9 @@ class Week:
         async def ahead() -> int:
             return await materialize(self.store, self.config, self.clock.now())
 
-        self.pilot = Autopilot(self.engine, self.config, dispatcher, materialize=ahead)
+        self.pilot = Autopilot(
+            self.engine, self.config, dispatcher, store=self.store, materialize=ahead
+        )
 
     async def start(self) -> None:
         await seed(self.store, self.config, self.clock.now())
