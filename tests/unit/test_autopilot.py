@@ -22,47 +22,9 @@ from bot.core.outreach.planner import outside_quiet
 from bot.core.ports import Delivery
 from bot.core.seed import materialize, seed
 from storage.memory import MemoryStore
+from tests.fakes.casts import week_cast
 
 NY = ZoneInfo("America/New_York")
-
-CONFIG = """
-[program]
-name = "Evening"
-timezone = "America/New_York"
-[program.reminders]
-before = ["24h", "15m"]
-quiet_hours = "21:00-08:00"
-[[people]]
-id = "f-001"
-display_name = "Dr. R."
-role = "facilitator"
-[[people]]
-id = "p-001"
-display_name = "J."
-[[people]]
-id = "p-002"
-display_name = "M."
-[[people]]
-id = "p-003"
-display_name = "K."
-timezone = "America/Los_Angeles"
-[[groups]]
-id = "ga"
-name = "Group A"
-schedule = { rrule = "FREQ=WEEKLY;BYDAY=MO,WE,FR", start = "18:00", minutes = 180 }
-facilitators = ["f-001"]
-participants = ["p-001", "p-002", "p-003"]
-zoom_meeting_id = "111"
-[[groups]]
-id = "gb"
-name = "Group B"
-schedule = { rrule = "FREQ=WEEKLY;BYDAY=TU,TH", start = "10:00", minutes = 180 }
-capacity = 10
-facilitators = ["f-001"]
-[[closures]]
-date = "2026-11-06"
-reason = "staff day"
-"""
 
 
 class Inbox:
@@ -93,7 +55,7 @@ class Inbox:
 
 class Week:
     def __init__(self, start: datetime, store: MemoryStore | None = None) -> None:
-        self.config = parse_config(CONFIG)
+        self.config = parse_config(week_cast())
         self.clock = FakeClock(start)
         self.store = store or MemoryStore()
         self.inbox = Inbox(self.clock)
