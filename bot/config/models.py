@@ -246,6 +246,9 @@ class ProgramTable(Table):
     name: Text = _PROGRAM.name
     timezone: Annotated[str, Str(v.check_timezone)] = _PROGRAM.timezone
     """Sessions, reminders and reports use this IANA time zone."""
+    contact: Text = _PROGRAM.contact
+    """How to reach a person at the program, e.g. "(555) 010-0100 or help@example.org":
+    the answer to an SMS HELP names it (carriers require a contact in that answer)."""
     policy: PolicyTable = Field(default_factory=PolicyTable)
     billing: BillingTable = Field(default_factory=BillingTable)
     reminders: Reminders = Field(default_factory=Reminders)

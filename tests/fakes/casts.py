@@ -116,12 +116,14 @@ def e2e_cast(*, storage_url: str, port: int = 0) -> str:
 #: the scheduling suites (tests/unit/test_autopilot.py and the reminder, digest and
 #: reply suites built on its Week): Group A meets Mon/Wed/Fri 6–9 PM, Group B Tue/Thu
 #: mornings with nobody enrolled, and Friday Nov 6 2026 is a staff day
-def week_cast() -> str:
+def week_cast(**program: Any) -> str:
+    """`program`: more `[program]` keys (`contact=…`)."""
     return config_text(
         storage="memory://",
         program={
             "name": "Evening",
             "timezone": NEW_YORK,
+            **program,
             "reminders": {"before": ["24h", "15m"], "quiet_hours": "21:00-08:00"},
         },
         people=[

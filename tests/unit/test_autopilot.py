@@ -54,8 +54,10 @@ class Inbox:
 
 
 class Week:
-    def __init__(self, start: datetime, store: MemoryStore | None = None) -> None:
-        self.config = parse_config(week_cast())
+    def __init__(
+        self, start: datetime, store: MemoryStore | None = None, *, cast: str | None = None
+    ) -> None:
+        self.config = parse_config(cast or week_cast())
         self.clock = FakeClock(start)
         self.store = store or MemoryStore()
         self.inbox = Inbox(self.clock)

@@ -69,7 +69,9 @@ def test_example_loads_with_an_empty_environment() -> None:
     assert not (cfg.slack.enabled or cfg.discord.enabled or cfg.zoom.enabled)
     assert cfg.email is not None and not cfg.email.enabled
     assert cfg.sms is not None and not cfg.sms.enabled
-    assert cfg.program == Program(name="Evening IOP", timezone="America/New_York")
+    assert cfg.program == Program(
+        name="Evening IOP", timezone="America/New_York", contact="(555) 010-0100"
+    )
     assert cfg.reminders.before == (timedelta(hours=24), timedelta(minutes=15))
     assert cfg.reminders.quiet_hours == (time(21), time(8))
     assert cfg.survey.questions == DEFAULT_SURVEY_QUESTIONS
