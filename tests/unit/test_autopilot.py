@@ -160,7 +160,7 @@ def _digests(w: Week, to: str) -> list[DirectMessage]:
     ]
 
 
-async def test_end_of_session_fan_out_and_alerts_once_per_episode() -> None:
+async def test_end_of_session_fan_out_and_alerts_once_per_episode_unless_worse() -> None:
     w = Week(local(2026, 11, 30, 17, 0))
     await w.start()
     await w.pilot.tick(leader=True)
@@ -182,16 +182,18 @@ async def test_end_of_session_fan_out_and_alerts_once_per_episode() -> None:
     (digest,) = _digests(w, "f-001")
     lines = digest.text.splitlines()
     assert lines[1].startswith("1. M. has missed 2 sessions of Group A in a row.")
-    # Friday: a third miss in the same streak is the same episode: no new alert about it
+    assert "M.'s attendance in Group A is 0%" in lines[1] and "this week" in lines[1]
+    # Friday: a third miss in the same streak is the same episode, but worse: told again;
+    # the rate (still 0%) and the weekly minimum (still out of reach) are not
     await w.run_until(local(2026, 12, 4, 21, 30), step=timedelta(minutes=30))
     alerts = _digests(w, "f-001")
     assert len(alerts) == 2  # Wednesday's digest and Friday's
-    friday = alerts[1].text.splitlines()[1:]
-    assert not [
-        line
-        for line in friday
-        if line.startswith(("1. M.", "2. M.", "3. M.")) and "in a row" in line
-    ]
+    (m,) = [line for line in alerts[1].text.splitlines()[1:] if " M. " in line]
+    assert m.startswith("1. M. has missed 3 sessions of Group A in a row.")
+    assert "attendance in Group A" not in m and "this week" not in m
+    # later ticks after the same session tell nothing again
+    await w.run_until(local(2026, 12, 5, 12), step=timedelta(minutes=30))
+    assert len(_digests(w, "f-001")) == 2
     keys = [m.key for _, _, m in w.inbox.sent]
     assert len(keys) == len(set(keys))
 
