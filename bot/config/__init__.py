@@ -14,7 +14,7 @@ Integer and boolean keys may also be given as a ``"${NAME}"`` string (``port = "
 
 The tables and their keys are pydantic models in `bot.config.models` (how to add a key is said
 there); `bot.config.loading` substitutes, validates and converts them into the core's value types
-(`bot.core.settings`, re-exported here); `bot.config.values` parses the small value languages.
+(`bot.core.settings`); `bot.config.values` parses the small value languages.
 """
 
 from __future__ import annotations
@@ -27,62 +27,11 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from bot.config.loading import ConfigError, read_toml, resolve_storage_url
+from bot.config.loading import ConfigError, read_toml
 from bot.config.models import ConfigTable
-from bot.config.values import (
-    format_duration,
-    format_quiet_hours,
-    parse_duration,
-    parse_hhmm,
-    parse_quiet_hours,
-    substitute_env,
-)
-from bot.core.settings import (
-    DEFAULT_STORAGE_URL,
-    DEFAULT_SURVEY_QUESTIONS,
-    Closure,
-    Config,
-    DiscordConfig,
-    EmailConfig,
-    LoggingConfig,
-    QuestionKind,
-    RemindersConfig,
-    ServerConfig,
-    SlackConfig,
-    SmsConfig,
-    SurveyConfig,
-    SurveyQuestion,
-    ZoomConfig,
-)
+from bot.core.settings import Config
 
-__all__ = [
-    "DEFAULT_STORAGE_URL",
-    "DEFAULT_SURVEY_QUESTIONS",
-    "Closure",
-    "Config",
-    "ConfigError",
-    "DiscordConfig",
-    "EmailConfig",
-    "LoggingConfig",
-    "QuestionKind",
-    "RemindersConfig",
-    "ServerConfig",
-    "SlackConfig",
-    "SmsConfig",
-    "SurveyConfig",
-    "SurveyQuestion",
-    "ZoomConfig",
-    "config_schema",
-    "format_duration",
-    "format_quiet_hours",
-    "load_config",
-    "parse_config",
-    "parse_duration",
-    "parse_hhmm",
-    "parse_quiet_hours",
-    "resolve_storage_url",
-    "substitute_env",
-]
+__all__ = ["Config", "ConfigError", "config_schema", "load_config", "parse_config"]
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

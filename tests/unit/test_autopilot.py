@@ -286,8 +286,8 @@ async def test_a_survey_or_nudge_a_day_late_is_still_sent_later_dropped(kind: Ki
 async def test_a_closure_added_later_cancels_the_stored_session() -> None:
     import dataclasses
 
-    from bot.config import Closure
     from bot.core.domain import SessionState
+    from bot.core.settings import Closure
 
     w = Week(local(2026, 11, 29, 17, 30))  # Monday 6 PM is within the planning horizon
     await w.start()

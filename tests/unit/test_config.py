@@ -10,23 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import (
+from bot.config import Config, ConfigError, load_config, parse_config
+from bot.config.loading import resolve_storage_url
+from bot.config.values import parse_duration, parse_quiet_hours, substitute_env
+from bot.core.domain import Policy, Program, Role
+from bot.core.settings import (
     DEFAULT_SURVEY_QUESTIONS,
-    Config,
-    ConfigError,
     QuestionKind,
     RemindersConfig,
     ServerConfig,
     SlackConfig,
-    format_duration,
-    load_config,
-    parse_config,
-    parse_duration,
-    parse_quiet_hours,
-    resolve_storage_url,
-    substitute_env,
 )
-from bot.core.domain import Policy, Program, Role
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 
@@ -730,12 +724,6 @@ def test_parse_duration(text: str, expected: timedelta) -> None:
 def test_parse_duration_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="expected a duration"):
         parse_duration(text)
-
-
-@given(st.integers(min_value=0, max_value=10**8))
-def test_format_duration_round_trips(seconds: int) -> None:
-    span = timedelta(seconds=seconds)
-    assert parse_duration(format_duration(span)) == span
 
 
 def test_reminders_are_sorted_longest_first_without_duplicates() -> None:
