@@ -29,6 +29,7 @@ from pydantic_core import core_schema
 
 from bot.config.loading import ConfigError, read_toml
 from bot.config.models import ConfigTable
+from bot.config.types import ENV_REF
 from bot.core.settings import Config
 
 __all__ = ["Config", "ConfigError", "config_schema", "load_config", "parse_config"]
@@ -72,7 +73,23 @@ def parse_config(
 
 
 class _TomlSchema(GenerateJsonSchema):
-    """TOML has no null: an optional key is one that may be left out."""
+    """TOML has no null: an optional key is one that may be left out. A number, boolean or
+    choice may be a ``"${NAME}"`` string too."""
+
+    def int_schema(self, schema: core_schema.IntSchema) -> JsonSchemaValue:
+        return {"anyOf": [super().int_schema(schema), ENV_REF]}
+
+    def float_schema(self, schema: core_schema.FloatSchema) -> JsonSchemaValue:
+        return {"anyOf": [super().float_schema(schema), ENV_REF]}
+
+    def bool_schema(self, schema: core_schema.BoolSchema) -> JsonSchemaValue:
+        return {"anyOf": [super().bool_schema(schema), ENV_REF]}
+
+    def literal_schema(self, schema: core_schema.LiteralSchema) -> JsonSchemaValue:
+        return {"anyOf": [super().literal_schema(schema), ENV_REF]}
+
+    def enum_schema(self, schema: core_schema.EnumSchema) -> JsonSchemaValue:
+        return {"anyOf": [super().enum_schema(schema), ENV_REF]}
 
     def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
         return self.generate_inner(schema["schema"])
