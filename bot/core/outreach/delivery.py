@@ -66,9 +66,12 @@ class Dispatcher:
         )
         for item in items:
             # the lease restarts for each item, right before it is sent: a slow channel
-            # can't let another worker's claim of the same item overlap this send
+            # can't let another worker's claim of the same item overlap this send; the
+            # same write marks the send as begun (item.sending_at still tells whether
+            # an earlier attempt began and never got its result)
+            now = self.clock.now()
             renewed = await self.store.renew_claim(
-                item.key, worker=self.worker, until=self.clock.now() + self.lease
+                item.key, worker=self.worker, until=now + self.lease, sending_at=now
             )
             if not renewed:
                 log.warning("outbox item %s: claim lost before sending; skipped", item.key)
@@ -176,6 +179,7 @@ class Dispatcher:
                 kind=item.kind.value,
                 key=item.key,
                 buttons=item.buttons,
+                possibly_sent_since=item.sending_at,
             )
             results = [await n.deliver(person, message) for n in self.notifiers[channel]]
             if Delivery.DELIVERED in results:
