@@ -111,6 +111,8 @@ async def current_revision(url: str) -> str | None:
 SAFE_TO_UNDO: dict[str, str] = {
     "0002": "presence hints are live state, not evidence; they come back from the platforms",
     "0003": "calendar feed tokens only: people send /calendar again for a new link",
+    "0004": "the outbox's in-flight marks only: a message whose send was cut by a crash"
+    " may then be sent twice (at least once, as before)",
 }
 
 

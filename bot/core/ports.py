@@ -214,9 +214,13 @@ class Outbox(Protocol):
         processes never claim the same item."""
         ...
 
-    async def renew_claim(self, key: str, *, worker: str, until: datetime) -> bool:
+    async def renew_claim(
+        self, key: str, *, worker: str, until: datetime, sending_at: datetime | None = None
+    ) -> bool:
         """Extend `worker`'s claim on an item; False if it no longer holds it (its lease
-        ran out and another worker claimed it, or it was finished)."""
+        ran out and another worker claimed it, or it was finished). With `sending_at`,
+        the same write marks the send as begun: the item's `sending_at` becomes this
+        unless an earlier unfinished attempt already set it (the earliest is kept)."""
         ...
 
     async def finish(
@@ -229,7 +233,8 @@ class Outbox(Protocol):
         error: str | None = None,
         next_attempt_at: datetime | None = None,
     ) -> None:
-        """Record an outcome. PENDING with `next_attempt_at` = retry later (attempts + 1)."""
+        """Record an outcome. PENDING with `next_attempt_at` = retry later (attempts + 1);
+        it keeps `sending_at`. Any other status clears it."""
         ...
 
     async def outbox_items(

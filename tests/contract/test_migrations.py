@@ -19,6 +19,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from bot.core.ledger import GENESIS
+from storage.cipher import KEY_ENV
 from storage.engine import make_engine
 from storage.migrate import (
     _stamped,
@@ -30,6 +31,7 @@ from storage.migrate import (
 )
 from storage.sql import open_store
 from storage.tables import metadata
+from tests.contract.conftest import TEST_KEY
 from tests.contract.factories import entry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,9 +52,11 @@ TABLES = {
 }
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "sqlite-encrypted", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
+    if request.param.startswith("sqlite"):
+        if request.param == "sqlite-encrypted":  # SQLCipher (storage.cipher)
+            request.getfixturevalue("monkeypatch").setenv(KEY_ENV, TEST_KEY)
         yield f"sqlite:///{tmp_path / 'rollcall.db'}"
     else:
         yield request.getfixturevalue("pg_url")

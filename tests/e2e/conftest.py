@@ -33,6 +33,7 @@ from bot.config import Config, parse_config
 from bot.core.clock import FakeClock
 from bot.core.events import Identity
 from bot.shell.app import open_app
+from tests.conftest import scan_child_logs
 from tests.fakes.casts import E2E_GROUP, E2E_OTHER_GROUP, e2e_cast
 
 TZ_NAME = "America/New_York"
@@ -55,8 +56,9 @@ def write_config(
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    """The environment for a child process: ours, without a ROLLCALL_CONFIG of our own."""
-    env = {k: v for k, v in os.environ.items() if k != "ROLLCALL_CONFIG"}
+    """The environment for a child process: ours, without a ROLLCALL_CONFIG or a database
+    key of our own (a test that wants one passes it)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("ROLLCALL_CONFIG", "ROLLCALL_DB_KEY")}
     env.update(extra)
     return env
 
@@ -132,6 +134,7 @@ class Cli:
             text=True,
             timeout=timeout,
         )
+        scan_child_logs(f"rollcall {' '.join(args[:2])}", done.stderr)
         return Result(
             args=tuple(args), returncode=done.returncode, stdout=done.stdout, stderr=done.stderr
         )
@@ -233,7 +236,7 @@ async def build_scenario(config: Config) -> Scenario:
     clock = FakeClock(start - timedelta(days=2))
     app = await open_app(config, clock=clock)
     try:
-        session = await app.engine.sessions.create(
+        session = await app.engine.create_session(
             group_id=GROUP, start=start, minutes=60, actor_id="a-001"
         )
         scenario = Scenario(day=day, session_id=session.id)
@@ -290,7 +293,7 @@ async def build_scenario(config: Config) -> Scenario:
         at(18, 55)
         assert "Roster" in await say("f-001", "/roster", channel=None)
         at(19, 5)
-        await app.engine.sessions.end(session.id, actor_id="f-001")
+        await app.engine.end_session(session.id, actor_id="f-001")
         at(19, 10)
         assert "Enrolled Sage" in await say("f-001", f"/enroll @p-008 {OTHER_GROUP}", None)
         return scenario

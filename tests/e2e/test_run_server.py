@@ -19,6 +19,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.conftest import scan_child_logs
 from tests.e2e.conftest import CONFIG_NAME, ROLLCALL_SCRIPT, child_env
 
 LISTENING = re.compile(r"listening on 127\.0\.0\.1:(\d+)")
@@ -55,14 +56,16 @@ async def _port(stderr: asyncio.StreamReader, seen: list[str]) -> int:
 
 
 @asynccontextmanager
-async def rollcall_run(config_dir: Path) -> AsyncIterator[Running]:
+async def rollcall_run(
+    config_dir: Path, env: dict[str, str] | None = None
+) -> AsyncIterator[Running]:
     proc = await asyncio.create_subprocess_exec(
         str(ROLLCALL_SCRIPT),
         "--config",
         str(config_dir / CONFIG_NAME),
         "run",
         cwd=config_dir,
-        env=child_env(),
+        env=env if env is not None else child_env(),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -80,6 +83,7 @@ async def rollcall_run(config_dir: Path) -> AsyncIterator[Running]:
         proc.stdin.close()
     running.stdout = (await proc.stdout.read()).decode()
     seen.append((await proc.stderr.read()).decode())
+    scan_child_logs("rollcall run", "".join(seen))
 
 
 def assert_stopped_cleanly(r: Running) -> None:

@@ -81,14 +81,13 @@ class Dispatcher:
         the order claimed."""
         lanes: dict[str, list[OutboxItem]] = {}
         running: set[asyncio.Task[None]] = set()
-        claimed_at: dict[str, datetime] = {}
         handled = 0
 
         async def lane(recipient: str) -> None:
             queue = lanes[recipient]
             try:
                 while queue:
-                    await self._one(queue[0], claimed_at)
+                    await self._one(queue[0])
                     queue.pop(0)
             finally:
                 del lanes[recipient]
@@ -108,7 +107,6 @@ class Dispatcher:
                         await asyncio.gather(*running, return_exceptions=True)
                         running = set()
                         raise
-                    claimed_at.update((item.key, now) for item in items)
                     handled += len(items)
                     for item in items:
                         recipient = _recipient(item)
@@ -130,14 +128,15 @@ class Dispatcher:
                 task.cancel()
         return handled
 
-    async def _one(self, item: OutboxItem, claimed_at: Mapping[str, datetime]) -> None:
-        # the lease restarts for each item that waited, right before it is sent: a slow
-        # channel can't let another worker's claim of the same item overlap this send
-        # (one claimed a moment ago has most of its lease left: no write for it)
+    async def _one(self, item: OutboxItem) -> None:
+        # the lease restarts for each item, right before it is sent: a slow channel can't
+        # let another worker's claim of the same item overlap this send; the same write
+        # marks the send as begun (item.sending_at still tells whether an earlier attempt
+        # began and never got its result), so it is never skipped
         now = self.clock.now()
         try:
-            renewed = now - claimed_at.get(item.key, now - self.lease) < self.lease / 4 or (
-                await self.store.renew_claim(item.key, worker=self.worker, until=now + self.lease)
+            renewed = await self.store.renew_claim(
+                item.key, worker=self.worker, until=now + self.lease, sending_at=now
             )
         except Exception as e:  # left claimed: its lease runs out and it is claimed again
             log.error("renewing outbox item %s failed: %s", item.key, describe(e))
@@ -241,6 +240,7 @@ class Dispatcher:
                 kind=item.kind.value,
                 key=item.key,
                 buttons=item.buttons,
+                possibly_sent_since=item.sending_at,
             )
             results = [await n.deliver(person, message) for n in self.notifiers[channel]]
             if Delivery.DELIVERED in results:
