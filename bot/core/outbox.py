@@ -1,12 +1,13 @@
 """The outbox: every notification rollcall sends on its own, as a row with a unique key.
 
 Planning enqueues (a second enqueue of the same key is a no-op); dispatching claims
-due rows, delivers them and records the outcome. At-least-once delivery, made
-exactly-once by the key. Right before a send the row is marked `sending_at`; a row
-claimed again with that mark and no result may already have reached the platform (a
-crash in the send window), and the notifier is told so
-(`DirectMessage.possibly_sent_since`) to look before it sends again
-(docs/RELIABILITY.md).
+due rows, delivers them and records the outcome. The key makes planning idempotent
+(nothing is enqueued twice); delivery is at least once. Right before a send the row is
+marked `sending_at`; a row claimed again with that mark and no result may already have
+reached the platform (a crash in the send window), and the notifier is told so
+(`DirectMessage.possibly_sent_since`) to look before it sends again: Slack DMs are
+found (effectively once), Discord DMs unless re-worded; e-mail, SMS and channel posts
+can't be checked and go again (docs/RELIABILITY.md).
 """
 
 from __future__ import annotations
