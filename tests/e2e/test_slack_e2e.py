@@ -225,12 +225,13 @@ async def test_a_group_session_over_slack(tmp_path: Path, caplog: pytest.LogCapt
 
 async def test_the_digest_tells_a_worse_episode_again_over_slack(tmp_path: Path) -> None:
     """Nobody comes to the daily group: Tuesday's digest to the facilitator (a Slack DM)
-    names each two-in-a-row streak and 0% rate; Wednesday's tells the streaks again,
-    worse (three in a row), and leaves out the rates, still 0%."""
+    names each two-in-a-row streak and 0% rate; Wednesday's three in a row are not told
+    again (a streak is told again as it doubles); Thursday's tells the streaks again,
+    worse (four in a row), and leaves out the rates, still 0%."""
     async with running_bot(tmp_path, pace_interval=0.01) as bot:
         autopilot = _autopilot(bot)
         bot.clock.set(NOW - timedelta(minutes=20))  # Monday 5:45 PM
-        end = NOW + timedelta(days=2, hours=4)  # Wednesday 10:05 PM
+        end = NOW + timedelta(days=3, hours=4)  # Thursday 10:05 PM
         while bot.clock.now() < end:
             await autopilot.tick(leader=True)
             bot.clock.advance(timedelta(hours=1))
@@ -240,16 +241,23 @@ async def test_the_digest_tells_a_worse_episode_again_over_slack(tmp_path: Path)
             for c in _posts(bot, f"D{FACILITATOR}")
             if c["text"].startswith("After Evening Group A")
         ]
-        assert len(digests) == 2  # Monday's one miss is no pattern
-        tuesday, wednesday = (d.splitlines() for d in digests)
+        # Monday's one miss is no pattern; Wednesday's (three in a row) is no worse, but
+        # brings the cycle's review and the weekly minimum
+        tuesday, *wednesday, thursday = (d.splitlines() for d in digests)
+        assert [w[0] for w in wednesday] == [
+            "After Evening Group A (Wed May 6, 6:00 PM): 3 people to look at, most urgent first."
+        ] * len(wednesday)
+        assert all("in a row" not in line for w in wednesday for line in w)
+        assert any("absences in this 28-day cycle" in line for w in wednesday for line in w)
         assert tuesday[0] == (
             "After Evening Group A (Tue May 5, 6:00 PM): 3 people to look at, most urgent first."
         )
         assert all("missed 2 sessions of Evening Group A in a row" in t for t in tuesday[1:])
         assert all("attendance in Evening Group A is 0%" in t for t in tuesday[1:])
-        assert len(wednesday) == 4
-        for line in wednesday[1:]:
-            assert "missed 3 sessions of Evening Group A in a row" in line
+        assert thursday[0].startswith("After Evening Group A (Thu May 7, 6:00 PM): 3 people")
+        assert len(thursday) == 4
+        for line in thursday[1:]:
+            assert "missed 4 sessions of Evening Group A in a row" in line
             assert "attendance in" not in line  # unchanged: not told again
         # only to the facilitator: the participants' DMs name nobody else
         for dm in _posts(bot, "D"):

@@ -183,17 +183,25 @@ async def test_end_of_session_fan_out_and_alerts_once_per_episode_unless_worse()
     lines = digest.text.splitlines()
     assert lines[1].startswith("1. M. has missed 2 sessions of Group A in a row.")
     assert "M.'s attendance in Group A is 0%" in lines[1] and "this week" in lines[1]
-    # Friday: a third miss in the same streak is the same episode, but worse: told again;
-    # the rate (still 0%) and the weekly minimum (still out of reach) are not
+    # Friday: a third miss in the same streak is the same episode, not yet doubled: not
+    # told again, nor the rate (still 0%) or the weekly minimum (still out of reach);
+    # only the review prompt (three absences in the cycle) is new
     await w.run_until(local(2026, 12, 4, 21, 30), step=timedelta(minutes=30))
     alerts = _digests(w, "f-001")
     assert len(alerts) == 2  # Wednesday's digest and Friday's
     (m,) = [line for line in alerts[1].text.splitlines()[1:] if " M. " in line]
-    assert m.startswith("1. M. has missed 3 sessions of Group A in a row.")
-    assert "attendance in Group A" not in m and "this week" not in m
+    assert "has 3 absences in this 28-day cycle" in m
+    assert "in a row" not in m and "attendance in Group A" not in m and "this week" not in m
     # later ticks after the same session tell nothing again
     await w.run_until(local(2026, 12, 5, 12), step=timedelta(minutes=30))
     assert len(_digests(w, "f-001")) == 2
+    # Monday: a fourth miss doubles the streak: worse, told again
+    await w.run_until(local(2026, 12, 7, 21, 30), step=timedelta(minutes=30))
+    alerts = _digests(w, "f-001")
+    assert len(alerts) == 3
+    (m,) = [line for line in alerts[2].text.splitlines()[1:] if " M. " in line]
+    assert m.startswith("1. M. has missed 4 sessions of Group A in a row.")
+    assert "attendance in Group A" not in m
     keys = [m.key for _, _, m in w.inbox.sent]
     assert len(keys) == len(set(keys))
 

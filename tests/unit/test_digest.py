@@ -72,24 +72,33 @@ async def test_twenty_absentees_make_one_digest_per_facilitator() -> None:
     # each episode is recorded per recipient; nothing goes twice
     told = await w.store.outbox_items(person_id="f-001", kind="alert", status=OutboxStatus.SENT)
     assert {i.channel_used for i in told} == {"digest", "chat"}
-    # Friday: the 19 streaks continue, worse (three in a row): told again, without
-    # their unchanged rate (0%), weekly minimum (out of reach) or review (once per
-    # cycle); P1. now has a streak, a lower rate and a review of their own
+    # Friday: the 19 streaks continue (three in a row), not yet doubled: left out with
+    # their unchanged rate (0%), weekly minimum (out of reach) and review (once per
+    # cycle); P1. now has a streak, a rate two bands lower and a review of their own
     await w.run_until(local(2026, 12, 4, 21, 30), step=timedelta(minutes=30))
     _, friday = _alerts(w, "f-001")
     lines = friday.splitlines()
-    assert "20 people to look at" in lines[0]
-    assert all(
-        line.endswith("has missed 3 sessions of Group A in a row. A personal check-in may help.")
-        for line in lines[1:20]
-    )
-    assert lines[20].startswith("20. P1. has missed 2 sessions of Group A in a row.")
-    assert "P1.'s attendance in Group A is 33%" in lines[20] and "plan a review" in lines[20]
+    assert "1 person to look at" in lines[0] and len(lines) == 2
+    assert lines[1].startswith("1. P1. has missed 2 sessions of Group A in a row.")
+    assert "P1.'s attendance in Group A is 33%" in lines[1] and "plan a review" in lines[1]
     assert _alerts(w, "a-001")[1:] == [
         "After Group A (Fri Dec 4, 6:00 PM): 1 person to look at, most urgent first.\n"
         "1. P1. has 2 absences in this 28-day cycle. Please plan a review with the "
         "coordinator (this is a prompt, not a penalty)."
     ]
+    # Monday: the 19 streaks doubled (four in a row): told again; P1.'s streak of three
+    # is not, their rate (25%) fell into a lower band: told again
+    await w.run_until(local(2026, 12, 7, 21, 30), step=timedelta(minutes=30))
+    monday = _alerts(w, "f-001")[2].splitlines()
+    assert "20 people to look at" in monday[0] and len(monday) == 21
+    assert all(
+        line.endswith("has missed 4 sessions of Group A in a row. A personal check-in may help.")
+        for line in monday[1:20]
+    )
+    assert monday[20] == (
+        "20. P1.'s attendance in Group A is 25% over the last 14 days. "
+        "A word at the next session may help."
+    )
     keys = [m.key for _, _, m in w.inbox.sent]
     assert len(keys) == len(set(keys))
 
@@ -159,3 +168,18 @@ async def test_an_episode_is_told_again_only_when_it_got_worse() -> None:
     assert last.endswith("1. x") and "alert:digest:ga-4:p-001:to:f-001:2" in [
         i.key for i in await store.outbox_items(person_id="f-001", kind="alert")
     ]
+
+
+def test_a_streak_is_told_again_as_it_doubles_a_rate_by_ten_point_bands() -> None:
+    """Coarse levels: a dip that loses a point or a miss at every session is not a new
+    alert each time (one alert per episode, not one per session)."""
+    from bot.core.outreach.digest import rate_level, streak_level
+
+    assert [streak_level(n, 2) for n in range(1, 10)] == [0, 2, 2, 4, 4, 4, 4, 8, 8]
+    assert [streak_level(n, 3) for n in (2, 3, 5, 6, 11, 12)] == [0, 3, 3, 6, 6, 12]
+    # threshold 75%: [65, 75) is one band, [55, 65) the next …
+    rates = [0.75, 0.74, 0.70, 2 / 3, 0.65, 0.60, 0.55, 0.5, 0.0]
+    assert [rate_level(r, 0.75) for r in rates] == [0, 25, 25, 25, 35, 35, 45, 45, 95]
+    # a level never falls as the rate does: told again only when it got worse
+    levels = [rate_level(r / 100, 0.8) for r in range(80, -1, -1)]
+    assert levels == sorted(levels) and sorted(set(levels)) == [0, *range(20, 101, 10)]

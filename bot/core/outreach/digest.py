@@ -5,8 +5,9 @@ absence-policy reviews the same way. Never one message per person or per rule.
 One alert per episode per rule, unless it got worse: each episode a recipient was told
 about is kept as an outbox row of its own (`{episode}:to:{recipient}:at:{level}`, status
 sent, channel "digest", no text), so a later session's digest leaves it out while its
-level (a streak's length, a rate's shortfall, a weekly minimum at risk or out of reach)
-is no higher than when told; a review prompt goes once per cycle. The
+level is no higher than when told — a streak's length as it doubles (2, 4, 8 … misses
+with the default alert at 2), a rate's shortfall in 10-point bands below the threshold,
+a weekly minimum at risk or out of reach; a review prompt goes once per cycle. The
 digest's key names the people in it, so erasing one of them (participant forget) blanks
 a digest not yet sent."""
 
@@ -37,6 +38,28 @@ class Attention:
     review: bool = False  # an absence-policy review: admins get it too
     #: how bad the episode is now (higher is worse): it is told again only when higher
     level: int = 0
+
+
+def streak_level(misses: int, alert_at: int) -> int:
+    """A streak's level: the longest of alert_at, 2×, 4×, … misses it has reached (0
+    below alert_at), so a streak is told again as it doubles, not at every miss."""
+    if misses < alert_at:
+        return 0
+    level = max(alert_at, 1)
+    while level * 2 <= misses:
+        level *= 2
+    return level
+
+
+def rate_level(rate: float, threshold: float) -> int:
+    """A rate dip's level: the shortfall (in percent, 100 − rate) at the top of the
+    10-point band below `threshold` the rate is in (0 at or above it), so a dip is told
+    again when the rate falls into a lower band, not at every point it loses."""
+    top = round(threshold * 100)
+    pct = round(rate * 100, 6)  # 0.65 * 100 is 65.00000000000001
+    if pct >= top:
+        return 0
+    return 100 - top + 10 * int((top - pct) // 10)
 
 
 def told_level(told: set[str], key: str) -> int | None:

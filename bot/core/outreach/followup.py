@@ -26,7 +26,7 @@ from bot.core.domain import (
 )
 from bot.core.outbox import Kind, OutboxItem
 from bot.core.outreach import messages
-from bot.core.outreach.digest import Attention, digests
+from bot.core.outreach.digest import Attention, digests, rate_level, streak_level
 from bot.core.outreach.planner import person_zone
 from bot.core.ports import Store
 from bot.core.replies import SMS_STOPPED
@@ -164,7 +164,7 @@ class FollowUp:
                     person_id=person.id,
                     urgency=40 + len(streak),
                     text=messages.alert_consecutive(person, group, len(streak)),
-                    level=len(streak),
+                    level=streak_level(len(streak), policy.consecutive_absences_alert),
                 )
             )
         # attendance rate over the window: one alert per dip below the threshold
@@ -177,7 +177,7 @@ class FollowUp:
                     person_id=person.id,
                     urgency=20 + (1 - rate) * 10,
                     text=messages.alert_rate(person, group, rate, policy.rate_window_days),
-                    level=round((1 - rate) * 100),  # the shortfall, as the message shows it
+                    level=rate_level(rate, policy.rate_alert_below),
                 )
             )
         # absences in the cycle: a review prompt, once per cycle
