@@ -161,6 +161,23 @@ class LedgerSql(SqlBase):
                 found += (rows.to_ledger_entry(r._mapping) for r in result)
         return sorted(found, key=lambda e: e.seq)
 
+    async def makeup_bookings(
+        self, makeup_for: str, person_ids: Sequence[str]
+    ) -> list[LedgerEntry]:
+        # by person (indexed), the session it makes up filtered in SQL (JSON path)
+        wanted = sorted(set(person_ids))
+        found: list[LedgerEntry] = []
+        async with self._read() as conn:
+            for i in range(0, len(wanted), _KEY_CHUNK):
+                stmt = select(ledger).where(
+                    ledger.c.person_id.in_(wanted[i : i + _KEY_CHUNK]),
+                    ledger.c.kind == str(EvidenceKind.MAKEUP_BOOKING),
+                    ledger.c.data["makeup_for"].as_string() == makeup_for,
+                )
+                result = await conn.execute(stmt)
+                found += (rows.to_ledger_entry(r._mapping) for r in result)
+        return sorted(found, key=lambda e: e.seq)
+
     async def ledger_page(self, *, after_seq: int = 0, limit: int = 1000) -> list[LedgerEntry]:
         stmt = select(ledger).where(ledger.c.seq > after_seq).order_by(ledger.c.seq).limit(limit)
         async with self._read() as conn:

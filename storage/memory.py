@@ -240,6 +240,18 @@ class MemoryStore(MemoryCalendarTokens, MemoryOutbox):
             e for e in self._ledger if e.session_id in wanted and (kinds is None or e.kind in kinds)
         ]
 
+    async def makeup_bookings(
+        self, makeup_for: str, person_ids: Sequence[str]
+    ) -> list[LedgerEntry]:
+        wanted = set(person_ids)
+        return [
+            e
+            for e in self._ledger
+            if e.kind is EvidenceKind.MAKEUP_BOOKING
+            and e.person_id in wanted
+            and e.data.get("makeup_for") == makeup_for
+        ]
+
     async def ledger_page(self, *, after_seq: int = 0, limit: int = 1000) -> list[LedgerEntry]:
         return [e for e in self._ledger if e.seq > after_seq][:limit]
 

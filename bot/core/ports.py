@@ -151,6 +151,14 @@ class Ledger(Protocol):
         for many sessions (a report's sign-offs)."""
         ...
 
+    async def makeup_bookings(
+        self, makeup_for: str, person_ids: Sequence[str]
+    ) -> list[LedgerEntry]:
+        """The make-up bookings (MAKEUP_BOOKING entries) of any of these people for the
+        missed session `makeup_for` (`data["makeup_for"]`), ordered by seq: read by
+        person and filtered in the store, not the whole ledger's bookings."""
+        ...
+
     async def ledger_page(self, *, after_seq: int = 0, limit: int = 1000) -> list[LedgerEntry]:
         """Entries with seq > after_seq, ordered by seq (for chain verification)."""
         ...

@@ -236,6 +236,36 @@ async def test_evidence_of_many_sessions_at_once(store: Store) -> None:
     assert await keys([]) == []
 
 
+async def test_makeup_bookings_for_one_missed_session_of_some_people(store: Store) -> None:
+    book = EvidenceKind.MAKEUP_BOOKING
+    await store.append_evidence(
+        [
+            entry("b1", kind=book, person_id="p-1", session_id="m1", data={"makeup_for": "s1"}),
+            entry("b2", kind=book, person_id="p-2", session_id="m2", data={"makeup_for": "s1"}),
+            entry("b3", kind=book, person_id="p-1", session_id="m3", data={"makeup_for": "s2"}),
+            entry("b4", kind=book, person_id="p-3", session_id="m1", data={"makeup_for": "s1"}),
+            entry("b5", kind=book, person_id="p-1", session_id="m4", data={}),
+            # another kind naming the same session is no booking
+            entry("c1", kind=EvidenceKind.CHECKIN, person_id="p-1", data={"makeup_for": "s1"}),
+            entry("b6", kind=book, person_id="p-1", session_id="m5", data={"makeup_for": "s1"}),
+        ]
+    )
+    # more people than one query's chunk: still one answer, by seq
+    many = [f"x{i}" for i in range(1200)] + ["p-2", "p-1"]
+
+    async def keys(missed: str, people: list[str]) -> list[str]:
+        found = await store.makeup_bookings(missed, people)
+        assert all(e.kind is book and e.data["makeup_for"] == missed for e in found)
+        return [e.key for e in found]
+
+    assert await keys("s1", many) == ["b1", "b2", "b6"]
+    assert await keys("s1", ["p-3", "p-3"]) == ["b4"]
+    assert await keys("s2", ["p-1", "p-2"]) == ["b3"]
+    assert await keys("s2", ["p-2"]) == []
+    assert await keys("nope", ["p-1"]) == []
+    assert await keys("s1", []) == []
+
+
 async def test_datetimes_round_trip_aware_utc_with_microseconds(store: Store) -> None:
     exact = T0.replace(microsecond=1)
     await store.append_evidence([entry("k1", at=exact, recorded_at=exact + timedelta(days=400))])

@@ -107,6 +107,53 @@ async def test_the_bulk_recompute_agrees_with_one_person_at_a_time() -> None:
     assert await store.records(session_id=SESSION.id) == bulk
 
 
+async def test_a_booked_make_up_counts_only_for_the_session_it_makes_up() -> None:
+    """The bookings read are those for this session (`Store.makeup_bookings`): one
+    booked for it and attended makes the miss made up, in bulk and one by one; one
+    booked into the same make-up session for another miss does not."""
+    store, recorder, _ = await _world("23:00")
+    booked = Session(
+        id="s-booked",
+        group_id=GROUP_ID,
+        start=t("21:30"),
+        end=t("22:30"),
+        state=SessionState.ENDED,
+    )
+    await store.add_session(booked)
+
+    def booking(person: str, makeup_for: str) -> LedgerEntry:
+        return LedgerEntry(
+            key=f"makeup:{booked.id}:{person}",
+            kind=EvidenceKind.MAKEUP_BOOKING,
+            group_id=GROUP_ID,
+            at=t("12:00"),
+            recorded_at=t("12:00"),
+            source="slack",
+            session_id=booked.id,
+            person_id=person,
+            data={"makeup_for": makeup_for},
+        )
+
+    await store.append_evidence(
+        [
+            booking("p-6", SESSION.id),
+            booking("p-7", "s-elsewhere"),
+            _presence(6, "join", "21:35", person="p-6"),
+            _presence(6, "leave", "22:25", person="p-6"),
+            _presence(7, "join", "21:35", person="p-7"),
+            _presence(7, "leave", "22:25", person="p-7"),
+        ]
+    )
+    attended = await recorder.recompute(booked, ["p-6", "p-7"])
+    assert {r.person_id: r.status.value for r in attended} == {"p-6": "present", "p-7": "present"}
+
+    bulk = await recorder.recompute(SESSION)
+    assert bulk == await _one_by_one(recorder, SESSION)
+    by_person = {r.person_id: r for r in bulk}
+    assert by_person["p-6"].status.value == "made_up"
+    assert by_person["p-7"].status.value == "absent"
+
+
 async def test_evidence_after_a_recompute_is_seen_by_the_next() -> None:
     store, recorder, clock = await _world("18:30")
     await store.append_evidence([_presence(1, "join", "18:02", person="p-1")])

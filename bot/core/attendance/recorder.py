@@ -212,13 +212,9 @@ class Recorder:
     async def _made_up_by_all(self, session: Session, person_ids: Sequence[str]) -> dict[str, str]:
         """person -> the attended make-up of `session` (booked first, then a dedicated
         make-up session), for everyone in `person_ids` who has one."""
-        wanted = set(person_ids)
         booked: dict[str, list[str]] = {}
-        for e in await self.store.evidence(
-            person_id=person_ids[0] if len(person_ids) == 1 else None,
-            kinds=[EvidenceKind.MAKEUP_BOOKING],
-        ):
-            if e.person_id in wanted and e.data.get("makeup_for") == session.id and e.session_id:
+        for e in await self.store.makeup_bookings(session.id, person_ids):
+            if e.person_id and e.session_id:
                 booked.setdefault(e.person_id, []).append(e.session_id)
         later = await self.store.list_sessions(
             start_from=session.start, states=[SessionState.SCHEDULED, SessionState.ENDED]
