@@ -28,8 +28,6 @@ from sqlalchemy.engine import make_url
 
 from storage import cipher
 
-SQLITE_HEADER = cipher.SQLITE_HEADER
-
 
 class BackupError(Exception):
     """What went wrong, in words for the operator (no paths' contents, no data)."""

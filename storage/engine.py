@@ -13,8 +13,9 @@ taking the write lock up front so that two processes queue behind
 ``busy_timeout`` instead of failing on a stale read snapshot.
 
 With ``ROLLCALL_DB_KEY`` set, a SQLite file is opened through SQLCipher
-(storage.cipher): the same aiosqlite dialect, its connections made by
-`storage.cipher.connect` in aiosqlite's thread and its errors SQLCipher's.
+(storage.cipher): the same aiosqlite dialect, its connections opened by
+`storage.cipher.connect` in a worker thread of their own (`asyncio.to_thread`) and
+then handed to aiosqlite, its errors SQLCipher's.
 """
 
 from __future__ import annotations

@@ -38,9 +38,9 @@ def newest_migration() -> str:
 
 
 def alembic_config(url: str) -> Config:
+    """An Alembic Config for this package's migrations, aimed at `url`."""
     from alembic.config import Config
 
-    """An Alembic Config for this package's migrations, aimed at `url`."""
     cfg = Config(str(INI_PATH))
     cfg.attributes["url"] = async_url(url).render_as_string(hide_password=False)
     cfg.attributes["programmatic"] = True  # env.py leaves the app's logging alone

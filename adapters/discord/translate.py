@@ -135,10 +135,6 @@ def options_of(command: str) -> tuple[Option, ...]:
     return spec.options
 
 
-def option_names(command: str) -> tuple[str, ...]:
-    return tuple(o.name for o in options_of(command))
-
-
 def command_text(command: str, options: object) -> str:
     """The core's text form of an interaction's options: users as <@ID>, in order.
 

@@ -278,14 +278,7 @@ def fhir_chunks(rows: Sequence[ReportRow], tz: tzinfo) -> Iterator[str]:
 
 
 def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
-    """A FHIR R4 Bundle (type "collection") of Encounter resources, one per record:
-    the participant as `subject` (Patient/<participant_id>), the session and group as
-    identifiers, the attended span as `period` and the minutes as `length` (only for
-    someone who attended; length never exceeds the period), and rollcall's own status
-    and flags (attested_minutes among them) as extensions, so an EHR can import what a
-    billing team needs. Every `fullUrl` is `urn:uuid:` + a UUID v5 of the record's key,
-    and `Encounter.id` is that UUID, whatever the configured ids look like; a signed-off
-    session adds a Provenance (see `_provenances`)."""
+    """The bundle of `fhir_chunks`, as one string."""
     return "".join(fhir_chunks(rows, tz))
 
 

@@ -73,8 +73,8 @@ def test_command_text_in_the_cores_order_with_mentions_and_keys() -> None:
     assert T.command_text("someday", [{"name": "text", "type": 3, "value": "2"}]) == "2"
     link = [{"name": "person", "type": 6, "value": "9"}, {"name": "guest", "value": "discord:ab"}]
     assert T.command_text("link", link) == "discord:ab <@9>"
-    assert T.option_names("someday") == ("text",)
-    assert T.option_names("roster") == ()
+    assert [o.name for o in T.options_of("someday")] == ["text"]
+    assert T.options_of("roster") == ()
 
 
 def test_custom_ids_round_trip_and_respect_the_limit() -> None:
