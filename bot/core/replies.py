@@ -36,9 +36,14 @@ async def person_by_phone(services: Services, number: str) -> Person | None:
     return None
 
 
+#: who is texting, in words that say nothing of the program: a text shows on lock screens,
+#: and `[program] name` may be a program-type word ("Evening IOP")
+SMS_SENDER = "Attendance reminders"
+
+
 def help_text(services: Services) -> str:
-    """The answer to HELP: the program's name, what one can reply and how to reach a
-    person (`[program] contact`, else the facilitator)."""
+    """The answer to HELP: a neutral sender phrase (never the program's name), what one
+    can reply and how to reach a person (`[program] contact`, else the facilitator)."""
     program = services.program
     human = (
         f"For anything else contact {program.contact}."
@@ -46,7 +51,7 @@ def help_text(services: Services) -> str:
         else "Your facilitator can help with anything else."
     )
     return (
-        f"{program.name}: reply 1 if you can't make your next group, STOP to stop texts, "
+        f"{SMS_SENDER}: reply 1 if you can't make your next group, STOP to stop texts, "
         f"START to get them again. {human}"
     )
 

@@ -5,11 +5,13 @@ where the channel can't run one (SMS, e-mail)."""
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 import typing
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -187,3 +189,57 @@ def test_each_channel_says_how_to_tell_us_in_its_own_words() -> None:
 def test_the_chat_command_check_catches_one() -> None:
     assert CHAT_COMMAND.findall("please send /absent now")
     assert not CHAT_COMMAND.findall("open https://x.example/r/tok and 1/2")
+
+
+# -- the program's name never goes in a message ---------------------------------------
+#: where every text sent to a person is written: the core (templates, command answers,
+#: SMS replies) and the adapters that send DMs, texts and e-mails
+MESSAGE_SOURCES = (
+    "bot/core",
+    "adapters/sms",
+    "adapters/email",
+    "adapters/slack",
+    "adapters/discord",
+)
+
+
+def _program_name_uses(source: str) -> list[int]:
+    """Lines reading `[program] name`: `….program.name`, `program.name` or a
+    `program_name`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr == "name":
+            owner = node.value
+            if (isinstance(owner, ast.Name) and owner.id == "program") or (
+                isinstance(owner, ast.Attribute) and owner.attr == "program"
+            ):
+                found.append(node.lineno)
+        elif (
+            (isinstance(node, ast.Name) and node.id == "program_name")
+            or (isinstance(node, ast.Attribute) and node.attr == "program_name")
+            or (isinstance(node, ast.keyword | ast.arg) and node.arg == "program_name")
+        ):
+            found.append(node.lineno)
+    return sorted(set(found))
+
+
+def test_no_sms_email_or_dm_text_includes_the_program_name() -> None:
+    """`[program] name` may itself be a program-type word ("Evening IOP"), and a text or
+    an e-mail shows on lock screens: no template, reply or adapter that writes a
+    message reads it (the web dashboard and the CLI, for staff, may)."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for folder in MESSAGE_SOURCES:
+        files = sorted((root / folder).rglob("*.py"))
+        assert files, folder
+        for path in files:
+            for line in _program_name_uses(path.read_text(encoding="utf-8")):
+                offenders.append(f"{path.relative_to(root)}:{line}")
+    assert offenders == []
+
+
+def test_the_program_name_check_catches_one() -> None:
+    assert _program_name_uses("t = f'{services.program.name}: reply 1'") == [1]
+    assert _program_name_uses("def f(program): return program.name + ':'") == [1]
+    assert _program_name_uses("x = pages(program_name=n)\ny = program_name") == [1, 2]
+    assert _program_name_uses("t = group.name + person.display_name") == []

@@ -117,7 +117,8 @@ async def test_unknown_numbers_get_nothing(phone: Phone) -> None:
 async def test_stop_start_and_help(phone: Phone) -> None:
     w = phone.w
     _, body = await phone.reply("HELP")
-    assert "Evening: reply 1" in body and "STOP" in body
+    assert "Attendance reminders: reply 1" in body and "STOP" in body
+    assert "Evening" not in body  # the program's name ([program] name) is never texted
     assert "Your facilitator can help" in body  # no [program] contact configured
     _, body = await phone.reply("Stop")
     assert "won't get texts" in body
@@ -129,12 +130,14 @@ async def test_stop_start_and_help(phone: Phone) -> None:
     assert len(_texted(phone)) == 1  # the 15-minute reminder
 
 
-async def test_help_names_the_program_and_its_contact_line() -> None:
-    """Carriers want a HELP answer to name the program, how to opt out and how to
-    reach a person: `[program] contact`."""
+async def test_help_names_the_sender_and_its_contact_line() -> None:
+    """Carriers want a HELP answer to say who is texting, how to opt out and how to
+    reach a person: `[program] contact`. Who is texting is a neutral phrase, never
+    `[program] name` (it may be a program-type word; a text shows on lock screens)."""
     async with texting(week_cast(contact="(555) 010-0100 or help@example.org")) as phone:
         status, body = await phone.reply("help")
-        assert status == 200 and "<Response><Message>Evening: reply 1 if you can" in body
+        assert status == 200 and "<Message>Attendance reminders: reply 1 if you can" in body
+        assert "Evening" not in body
         assert "STOP to stop texts" in body
         assert "For anything else contact (555) 010-0100 or help@example.org." in body
         # anything it does not understand gets the same line, and changes nothing
