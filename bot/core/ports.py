@@ -220,7 +220,8 @@ class Outbox(Protocol):
         """Extend `worker`'s claim on an item; False if it no longer holds it (its lease
         ran out and another worker claimed it, or it was finished). With `sending_at`,
         the same write marks the send as begun: the item's `sending_at` becomes this
-        unless an earlier unfinished attempt already set it (the earliest is kept)."""
+        unless an earlier unfinished attempt already set it (the earliest is kept).
+        `until` = now gives the item back (claimable again; no attempt counted)."""
         ...
 
     async def finish(

@@ -78,15 +78,20 @@ class Dispatcher:
         and more items are claimed as sends finish: a platform's pacing or Retry-After
         for one channel holds that channel's sends only, never the others. One
         recipient's items (a person's DMs, a group's posts) go one after another, in
-        the order claimed."""
+        the order claimed.
+
+        Cancelled (the bot stops), it gives back at once the items it claimed and has
+        not begun to send (no attempt counted): they are not left to their lease."""
         lanes: dict[str, list[OutboxItem]] = {}
         running: set[asyncio.Task[None]] = set()
+        begun: set[str] = set()
         handled = 0
 
         async def lane(recipient: str) -> None:
             queue = lanes[recipient]
             try:
                 while queue:
+                    begun.add(queue[0].key)
                     await self._one(queue[0])
                     queue.pop(0)
             finally:
@@ -124,9 +129,24 @@ class Dispatcher:
                     for task in done:
                         task.result()
         finally:
-            for task in running:
-                task.cancel()
+            if running:
+                waiting = [i for q in lanes.values() for i in q if i.key not in begun]
+                for task in running:
+                    task.cancel()
+                await asyncio.gather(*running, return_exceptions=True)
+                await self._release(waiting)
         return handled
+
+    async def _release(self, items: list[OutboxItem]) -> None:
+        """End this worker's claim on items it never began to send: claimable again at
+        once, with no attempt counted (a send begun keeps its claim to its lease end:
+        whether it went out is unknown)."""
+        now = self.clock.now()
+        for item in items:
+            try:
+                await self.store.renew_claim(item.key, worker=self.worker, until=now)
+            except Exception as e:  # its lease runs out and it is claimed again
+                log.error("outbox item %s: not released: %s", item.key, describe(e))
 
     async def _one(self, item: OutboxItem) -> None:
         # the lease restarts for each item, right before it is sent: a slow channel can't

@@ -1,0 +1,73 @@
+"""The dispatcher's drain at its edges: stopped mid-way, long, refused, held back."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from bot.core.actions import DirectMessage
+from bot.core.clock import FakeClock
+from bot.core.domain import Person
+from bot.core.outbox import Kind, OutboxItem, OutboxStatus
+from bot.core.outreach.delivery import Dispatcher
+from bot.core.ports import Delivery
+from storage.memory import MemoryStore
+
+NOW = datetime(2026, 5, 4, 21, 45, tzinfo=UTC)
+PEOPLE = [Person(id=f"p-{i}", display_name=f"P{i}", channels=("chat",)) for i in range(3)]
+
+
+class Gate:
+    """A chat notifier whose sends wait until the test lets them go."""
+
+    channel = "chat"
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self.go = asyncio.Event()
+        self.sent: list[str] = []
+
+    async def deliver(self, person: Person, message: DirectMessage) -> Delivery:
+        self.entered.set()
+        await self.go.wait()
+        self.sent.append(message.key)
+        return Delivery.DELIVERED
+
+
+def _item(key: str, person: Person, minutes: int = 0) -> OutboxItem:
+    return OutboxItem(
+        key=key,
+        kind=Kind.NUDGE,
+        person_id=person.id,
+        due_at=NOW - timedelta(minutes=minutes),
+        text=f"message {key}",
+    )
+
+
+async def _store() -> MemoryStore:
+    store = MemoryStore()
+    for p in PEOPLE:
+        await store.upsert_person(p)
+    return store
+
+
+async def test_a_cancelled_drain_gives_back_what_it_never_began_to_send() -> None:
+    store = await _store()
+    clock = FakeClock(NOW)
+    gate = Gate()
+    # one person's three messages: the first is sent (and held), two wait behind it
+    await store.enqueue([_item(f"m{i}", PEOPLE[0], 3 - i) for i in range(3)])
+    dispatcher = Dispatcher(store, clock, notifiers={"chat": [gate]}, worker="w1")
+    drain = asyncio.create_task(dispatcher.drain())
+    await gate.entered.wait()
+    drain.cancel()
+    await asyncio.gather(drain, return_exceptions=True)
+
+    clock.advance(timedelta(seconds=1))  # well inside the 5-minute lease
+    again = await store.claim_due(clock.now(), worker="w2", limit=10, lease=timedelta(minutes=5))
+    assert [i.key for i in again] == ["m1", "m2"]  # in order, at once
+    assert [i.attempts for i in again] == [0, 0]  # no attempt counted
+    assert all(i.sending_at is None for i in again)
+    # the one in flight may have gone out: it keeps its claim until its lease ends
+    first = await store.outbox_items(status=OutboxStatus.CLAIMED)
+    assert {i.key: i.claimed_by for i in first}["m0"] == "w1"
