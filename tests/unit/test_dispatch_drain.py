@@ -71,3 +71,49 @@ async def test_a_cancelled_drain_gives_back_what_it_never_began_to_send() -> Non
     # the one in flight may have gone out: it keeps its claim until its lease ends
     first = await store.outbox_items(status=OutboxStatus.CLAIMED)
     assert {i.key: i.claimed_by for i in first}["m0"] == "w1"
+
+
+class Slow:
+    """A chat notifier each send of which takes (fake) `seconds`."""
+
+    channel = "chat"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.elapsed = 0.0
+        self.sent: list[str] = []
+
+    def monotonic(self) -> float:
+        return self.elapsed
+
+    async def deliver(self, person: Person, message: DirectMessage) -> Delivery:
+        await asyncio.sleep(0)
+        self.elapsed += self.seconds
+        self.sent.append(message.key)
+        return Delivery.DELIVERED
+
+
+async def test_a_drain_stops_claiming_after_its_time_and_the_next_goes_on() -> None:
+    store = MemoryStore()
+    crowd = [Person(id=f"c-{i:03d}", display_name="C", channels=("chat",)) for i in range(200)]
+    for p in crowd:
+        await store.upsert_person(p)
+    await store.enqueue([_item(f"r-{p.id}", p) for p in crowd])
+    slow = Slow(seconds=1.0)
+    dispatcher = Dispatcher(
+        store,
+        FakeClock(NOW),
+        notifiers={"chat": [slow]},
+        drain_seconds=15.0,
+        monotonic=slow.monotonic,
+    )
+    first = await dispatcher.drain()
+    # a 2,000-item drain would have taken 200 s here, past the scheduler's 45 s window
+    assert 0 < first < 200
+    assert slow.elapsed < 15.0 + 16 + 1  # claims stop at 15 s; the sends under way end
+    handled = first
+    while handled < 200:
+        more = await dispatcher.drain()
+        assert more > 0
+        handled += more
+    assert sorted(slow.sent) == sorted(f"r-{p.id}" for p in crowd)  # each once

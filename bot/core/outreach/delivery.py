@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -26,8 +27,11 @@ MAX_ATTEMPTS = 6
 #: most items claimed at once
 BATCH = 16
 #: most items one drain (one scheduler tick) delivers: 5,000 reminders due at once go
-#: out in three ticks, and a tick stays well inside the scheduler's health window
+#: out in three ticks
 DRAIN = 2000
+#: and the seconds a drain goes on claiming (about one scheduler tick): a slow platform
+#: never keeps a tick past the scheduler's health window (/readyz: three ticks)
+DRAIN_SECONDS = 15.0
 #: recipients sent to at once (a channel's pacing or Retry-After holds only its own)
 CONCURRENCY = 16
 NOTIFICATIONS = "rollcall_notifications_total"
@@ -52,9 +56,12 @@ class Dispatcher:
         zones: ZoneSource | None = None,
         reply_link: Callable[[Person, Session], str | None] | None = None,
         telemetry: Telemetry = NULL_TELEMETRY,
+        drain_seconds: float = DRAIN_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """`program`: its zone words reminders for people without one (`zones` may know
-        theirs); `reply_link`: the one-click "can't come" link e-mailed reminders carry."""
+        theirs); `reply_link`: the one-click "can't come" link e-mailed reminders carry;
+        `drain_seconds`: how long one drain goes on claiming (by `monotonic`)."""
         self.store = store
         self.clock = clock
         self.notifiers = notifiers
@@ -65,6 +72,8 @@ class Dispatcher:
         self.zones = zones
         self.reply_link = reply_link
         self.telemetry = telemetry
+        self.drain_seconds = drain_seconds
+        self.monotonic = monotonic
 
     async def run_once(self, limit: int = BATCH) -> int:
         """Claim one batch of at most `limit` items and deliver it; the number of items
@@ -72,7 +81,9 @@ class Dispatcher:
         return await self.drain(max_items=limit, batch=limit)
 
     async def drain(self, max_items: int = DRAIN, batch: int = BATCH) -> int:
-        """Deliver what is due, up to `max_items`; the number of items handled.
+        """Deliver what is due, up to `max_items` and for about `drain_seconds` (it
+        claims nothing more after that; the sends under way finish); the number of items
+        handled. What is left goes on the next drain.
 
         Sends to different recipients go concurrently (at most CONCURRENCY at once),
         and more items are claimed as sends finish: a platform's pacing or Retry-After
@@ -86,6 +97,7 @@ class Dispatcher:
         running: set[asyncio.Task[None]] = set()
         begun: set[str] = set()
         handled = 0
+        deadline = self.monotonic() + self.drain_seconds
 
         async def lane(recipient: str) -> None:
             queue = lanes[recipient]
@@ -100,6 +112,8 @@ class Dispatcher:
         try:
             while True:
                 free = min(CONCURRENCY - len(running), batch, max_items - handled)
+                if self.monotonic() >= deadline:
+                    free = 0  # time is up: finish what runs, claim nothing more
                 # claim when nothing runs, or when enough slots are free to be worth a write
                 if free > 0 and (not running or free >= CONCURRENCY // 2):
                     now = self.clock.now()
@@ -123,7 +137,7 @@ class Dispatcher:
                     if not items and not running:
                         break
                 elif not running:
-                    break  # max_items handled
+                    break  # max_items handled, or time is up
                 if running:
                     done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                     for task in done:
