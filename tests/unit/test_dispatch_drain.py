@@ -10,7 +10,7 @@ from bot.core.clock import FakeClock
 from bot.core.domain import Person
 from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach.delivery import Dispatcher
-from bot.core.ports import Delivery
+from bot.core.ports import Delivery, Retry
 from storage.memory import MemoryStore
 
 NOW = datetime(2026, 5, 4, 21, 45, tzinfo=UTC)
@@ -117,3 +117,36 @@ async def test_a_drain_stops_claiming_after_its_time_and_the_next_goes_on() -> N
         assert more > 0
         handled += more
     assert sorted(slow.sent) == sorted(f"r-{p.id}" for p in crowd)  # each once
+
+
+class Scripted:
+    """A chat notifier answering from a script; it keeps what each send was told."""
+
+    channel = "chat"
+
+    def __init__(self, *answers: Delivery | Retry) -> None:
+        self.answers = list(answers)
+        self.since: list[datetime | None] = []
+
+    async def deliver(self, person: Person, message: DirectMessage) -> Delivery | Retry:
+        self.since.append(message.possibly_sent_since)
+        return self.answers.pop(0)
+
+
+async def test_a_refusal_clears_the_send_mark_an_unknown_outcome_keeps_it() -> None:
+    store = await _store()
+    clock = FakeClock(NOW)
+    # refused (nothing sent), then timed out (maybe sent), then refused, then delivered
+    chat = Scripted(Retry(refused=True), Delivery.RETRY, Retry(refused=True), Delivery.DELIVERED)
+    dispatcher = Dispatcher(store, clock, notifiers={"chat": [chat]})
+    await store.enqueue([_item("m", PEOPLE[0])])
+    starts = []
+    for _ in range(4):
+        starts.append(clock.now())
+        assert await dispatcher.drain() == 1
+        clock.advance(timedelta(hours=1))
+    # the second attempt need not look for the first; the third and fourth must look
+    # for the second (a refusal after it proves nothing about it)
+    assert chat.since == [None, None, starts[1], starts[1]]
+    [sent] = await store.outbox_items(status=OutboxStatus.SENT)
+    assert sent.sending_at is None

@@ -15,7 +15,16 @@ from bot.core.logging_policy import describe
 from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach import messages
 from bot.core.outreach.planner import planned_start
-from bot.core.ports import Clock, Delivery, Notifier, Poster, Store, Telemetry, ZoneSource
+from bot.core.ports import (
+    Clock,
+    Delivery,
+    Notifier,
+    Poster,
+    Retry,
+    Store,
+    Telemetry,
+    ZoneSource,
+)
 from bot.core.replies import SMS_STOPPED
 from bot.core.telemetry import NULL as NULL_TELEMETRY
 from bot.core.timeutil import zone
@@ -35,6 +44,8 @@ DRAIN_SECONDS = 15.0
 #: recipients sent to at once (a channel's pacing or Retry-After holds only its own)
 CONCURRENCY = 16
 NOTIFICATIONS = "rollcall_notifications_total"
+#: the longest a platform's Retry-After holds a channel
+MAX_HOLD = timedelta(hours=1)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -74,6 +85,8 @@ class Dispatcher:
         self.telemetry = telemetry
         self.drain_seconds = drain_seconds
         self.monotonic = monotonic
+        #: channel -> when its platform's Retry-After ends: its sends wait until then
+        self.held: dict[str, datetime] = {}
 
     async def run_once(self, limit: int = BATCH) -> int:
         """Claim one batch of at most `limit` items and deliver it; the number of items
@@ -179,7 +192,7 @@ class Dispatcher:
             log.warning("outbox item %s: claim lost before sending; skipped", item.key)
             return
         try:
-            await self._deliver(item)
+            await self._deliver(item, begun=now)
         except Exception as e:
             log.error("delivering outbox item %s failed: %s", item.key, describe(e))
             try:
@@ -196,6 +209,7 @@ class Dispatcher:
         error: str | None = None,
         retry: bool = False,
         not_before: timedelta = timedelta(0),
+        unsent_since: datetime | None = None,
     ) -> None:
         now = self.clock.now()
         if retry and item.attempts + 1 < MAX_ATTEMPTS:
@@ -206,6 +220,7 @@ class Dispatcher:
                 at=now,
                 error=error,
                 next_attempt_at=now + max(backoff(item.attempts), not_before),
+                unsent_since=unsent_since,
             )
             return
         if retry:
@@ -228,7 +243,7 @@ class Dispatcher:
             NOTIFICATIONS, kind=item.kind.value, channel=channel or "none", result=result
         )
 
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def _deliver(self, item: OutboxItem, *, begun: datetime) -> None:
         now = self.clock.now()
         if not item.text:  # its words were erased on request (participant forget)
             await self._finish(item, OutboxStatus.DROPPED, error="erased")
@@ -257,6 +272,7 @@ class Dispatcher:
                 return
             text = await self._reminder_text(session, person, now) or text
         retry = False
+        unknown = False  # a send whose outcome is unknown (it may have arrived)
         wait = timedelta(0)
         order = _channel_order(person, self.notifiers)
         blocked = await self.store.unreachable_channels(person.id)
@@ -265,6 +281,11 @@ class Dispatcher:
         # a channel known not to reach them is skipped while another one might
         order = [c for c in order if c not in blocked] or order
         for channel in order:
+            held = self.held.get(channel)
+            if held is not None and held > now:  # its platform asked it to wait
+                retry = True
+                wait = max(wait, held - now)
+                continue
             link = None
             if channel == "email" and session is not None and self.reply_link is not None:
                 link = self.reply_link(person, session) if item.kind is Kind.REMINDER else None
@@ -282,16 +303,27 @@ class Dispatcher:
                     await self.store.clear_unreachable(person.id, channel)
                 await self._finish(item, OutboxStatus.SENT, channel=channel)
                 return
-            if Delivery.RETRY in results:
+            later = [_retry(r) for r in results if r is Delivery.RETRY or isinstance(r, Retry)]
+            if later:
                 # a passing failure: fall to the next channel now, and if none delivers,
-                # try again later (honouring the platform's Retry-After)
+                # try again later (the platform's Retry-After holds the whole channel)
                 retry = True
-                wait = max([_retry_after(n) for n in self.notifiers[channel]], default=wait)
+                unknown |= any(not r.refused for r in later)
+                after = max(r.after for r in later)
+                if after > timedelta(0):
+                    until = self.clock.now() + min(after, MAX_HOLD)
+                    self.held[channel] = max(until, self.held.get(channel, until))
+                    wait = max(wait, until - now)
                 continue
             # every notifier of this channel says it cannot reach them
             await self._unreachable(person, channel, now)
         await self._finish(
-            item, OutboxStatus.FAILED, error="unreachable", retry=retry, not_before=wait
+            item,
+            OutboxStatus.FAILED,
+            error="unreachable",
+            retry=retry,
+            not_before=wait,
+            unsent_since=None if unknown else begun,
         )
 
     async def _moot(
@@ -360,12 +392,9 @@ def _recipient(item: OutboxItem) -> str:
     return f"person:{item.person_id}"
 
 
-def _retry_after(notifier: Notifier) -> timedelta:
-    """A notifier may say how long the platform asked it to wait (HTTP Retry-After)."""
-    seconds = getattr(notifier, "last_retry_after", None)
-    if isinstance(seconds, int | float) and seconds > 0:
-        return timedelta(seconds=min(float(seconds), 3600.0))
-    return timedelta(0)
+def _retry(result: Delivery | Retry) -> Retry:
+    """A plain RETRY: the outcome is unknown, no wait asked."""
+    return result if isinstance(result, Retry) else Retry()
 
 
 def _channel_order(person: Person, notifiers: Mapping[str, Sequence[Notifier]]) -> list[str]:
