@@ -12,10 +12,12 @@ from datetime import datetime, timedelta
 
 from bot.core.attendance.intervals import (
     Interval,
+    Pairing,
     clip,
     merge,
     minutes_half_up,
     overlapping,
+    pairing_from,
     presence_from,
     total_microseconds,
 )
@@ -72,6 +74,120 @@ def _sorted_flags(flags: Iterable[Flag]) -> tuple[Flag, ...]:
     return tuple(f for f in FLAG_ORDER if f in chosen)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Seen:
+    """What the presence shows at one instant (rule 1)."""
+
+    stays: list[Interval]
+    clipped: list[Interval]
+    camera_minutes: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Prepared:
+    """Everything a record depends on except the clock, worked out once from the
+    entries (`prepare`); `record_at` gives the record at any instant. A live roster
+    asked again keeps these and only applies the moving clock."""
+
+    session: Session
+    group: Group
+    person_id: str
+    policy: Policy
+    made_up_by: str | None
+    makeup_for: str | None
+    dm_unreachable: bool
+    signed_off_seq: int | None
+    pairing: Pairing
+    imported: bool
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    survey_confirms: bool
+    noticed: bool
+    notice_in_time: bool
+    verification: _Verification | None
+    amended: bool
+    #: the presence when no stay or camera span is open (then the clock cannot change it)
+    settled: _Seen | None
+
+
+def _seen(pairing: Pairing, session: Session, policy: Policy, now: datetime) -> _Seen:
+    # presence (rule 1): stays touching the widened window, merged, clipped
+    window_start, window_end = session.window(policy)
+    # open stays run to "now", and no further than the end once it has passed
+    presence = pairing.at(min(now, session.end))
+    stays = overlapping(presence.stays, window_start, window_end)
+    merged = merge(stays, policy.reconnect_merge_seconds)
+    clipped = clip(merged, session.start, session.end)
+    cams = merge(
+        overlapping(presence.camera, window_start, window_end), policy.reconnect_merge_seconds
+    )
+    # camera time counts only while present (a camera span may bridge a gap the stays
+    # do not), so camera minutes never exceed attended minutes
+    camera_minutes = minutes_half_up(
+        total_microseconds([c for stay in clipped for c in clip(cams, stay.start, stay.end)])
+    )
+    return _Seen(stays=stays, clipped=clipped, camera_minutes=camera_minutes)
+
+
+def prepare(
+    *,
+    session: Session,
+    group: Group,
+    person_id: str,
+    entries: Iterable[LedgerEntry],
+    policy: Policy,
+    made_up_by: str | None = None,
+    makeup_for: str | None = None,
+    dm_unreachable: bool = False,
+    signed_off_seq: int | None = None,
+) -> Prepared:
+    """The clock-free part of `compute_record` (same arguments, without `now`)."""
+    all_entries = list(entries)
+    own = [e for e in all_entries if e.session_id == session.id]
+    window_start, window_end = session.window(policy)
+    pairing = pairing_from(all_entries)
+    # presence that came from a platform's participant report (bot.core.attendance.imported)
+    imported = bool(
+        overlapping(
+            presence_from((e for e in all_entries if e.data.get("imported")), session.end).stays,
+            window_start,
+            window_end,
+        )
+    )
+    checkins = sorted(e.at for e in own if e.kind is EvidenceKind.CHECKIN)
+    checked_in_at = checkins[0] if checkins else None
+    checkouts = sorted(
+        e.at
+        for e in own
+        if e.kind is EvidenceKind.CHECKOUT and checked_in_at and e.at >= checked_in_at
+    )
+    notices = [e for e in own if e.kind is EvidenceKind.ABSENCE_NOTICE]
+    deadline = session.start - timedelta(hours=policy.advance_notice_hours)
+    return Prepared(
+        session=session,
+        group=group,
+        person_id=person_id,
+        policy=policy,
+        made_up_by=made_up_by,
+        makeup_for=makeup_for,
+        dm_unreachable=dm_unreachable,
+        signed_off_seq=signed_off_seq,
+        pairing=pairing,
+        imported=imported,
+        checked_in_at=checked_in_at,
+        checked_out_at=checkouts[-1] if checkouts else None,
+        survey_confirms=any(
+            e.kind is EvidenceKind.SURVEY and e.data.get("attended") is True for e in own
+        ),
+        noticed=bool(notices),
+        notice_in_time=any(e.at <= deadline for e in notices),
+        verification=_latest_verification(own),
+        amended=signed_off_seq is not None
+        and any(e.kind is EvidenceKind.VERIFY and e.seq > signed_off_seq for e in own),
+        settled=None if pairing.has_open else _seen(pairing, session, policy, session.end),
+    )
+
+
 def compute_record(
     *,
     session: Session,
@@ -96,60 +212,43 @@ def compute_record(
     `signed_off_seq`: the ledger seq of the session's sign-off, if any; a verification
     stored after it is an amendment.
     """
-    all_entries = list(entries)
-    own = [e for e in all_entries if e.session_id == session.id]
-    ended = now >= session.end or session.state is SessionState.ENDED
+    return record_at(
+        prepare(
+            session=session,
+            group=group,
+            person_id=person_id,
+            entries=entries,
+            policy=policy,
+            made_up_by=made_up_by,
+            makeup_for=makeup_for,
+            dm_unreachable=dm_unreachable,
+            signed_off_seq=signed_off_seq,
+        ),
+        now,
+    )
 
-    # presence (rule 1): stays touching the widened window, merged, clipped
-    window_start, window_end = session.window(policy)
-    # open stays run to "now", and no further than the end once it has passed
-    presence = presence_from(all_entries, min(now, session.end))
-    stays = overlapping(presence.stays, window_start, window_end)
-    merged = merge(stays, policy.reconnect_merge_seconds)
-    clipped = clip(merged, session.start, session.end)
+
+def record_at(p: Prepared, now: datetime) -> AttendanceRecord:
+    """The record of `p` at `now` (the rest of `compute_record`)."""
+    session, group, policy = p.session, p.group, p.policy
+    ended = now >= session.end or session.state is SessionState.ENDED
+    view = p.settled or _seen(p.pairing, session, policy, now)
+    stays, clipped, camera_minutes = view.stays, view.clipped, view.camera_minutes
     seen = bool(stays)
-    # presence that came from a platform's participant report (bot.core.attendance.imported)
-    imported = bool(
-        overlapping(
-            presence_from((e for e in all_entries if e.data.get("imported")), session.end).stays,
-            window_start,
-            window_end,
-        )
-    )
-    cams = merge(
-        overlapping(presence.camera, window_start, window_end), policy.reconnect_merge_seconds
-    )
-    # camera time counts only while present (a camera span may bridge a gap the stays
-    # do not), so camera minutes never exceed attended minutes
-    camera_minutes = minutes_half_up(
-        total_microseconds([c for stay in clipped for c in clip(cams, stay.start, stay.end)])
-    )
 
     first_seen = min((i.start for i in stays), default=None)
     last_seen = max((i.end for i in stays), default=None)
     in_room = any(i.open for i in stays) and not ended
 
-    checkins = sorted(e.at for e in own if e.kind is EvidenceKind.CHECKIN)
-    checked_in_at = checkins[0] if checkins else None
-    checkouts = sorted(
-        e.at
-        for e in own
-        if e.kind is EvidenceKind.CHECKOUT and checked_in_at and e.at >= checked_in_at
-    )
-    checked_out_at = checkouts[-1] if checkouts else None
-    survey_confirms = any(
-        e.kind is EvidenceKind.SURVEY and e.data.get("attended") is True for e in own
-    )
-    notices = [e for e in own if e.kind is EvidenceKind.ABSENCE_NOTICE]
-    deadline = session.start - timedelta(hours=policy.advance_notice_hours)
-    notice_in_time = any(e.at <= deadline for e in notices)
-    verification = _latest_verification(own)
+    checked_in_at, checked_out_at = p.checked_in_at, p.checked_out_at
+    notice_in_time = p.notice_in_time
+    verification = p.verification
 
-    attended_evidence = seen or checked_in_at is not None or survey_confirms
+    attended_evidence = seen or checked_in_at is not None or p.survey_confirms
     late_cutoff = session.start + timedelta(minutes=policy.late_after_minutes)
     early_cutoff = session.end - timedelta(minutes=policy.late_after_minutes)
     flags: set[Flag] = set()
-    if dm_unreachable:
+    if p.dm_unreachable:
         flags.add(Flag.DM_UNREACHABLE)
 
     # minutes: presence when seen, else from check-in to checkout (check-in-only)
@@ -157,7 +256,7 @@ def compute_record(
         attended_us = total_microseconds(clipped)
         if any(i.uncertain for i in stays):
             flags.add(Flag.UNCERTAIN)
-        if imported:
+        if p.imported:
             flags.add(Flag.IMPORTED)
         if checked_in_at is None:
             flags.add(Flag.SEEN_NOT_CHECKED_IN)
@@ -176,11 +275,11 @@ def compute_record(
     attended_minutes = minutes_half_up(attended_us)
     if group.has_presence_detection and not seen and checked_in_at is not None:
         flags.add(Flag.CHECKED_IN_NOT_SEEN)
-    if notices and not notice_in_time and not attended_evidence:
+    if p.noticed and not notice_in_time and not attended_evidence:
         flags.add(Flag.LATE_NOTICE)
-    if signed_off_seq is not None:
+    if p.signed_off_seq is not None:
         flags.add(Flag.SIGNED_OFF)
-        if any(e.kind is EvidenceKind.VERIFY and e.seq > signed_off_seq for e in own):
+        if p.amended:
             flags.add(Flag.AMENDED)
 
     status: Status
@@ -194,7 +293,7 @@ def compute_record(
         if verification.minutes is not None:
             attended_minutes = max(0, min(verification.minutes, session.minutes))
             flags.add(Flag.ATTESTED_MINUTES)
-    elif made_up_by is not None:
+    elif p.made_up_by is not None:
         status = Status.MADE_UP
     elif not attended_evidence and notice_in_time:
         status = Status.EXCUSED
@@ -224,7 +323,7 @@ def compute_record(
     return AttendanceRecord(
         session_id=session.id,
         group_id=session.group_id,
-        person_id=person_id,
+        person_id=p.person_id,
         status=status,
         attended_minutes=attended_minutes,
         camera_minutes=camera_minutes,
@@ -233,7 +332,7 @@ def compute_record(
         checked_in_at=checked_in_at,
         flags=_sorted_flags(flags),
         verified_by=verified_by,
-        makeup_for=session.makeup_for or makeup_for,
+        makeup_for=session.makeup_for or p.makeup_for,
         participation=participation,
         in_room=in_room,
     )
