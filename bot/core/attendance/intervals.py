@@ -56,10 +56,6 @@ class Pairing:
 
     streams: tuple[_Paired, ...]
 
-    @property
-    def has_open(self) -> bool:
-        return any(p.stay_since is not None or p.cam_since is not None for p in self.streams)
-
     def at(self, now: datetime) -> Presence:
         """The stays and camera intervals, open ones running to `now`."""
         stays: list[Interval] = []

@@ -78,9 +78,84 @@ def _sorted_flags(flags: Iterable[Flag]) -> tuple[Flag, ...]:
 class _Seen:
     """What the presence shows at one instant (rule 1)."""
 
-    stays: list[Interval]
-    clipped: list[Interval]
+    seen: bool
+    first_seen: datetime | None
+    last_seen: datetime | None
+    uncertain: bool
+    in_room: bool
+    attended_us: int
     camera_minutes: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Stays:
+    """A person's presence before the clock applies: the closed stays and camera spans
+    touching the widened window, merged once, and when the open ones began. Merging
+    merged stays with the open ones gives the same spans as merging them all (a
+    merge's spans depend only on the union of the intervals, widened by the gap)."""
+
+    #: closed stays touching the window: any, earliest start, latest end, any uncertain
+    closed: bool
+    first: datetime | None
+    last: datetime | None
+    uncertain: bool
+    merged: tuple[Interval, ...]
+    cameras: tuple[Interval, ...]
+    open_stays: tuple[datetime, ...]
+    open_cameras: tuple[datetime, ...]
+
+
+def _stays(pairing: Pairing, session: Session, policy: Policy) -> _Stays:
+    window_start, window_end = session.window(policy)
+    gap = policy.reconnect_merge_seconds
+    closed = overlapping((i for p in pairing.streams for i in p.stays), window_start, window_end)
+    cams = overlapping((i for p in pairing.streams for i in p.camera), window_start, window_end)
+    return _Stays(
+        closed=bool(closed),
+        first=min((i.start for i in closed), default=None),
+        last=max((i.end for i in closed), default=None),
+        uncertain=any(i.uncertain for i in closed),
+        merged=tuple(merge(closed, gap)),
+        cameras=tuple(merge(cams, gap)),
+        open_stays=tuple(p.stay_since for p in pairing.streams if p.stay_since is not None),
+        open_cameras=tuple(p.cam_since for p in pairing.streams if p.cam_since is not None),
+    )
+
+
+def _open(
+    since: Iterable[datetime], at: datetime, start: datetime, end: datetime
+) -> list[Interval]:
+    """Open spans running to `at`, those touching [start, end]."""
+    return overlapping((Interval(start=s, end=max(at, s), open=True) for s in since), start, end)
+
+
+def _seen(p: _Stays, session: Session, policy: Policy, now: datetime) -> _Seen:
+    # presence (rule 1): stays touching the widened window, merged, clipped
+    window_start, window_end = session.window(policy)
+    gap = policy.reconnect_merge_seconds
+    # open stays run to "now", and no further than the end once it has passed
+    at = min(now, session.end)
+    opened = _open(p.open_stays, at, window_start, window_end)
+    merged = merge([*p.merged, *opened], gap) if opened else p.merged
+    clipped = clip(merged, session.start, session.end)
+    cam_open = _open(p.open_cameras, at, window_start, window_end)
+    cams = merge([*p.cameras, *cam_open], gap) if cam_open else p.cameras
+    # camera time counts only while present (a camera span may bridge a gap the stays
+    # do not), so camera minutes never exceed attended minutes
+    camera_minutes = minutes_half_up(
+        total_microseconds([c for stay in clipped for c in clip(cams, stay.start, stay.end)])
+    )
+    starts = [i.start for i in opened]
+    ends = [i.end for i in opened]
+    return _Seen(
+        seen=p.closed or bool(opened),
+        first_seen=min([*starts, p.first] if p.first is not None else starts, default=None),
+        last_seen=max([*ends, p.last] if p.last is not None else ends, default=None),
+        uncertain=p.uncertain,
+        in_room=bool(opened),
+        attended_us=total_microseconds(clipped),
+        camera_minutes=camera_minutes,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,7 +172,7 @@ class Prepared:
     makeup_for: str | None
     dm_unreachable: bool
     signed_off_seq: int | None
-    pairing: Pairing
+    stays: _Stays
     imported: bool
     checked_in_at: datetime | None
     checked_out_at: datetime | None
@@ -108,25 +183,6 @@ class Prepared:
     amended: bool
     #: the presence when no stay or camera span is open (then the clock cannot change it)
     settled: _Seen | None
-
-
-def _seen(pairing: Pairing, session: Session, policy: Policy, now: datetime) -> _Seen:
-    # presence (rule 1): stays touching the widened window, merged, clipped
-    window_start, window_end = session.window(policy)
-    # open stays run to "now", and no further than the end once it has passed
-    presence = pairing.at(min(now, session.end))
-    stays = overlapping(presence.stays, window_start, window_end)
-    merged = merge(stays, policy.reconnect_merge_seconds)
-    clipped = clip(merged, session.start, session.end)
-    cams = merge(
-        overlapping(presence.camera, window_start, window_end), policy.reconnect_merge_seconds
-    )
-    # camera time counts only while present (a camera span may bridge a gap the stays
-    # do not), so camera minutes never exceed attended minutes
-    camera_minutes = minutes_half_up(
-        total_microseconds([c for stay in clipped for c in clip(cams, stay.start, stay.end)])
-    )
-    return _Seen(stays=stays, clipped=clipped, camera_minutes=camera_minutes)
 
 
 def prepare(
@@ -145,7 +201,7 @@ def prepare(
     all_entries = list(entries)
     own = [e for e in all_entries if e.session_id == session.id]
     window_start, window_end = session.window(policy)
-    pairing = pairing_from(all_entries)
+    stays = _stays(pairing_from(all_entries), session, policy)
     # presence that came from a platform's participant report (bot.core.attendance.imported)
     imported = bool(
         overlapping(
@@ -172,7 +228,7 @@ def prepare(
         makeup_for=makeup_for,
         dm_unreachable=dm_unreachable,
         signed_off_seq=signed_off_seq,
-        pairing=pairing,
+        stays=stays,
         imported=imported,
         checked_in_at=checked_in_at,
         checked_out_at=checkouts[-1] if checkouts else None,
@@ -184,7 +240,9 @@ def prepare(
         verification=_latest_verification(own),
         amended=signed_off_seq is not None
         and any(e.kind is EvidenceKind.VERIFY and e.seq > signed_off_seq for e in own),
-        settled=None if pairing.has_open else _seen(pairing, session, policy, session.end),
+        settled=None
+        if stays.open_stays or stays.open_cameras
+        else _seen(stays, session, policy, session.end),
     )
 
 
@@ -232,13 +290,10 @@ def record_at(p: Prepared, now: datetime) -> AttendanceRecord:
     """The record of `p` at `now` (the rest of `compute_record`)."""
     session, group, policy = p.session, p.group, p.policy
     ended = now >= session.end or session.state is SessionState.ENDED
-    view = p.settled or _seen(p.pairing, session, policy, now)
-    stays, clipped, camera_minutes = view.stays, view.clipped, view.camera_minutes
-    seen = bool(stays)
-
-    first_seen = min((i.start for i in stays), default=None)
-    last_seen = max((i.end for i in stays), default=None)
-    in_room = any(i.open for i in stays) and not ended
+    view = p.settled or _seen(p.stays, session, policy, now)
+    seen, camera_minutes = view.seen, view.camera_minutes
+    first_seen, last_seen = view.first_seen, view.last_seen
+    in_room = view.in_room and not ended
 
     checked_in_at, checked_out_at = p.checked_in_at, p.checked_out_at
     notice_in_time = p.notice_in_time
@@ -253,8 +308,8 @@ def record_at(p: Prepared, now: datetime) -> AttendanceRecord:
 
     # minutes: presence when seen, else from check-in to checkout (check-in-only)
     if seen:
-        attended_us = total_microseconds(clipped)
-        if any(i.uncertain for i in stays):
+        attended_us = view.attended_us
+        if view.uncertain:
             flags.add(Flag.UNCERTAIN)
         if p.imported:
             flags.add(Flag.IMPORTED)
