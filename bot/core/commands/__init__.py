@@ -121,7 +121,7 @@ COMMANDS: dict[str, CommandSpec] = {
             handler=signoff,
             access=Access.FACILITATOR,
             usage="/signoff [note]",
-            summary="sign off the attendance of your group's open or most recent session",
+            summary="sign off the attendance of your group's last session, once it has ended",
             denied=FACILITATORS_ONLY,
             options=("note",),
         ),
