@@ -37,14 +37,18 @@ FLAG_ORDER = tuple(Flag)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Verification:
-    status: Status
+    #: the latest status a facilitator set; None when they only marked participation
+    status: Status | None
     by: str | None
+    #: the latest participation level a facilitator set (with a status or alone)
     participation: Participation | None
     #: minutes attested by a facilitator (`/verify ... minutes=N`), the latest that said so
     minutes: int | None = None
 
 
 def _latest_verification(entries: Sequence[LedgerEntry]) -> _Verification | None:
+    """The facilitator's marks: a status mark overrides the computed status, a
+    participation mark (no status) records participation only."""
     verifications = sorted(
         (e for e in entries if e.kind is EvidenceKind.VERIFY),
         key=lambda e: (e.at, e.recorded_at, e.key),
@@ -52,17 +56,18 @@ def _latest_verification(entries: Sequence[LedgerEntry]) -> _Verification | None
     if not verifications:
         return None
     # the latest decision wins; ties broken by the unique key for determinism
-    last = verifications[-1]
-    raw = last.data.get("participation")
+    decisions = [e for e in verifications if e.data.get("status")]
+    levels = [str(raw) for e in verifications if (raw := e.data.get("participation"))]
     attested = [
         m
-        for e in verifications
+        for e in decisions
         if isinstance(m := e.data.get("minutes"), int) and not isinstance(m, bool)
     ]
+    last = decisions[-1] if decisions else None
     return _Verification(
-        status=Status(str(last.data["status"])),
-        by=last.actor_id,
-        participation=Participation(str(raw)) if raw else None,
+        status=Status(str(last.data["status"])) if last else None,
+        by=last.actor_id if last else None,
+        participation=Participation(levels[-1]) if levels else None,
         minutes=attested[-1] if attested else None,
     )
 
@@ -187,9 +192,10 @@ def compute_record(
     verified_by: str | None = None
     participation: Participation | None = None
     if verification is not None:
+        participation = verification.participation
+    if verification is not None and verification.status is not None:
         status = verification.status
         verified_by = verification.by
-        participation = verification.participation
         flags.add(Flag.OVERRIDE)
         if verification.minutes is not None:
             attended_minutes = max(0, min(verification.minutes, session.minutes))

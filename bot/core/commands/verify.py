@@ -9,7 +9,6 @@ from bot.core.commands.people import enrolled_group_ids, managed_groups, resolve
 from bot.core.commands.roster import roster_reply
 from bot.core.context import Context
 from bot.core.domain import (
-    ATTENDED,
     VERIFIABLE,
     AuditEntry,
     EvidenceKind,
@@ -25,8 +24,10 @@ from bot.core.timeutil import day_date_time
 
 USAGE = (
     "Usage: /verify @person present|late|partial|absent|excused "
-    "[participation=high|medium|low] [minutes=N] [note]"
+    "[participation=high|medium|low] [minutes=N] [note], or "
+    "/verify @person participation=high|medium|low (participation only)"
 )
+_KEYED = ("participation=", "minutes=")
 
 
 def parse_status(word: str) -> Status:
@@ -43,11 +44,13 @@ async def verify(ctx: Context) -> list[Action]:
     if len(ctx.args) < 2:
         raise UserError(USAGE)
     target = await resolve_person(ctx, ctx.args[0])
-    status = parse_status(ctx.args[1])
-    rest = ctx.args[2:]
+    # no status word: a participation mark only (the status stays computed)
+    keyed_first = ctx.args[1].lower().startswith(_KEYED)
+    status = None if keyed_first else parse_status(ctx.args[1])
+    rest = ctx.args[1:] if keyed_first else ctx.args[2:]
     participation: Participation | None = None
     minutes: int | None = None
-    while rest and rest[0].lower().startswith(("participation=", "minutes=")):
+    while rest and rest[0].lower().startswith(_KEYED):
         key, _, value = rest.pop(0).partition("=")
         if key.lower() == "minutes":
             minutes = _parse_minutes(value)
@@ -56,6 +59,11 @@ async def verify(ctx: Context) -> list[Action]:
             participation = Participation(value.lower())
         except ValueError:
             raise UserError(f"participation must be high, medium or low. {USAGE}") from None
+    if status is None and (participation is None or minutes is not None):
+        # minutes are attested with the status they go with
+        raise UserError(
+            f"Say the status too, e.g. /verify {ctx.args[0]} present minutes=170. {USAGE}"
+        )
     note = limits.note(" ".join(rest))
     session = await _target_session(ctx, target)
     if minutes is not None and minutes > session.minutes:
@@ -64,7 +72,7 @@ async def verify(ctx: Context) -> list[Action]:
     if signed is not None and note is None:
         raise UserError(
             f"That session is signed off, so this is an amendment: add the reason, e.g. "
-            f"/verify {ctx.args[0]} {status.value} confirmed by phone."
+            f"/verify {' '.join(ctx.args[:2])} confirmed by phone."
         )
     await record_verification(
         ctx,
@@ -78,9 +86,13 @@ async def verify(ctx: Context) -> list[Action]:
     )
     group = await ctx.store.get_group(session.group_id)
     name = group.name if group else session.group_id
+    what = (
+        f"as {status.value}"
+        if status is not None
+        else f"with participation {participation.value if participation else ''}"
+    )
     return ctx.reply(
-        f"Recorded {target.display_name} as {status.value} for {name}, "
-        f"{day_date_time(session.start, ctx.tz)}."
+        f"Recorded {target.display_name} {what} for {name}, {day_date_time(session.start, ctx.tz)}."
     )
 
 
@@ -111,13 +123,15 @@ async def record_verification(
     ctx: Context,
     session: Session,
     target: Person,
-    status: Status,
+    status: Status | None,
     participation: Participation | None,
     note: str | None,
     *,
     minutes: int | None = None,
     amendment: bool = False,
 ) -> None:
+    """One VERIFY entry and its audit row. `status` None: a participation mark only,
+    which leaves the status computed from the evidence (bot.core.attendance.rules)."""
     entry = LedgerEntry(
         key=f"verify:{session.id}:{target.id}:{ctx.request_id}",
         kind=EvidenceKind.VERIFY,
@@ -129,7 +143,7 @@ async def record_verification(
         recorded_at=ctx.services.clock.now(),
         source=ctx.actor.platform,
         data={
-            "status": status.value,
+            **({"status": status.value} if status is not None else {}),
             "participation": participation.value if participation else None,
             **({"minutes": minutes} if minutes is not None else {}),
         },
@@ -141,9 +155,19 @@ async def record_verification(
         AuditEntry(
             at=ctx.services.clock.now(),
             actor_id=ctx.person.id,
-            action="attendance.amend" if amendment else "attendance.override",
+            action=(
+                "attendance.amend"
+                if amendment
+                else "attendance.override"
+                if status is not None
+                else "attendance.participation"
+            ),
             target=f"{session.id}/{target.id}",
-            detail={"status": status.value, "minutes": minutes},
+            detail={
+                "status": status.value if status else None,
+                "participation": participation.value if participation else None,
+                "minutes": minutes,
+            },
         )
     )
     await ctx.services.recorder.recompute(session, [target.id])
@@ -177,25 +201,19 @@ async def mark_button(ctx: Context) -> list[Action]:
     session_id, person_id, word, page = _button_value(ctx)
     session, target = await _button_target(ctx, session_id, person_id)
     status = parse_status(word)
-    current = await ctx.store.records(session_id=session.id, person_id=target.id)
-    kept = current[0].participation if current else None
-    await record_verification(ctx, session, target, status, kept, None)
+    # the participation already marked stays (the latest participation mark counts)
+    await record_verification(ctx, session, target, status, None, None)
     return [await roster_reply(ctx, session, replace=True, page=page)]
 
 
 async def engage_button(ctx: Context) -> list[Action]:
-    """A participation mark: value "session|person|level[|page]". A /verify that keeps the
-    status as it stands (someone whose participation is judged took part: present, when
-    the record says they didn't)."""
+    """A participation mark: value "session|person|level[|page]". It records the
+    participation only; the status stays as the evidence (or an earlier status mark) has it."""
     session_id, person_id, word, page = _button_value(ctx)
     session, target = await _button_target(ctx, session_id, person_id)
     try:
         level = Participation(word)
     except ValueError:
         raise UserError("That button is out of date; run /roster again.") from None
-    current = await ctx.store.records(session_id=session.id, person_id=target.id)
-    status = current[0].status if current else Status.PRESENT
-    if status not in ATTENDED:
-        status = Status.PRESENT
-    await record_verification(ctx, session, target, status, level, None)
+    await record_verification(ctx, session, target, None, level, None)
     return [await roster_reply(ctx, session, replace=True, page=page)]
