@@ -26,8 +26,9 @@ log = logging.getLogger("rollcall.discord")
 Runner = Callable[[discord.Interaction[Any], str], Awaitable[None]]
 Callback = Callable[..., Coroutine[Any, Any, None]]
 
-StatusChoice = Literal["present", "late", "partial", "absent", "excused"]
+StatusChoice = Literal["present", "late", "partial", "absent", "excused", "made_up"]
 ParticipationChoice = Literal["high", "medium", "low"]
+MakeupChoice = Literal["recorded", "one_on_one"]
 
 
 def _plain(name: str, run: Runner) -> Callback:
@@ -61,17 +62,19 @@ def _absent(name: str, run: Runner) -> Callback:
 def _verify(name: str, run: Runner) -> Callback:
     @app_commands.describe(
         person="who",
-        status="their attendance for the open (or most recent) session",
+        status="their attendance for the open (or most recent) session; empty: participation only",
         participation="how engaged they were, as you judged it",
         minutes="minutes attended, as you attest them (say, someone who joined by phone)",
+        kind="with made_up: recorded content (they reflect via /makeup) or a one-on-one held",
         note="a private note",
     )
     async def command(
         interaction: discord.Interaction[Any],
         person: discord.User,
-        status: StatusChoice,
+        status: StatusChoice | None = None,
         participation: ParticipationChoice | None = None,
         minutes: app_commands.Range[int, 0, 1440] | None = None,
+        kind: MakeupChoice | None = None,
         note: str | None = None,
     ) -> None:
         await run(interaction, name)

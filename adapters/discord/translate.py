@@ -121,7 +121,7 @@ def presence_event(
 # ---------------------------------------------------------------- slash commands
 
 #: options whose value is written as name=value
-KEYED_OPTIONS = frozenset({"participation", "minutes"})
+KEYED_OPTIONS = frozenset({"participation", "minutes", "kind"})
 USER_OPTION = 6  # ApplicationCommandOptionType.USER
 GENERIC_OPTION = "text"
 

@@ -185,6 +185,11 @@ class PolicyTable(Table):
     max_absences_per_cycle: Annotated[int, Int(0)] = _POLICY.max_absences_per_cycle
     cycle_days: Annotated[int, Int(1)] = _POLICY.cycle_days
     signoff_reminder_hours: Annotated[float, Num(0)] = _POLICY.signoff_reminder_hours
+    makeup_alternatives: Annotated[
+        tuple[Annotated[str, OneOf("recorded", "one_on_one")], ...], Array(unique=True)
+    ] = _POLICY.makeup_alternatives
+    """Make-ups a facilitator may offer besides another group's session: recorded content
+    (the participant sends a short reflection) and a one-on-one check-in."""
 
 
 class BillingTable(Table):

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core.attendance.alternatives import FLAGS as MAKEUP_FLAGS
+from bot.core.attendance.alternatives import done_of
 from bot.core.attendance.intervals import (
     Interval,
     clip,
@@ -33,6 +35,7 @@ from bot.core.domain import (
 )
 
 FLAG_ORDER = tuple(Flag)
+_MISSED = (Status.ABSENT, Status.EXCUSED)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,6 +43,8 @@ class _Verification:
     #: the latest status a facilitator set; None when they only marked participation
     status: Status | None
     by: str | None
+    #: when the latest status was set: (at, recorded_at, seq), to order it with make-ups
+    at: tuple[datetime, datetime, int] | None
     #: the latest participation level a facilitator set (with a status or alone)
     participation: Participation | None
     #: minutes attested by a facilitator (`/verify ... minutes=N`), the latest that said so
@@ -67,6 +72,7 @@ def _latest_verification(entries: Sequence[LedgerEntry]) -> _Verification | None
     return _Verification(
         status=Status(str(last.data["status"])) if last else None,
         by=last.actor_id if last else None,
+        at=(last.at, last.recorded_at, last.seq) if last else None,
         participation=Participation(levels[-1]) if levels else None,
         minutes=attested[-1] if attested else None,
     )
@@ -185,21 +191,39 @@ def compute_record(
         flags.add(Flag.LATE_NOTICE)
     if signed_off_seq is not None:
         flags.add(Flag.SIGNED_OFF)
-        if any(e.kind is EvidenceKind.VERIFY and e.seq > signed_off_seq for e in own):
+        changes = (EvidenceKind.VERIFY, EvidenceKind.MAKEUP_ALTERNATIVE)
+        if any(e.kind in changes and e.seq > signed_off_seq for e in own):
             flags.add(Flag.AMENDED)
+    # a make-up by recorded content or a one-on-one: it beats a facilitator's "absent" or
+    # "excused" set before it (that is what made the session one to make up)
+    alternative = done_of(own)
+    decided = verification is not None and verification.status is not None
+    if (
+        alternative is not None
+        and verification is not None
+        and verification.status in _MISSED
+        and verification.at is not None
+        and verification.at < alternative.order
+    ):
+        decided = False
 
     status: Status
     verified_by: str | None = None
     participation: Participation | None = None
     if verification is not None:
         participation = verification.participation
-    if verification is not None and verification.status is not None:
+    if decided and verification is not None and verification.status is not None:
         status = verification.status
         verified_by = verification.by
         flags.add(Flag.OVERRIDE)
         if verification.minutes is not None:
             attended_minutes = max(0, min(verification.minutes, session.minutes))
             flags.add(Flag.ATTESTED_MINUTES)
+    elif alternative is not None:
+        status = Status.MADE_UP
+        flags.add(MAKEUP_FLAGS[alternative.kind])
+        # a one-on-one is confirmed by the facilitator who held it
+        verified_by = alternative.by if alternative.kind == "one_on_one" else None
     elif made_up_by is not None:
         status = Status.MADE_UP
     elif not attended_evidence and notice_in_time:

@@ -17,6 +17,7 @@ from bot.core.commands.dashboard import dashboard
 from bot.core.commands.enroll import enroll, unenroll
 from bot.core.commands.link import link
 from bot.core.commands.makeup import book_button, makeup_command
+from bot.core.commands.reflect import reflect_button
 from bot.core.commands.roster import page_button, roster
 from bot.core.commands.signoff import signoff, signoff_button
 from bot.core.commands.survey import submit, survey_button, survey_command
@@ -85,7 +86,8 @@ COMMANDS: dict[str, CommandSpec] = {
             handler=makeup_command,
             access=Access.ENROLLED,
             usage="/makeup",
-            summary="book a make-up for a session you missed",
+            summary="make up a session you missed: another group's session, or what your "
+            "facilitator offered",
             options=(),
         ),
         CommandSpec(
@@ -110,11 +112,11 @@ COMMANDS: dict[str, CommandSpec] = {
             name="verify",
             handler=verify,
             access=Access.FACILITATOR,
-            usage="/verify @person present|late|partial|absent|excused "
-            "[participation=high|medium|low] [minutes=N] [note]",
-            summary="confirm or correct someone's attendance",
+            usage="/verify @person present|late|partial|absent|excused|made_up "
+            "[participation=high|medium|low] [minutes=N] [kind=recorded|one_on_one] [note]",
+            summary="confirm or correct someone's attendance, or record a make-up",
             denied=FACILITATORS_ONLY,
-            options=("person", "status", "participation", "minutes", "note"),
+            options=("person", "status", "participation", "minutes", "kind", "note"),
         ),
         CommandSpec(
             name="signoff",
@@ -219,6 +221,9 @@ BUTTONS: dict[str, CommandSpec] = {
         ),
         CommandSpec(
             name="makeup", handler=book_button, access=Access.ENROLLED, usage="", summary=""
+        ),
+        CommandSpec(
+            name="reflect", handler=reflect_button, access=Access.ENROLLED, usage="", summary=""
         ),
     )
 }

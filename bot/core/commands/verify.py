@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core import limits
 from bot.core.actions import Action
 from bot.core.attendance.signoff import signoff_of
+from bot.core.commands.offer import made_up
 from bot.core.commands.people import enrolled_group_ids, managed_groups, resolve_person
 from bot.core.commands.roster import roster_reply
 from bot.core.context import Context
@@ -24,8 +25,9 @@ from bot.core.timeutil import day_date_time
 
 USAGE = (
     "Usage: /verify @person present|late|partial|absent|excused "
-    "[participation=high|medium|low] [minutes=N] [note], or "
-    "/verify @person participation=high|medium|low (participation only)"
+    "[participation=high|medium|low] [minutes=N] [note]; "
+    "/verify @person participation=high|medium|low (participation only); "
+    "/verify @person made_up kind=recorded|one_on_one [note] (a make-up)"
 )
 _KEYED = ("participation=", "minutes=")
 
@@ -44,6 +46,8 @@ async def verify(ctx: Context) -> list[Action]:
     if len(ctx.args) < 2:
         raise UserError(USAGE)
     target = await resolve_person(ctx, ctx.args[0])
+    if ctx.args[1].lower() == "made_up":
+        return await made_up(ctx, target, ctx.args[2:])
     # no status word: a participation mark only (the status stays computed)
     keyed_first = ctx.args[1].lower().startswith(_KEYED)
     status = None if keyed_first else parse_status(ctx.args[1])
@@ -64,6 +68,8 @@ async def verify(ctx: Context) -> list[Action]:
         raise UserError(
             f"Say the status too, e.g. /verify {ctx.args[0]} present minutes=170. {USAGE}"
         )
+    if any(word.lower().startswith("kind=") for word in rest):
+        raise UserError(f"kind= goes with made_up. {USAGE}")
     note = limits.note(" ".join(rest))
     session = await _target_session(ctx, target)
     if minutes is not None and minutes > session.minutes:
