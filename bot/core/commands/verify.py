@@ -222,4 +222,4 @@ async def engage_button(ctx: Context) -> list[Action]:
     except ValueError:
         raise UserError("That button is out of date; run /roster again.") from None
     await record_verification(ctx, session, target, None, level, None)
-    return [await roster_reply(ctx, session, replace=True, page=page)]
+    return [await roster_reply(ctx, session, replace=True, page=page, marking="participation")]
