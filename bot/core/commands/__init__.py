@@ -123,7 +123,7 @@ COMMANDS: dict[str, CommandSpec] = {
             handler=signoff,
             access=Access.FACILITATOR,
             usage="/signoff [note]",
-            summary="sign off the attendance of your group's last session, once it has ended",
+            summary="sign off the attendance of your group's open or most recent session",
             denied=FACILITATORS_ONLY,
             options=("note",),
         ),

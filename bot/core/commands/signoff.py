@@ -6,15 +6,9 @@ from bot.core.actions import Action
 from bot.core.attendance.signoff import SignOffResult, sign_off, summary
 from bot.core.commands.people import managed_groups
 from bot.core.context import Context
-from bot.core.domain import Session, SessionState
+from bot.core.domain import Session
 from bot.core.errors import UserError
 from bot.core.timeutil import clock_time, day_time
-
-#: sign-off attests an ended session: its statuses and minutes no longer change by themselves
-STILL_OPEN = (
-    "{name} hasn't ended yet (it ends at {end}), so its statuses and minutes can still "
-    "change. Sign it off once it has ended: /signoff, or Sign off on /roster's end pass."
-)
 
 
 async def _target(ctx: Context) -> Session:
@@ -25,16 +19,6 @@ async def _target(ctx: Context) -> Session:
     if session is None:
         raise UserError("Your group hasn't had a session yet; there's nothing to sign off.")
     return session
-
-
-async def _refuse_open(ctx: Context, session: Session) -> None:
-    """Sign-off attests a session's record as it stands once the session has ended
-    (PRODUCT.md, Session sign-off): a session still running is refused, nothing stored."""
-    if ctx.at >= session.end or session.state is SessionState.ENDED:
-        return
-    group = await ctx.store.get_group(session.group_id)
-    name = f"{group.name if group else session.group_id}, {day_time(session.start, ctx.tz)}"
-    raise UserError(STILL_OPEN.format(name=name, end=clock_time(session.end.astimezone(ctx.tz))))
 
 
 async def _answer(ctx: Context, session: Session, result: SignOffResult) -> list[Action]:
@@ -57,7 +41,6 @@ async def _answer(ctx: Context, session: Session, result: SignOffResult) -> list
 
 async def signoff(ctx: Context) -> list[Action]:
     session = await _target(ctx)
-    await _refuse_open(ctx, session)
     result = await sign_off(
         ctx.services.recorder,
         session,
@@ -75,7 +58,6 @@ async def signoff_button(ctx: Context) -> list[Action]:
     session = await ctx.services.sessions.get(ctx.extra["value"])
     if session.group_id not in {g.id for g in await managed_groups(ctx)}:
         raise PermissionError
-    await _refuse_open(ctx, session)
     result = await sign_off(
         ctx.services.recorder,
         session,
