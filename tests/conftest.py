@@ -68,6 +68,7 @@ class PgCluster:
     host: str
     port: int
     user: str = "postgres"
+    data: Path | None = None  # the cluster's data directory (for `restart`)
 
     def url(self, database: str, driver: str = "postgresql+asyncpg") -> str:
         return f"{driver}://{self.user}@{self.host}:{self.port}/{database}"
@@ -78,6 +79,14 @@ class PgCluster:
         done = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=60)
         if done.returncode != 0:
             raise RuntimeError(f"{tool} failed ({done.returncode}): {done.stderr}")
+
+    def restart(self) -> None:
+        """Restart the server (fast shutdown: every open connection is cut), as an
+        operator's restart or a fail-over would; returns once it accepts connections."""
+        assert self.data is not None
+        log = str(self.data.parent / "server.log")  # the server must not hold our pipes
+        _run([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l", log, "-m", "fast", "-w",
+              "restart"])  # fmt: skip
 
 
 def _as_postgres(argv: list[str]) -> list[str]:
@@ -137,7 +146,7 @@ def pg_cluster() -> Iterator[PgCluster]:
             [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"]
         )
         started = True
-        yield PgCluster(bin_dir=bin_dir, host="127.0.0.1", port=port)
+        yield PgCluster(bin_dir=bin_dir, host="127.0.0.1", port=port, data=data)
     except RuntimeError as exc:
         server_log = log.read_text(errors="replace") if log.exists() else ""
         pytest.fail(f"could not start PostgreSQL: {exc}\n{server_log[-2000:]}", pytrace=False)
@@ -166,15 +175,33 @@ def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
 
 # -- the privacy scanner ------------------------------------------------------------------------
 
-#: names, notes and guest names of the test casts (e2e template, Slack harness, Zoom e2e,
-#: the disk tests): none may ever reach a log line of ours
+#: names, notes, guest names and survey answers of the test casts (e2e template, Slack
+#: harness, Zoom e2e, the disk tests): none may ever reach a log line of ours or a child's
 LOG_CANARIES = (
     "Jordan", "Morgan", "Avery", "Kendall", "Casey", "Quinn", "Dr. Rivera",
     "Coordinator Lee", "family visit", "feeling unwell", "on my phone today",
-    "left the call early", "Robin's iPhone", "Canary",
+    "left the call early", "Robin's iPhone", "Canary", "Safe and supportive",
 )  # fmt: skip
 #: what the scanner saw, for the README's figures (`pytest -s` prints it at the end)
-SCANNED = {"tests": 0, "lines": 0, "canaries found": 0}
+SCANNED = {"tests": 0, "lines": 0, "child log lines": 0, "canaries found": 0}
+#: the logs of child processes (`rollcall run`, CLI verbs: their stderr) the running
+#: test collected, scanned with its own at its end (see `scan_child_logs`)
+_CHILD_LOGS: list[tuple[str, str]] = []
+
+
+def scan_child_logs(source: str, text: str | bytes) -> None:
+    """Hand the log output (stderr) of a child process to the privacy scanner: the
+    running test fails at its end if any line names or quotes a person of the casts.
+    Every helper that runs `rollcall` as a subprocess calls this with what it read."""
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    _CHILD_LOGS.append((source, text))
+
+
+def canaries_in(logs: list[tuple[str, str]]) -> tuple[int, list[tuple[str, str]]]:
+    """The lines of these (source, text) logs, and each (source, canary) found in them."""
+    lines = [(src, line) for src, text in logs for line in text.splitlines()]
+    return len(lines), [(src, c) for src, line in lines for c in LOG_CANARIES if c in line]
 
 
 @pytest.fixture(autouse=True)
@@ -183,7 +210,10 @@ def _no_canary_in_our_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     import logging
 
     caplog.set_level(logging.INFO, logger="rollcall")
+    _CHILD_LOGS.clear()
     yield
+    children, leaked = canaries_in(_CHILD_LOGS)
+    _CHILD_LOGS.clear()
     ours = [
         r
         for phase in ("setup", "call")
@@ -193,14 +223,16 @@ def _no_canary_in_our_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     found = [(r.name, c) for r in ours for c in LOG_CANARIES if c in r.getMessage()]
     SCANNED["tests"] += 1
     SCANNED["lines"] += len(ours)
-    SCANNED["canaries found"] += len(found)
+    SCANNED["child log lines"] += children
+    SCANNED["canaries found"] += len(found) + len(leaked)
     assert not found, f"personal data in our logs: {found}"
+    assert not leaked, f"personal data in a child process's logs: {leaked}"
 
 
 def pytest_terminal_summary(terminalreporter: object) -> None:
     if SCANNED["tests"]:
         write = getattr(terminalreporter, "write_line", print)
         write(
-            "privacy scanner: {tests} tests, {lines} log lines of ours, "
-            "{canaries found} canaries found".format(**SCANNED)
+            "privacy scanner: {tests} tests, {lines} log lines of ours, {child log lines} "
+            "log lines of child processes, {canaries found} canaries found".format(**SCANNED)
         )

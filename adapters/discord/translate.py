@@ -135,12 +135,17 @@ def option_names(command: str) -> tuple[str, ...]:
     return spec.options
 
 
-def command_text(command: str, options: Sequence[Mapping[str, Any]]) -> str:
-    """The core's text form of an interaction's options: users as <@ID>, in order."""
+def command_text(command: str, options: object) -> str:
+    """The core's text form of an interaction's options: users as <@ID>, in order.
+
+    The options are a gateway payload's: anything that is not a list of option objects
+    with a scalar value (a malformed or hostile payload) is left out, never an error."""
     values: dict[str, str] = {}
-    for opt in options:
+    for opt in options if isinstance(options, list | tuple) else ():
+        if not isinstance(opt, Mapping):
+            continue
         name, value = str(opt.get("name", "")), opt.get("value")
-        if value is None or value == "":
+        if value is None or value == "" or not isinstance(value, str | int | float):
             continue
         text = f"<@{value}>" if opt.get("type") == USER_OPTION else " ".join(str(value).split())
         values[name] = f"{name}={text}" if name in KEYED_OPTIONS else text

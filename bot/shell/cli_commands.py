@@ -220,6 +220,9 @@ async def cmd_weekly(app: App, args: argparse.Namespace) -> int:
     _out(f"Not signed off: {len(unsigned)}")
     for s in unsigned:
         _out(f"{s.id}\t{s.group_id}\t{iso_local(s.start, tz)}\tnot signed off")
+    # the chain heads as of now: kept with the summary, outside the database, they let
+    # `rollcall audit verify --head TOKEN` prove later that no row up to them was removed
+    _out("Chain heads (for audit verify --head): " + " ".join(await app.engine.chain_heads()))
     return 0
 
 

@@ -102,6 +102,14 @@ def _sqlite_db(url: str, verb: str) -> str:
 
 async def verify_chains(url: str) -> tuple[list[str], int, int]:
     """The hash chains of the database at `url`: problems, ledger rows, audit rows."""
+    problems, heads = await verify_chains_and_heads(url)
+    return problems, int(heads[0].split(":")[1]), int(heads[1].split(":")[1])
+
+
+async def verify_chains_and_heads(url: str) -> tuple[list[str], list[str]]:
+    """The hash chains of the database at `url`: problems, and the heads as tokens
+    (`ledger:SEQ:HASH`, `audit:SEQ:HASH`, as `rollcall audit head` prints them)."""
+    from bot.core.integrity import head_token
     from storage.sql import open_store
 
     store = await open_store(url, cache_seconds=0)
@@ -114,8 +122,8 @@ async def verify_chains(url: str) -> tuple[list[str], int, int]:
             problem = await verify_chain(chain, fetch, await store.chain_head(chain))
             if problem is not None:
                 problems.append(f"{problem.chain} row {problem.seq}: {problem.reason}")
-        led, aud = await store.chain_head("ledger"), await store.chain_head("audit")
-        return problems, led[0], aud[0]
+        heads = [head_token(c, await store.chain_head(c)) for c in ("ledger", "audit")]
+        return problems, heads
     finally:
         await store.close()
 
@@ -130,7 +138,7 @@ async def backup(url: str, file: str) -> int:
         raise UserError("the backup file is the database itself; name another file")
     try:
         await asyncio.to_thread(copy_database, db, file)
-        problems, ledger_rows, audit_rows = await verify_chains(f"sqlite:///{file}")
+        problems, heads = await verify_chains_and_heads(f"sqlite:///{file}")
         await asyncio.to_thread(settle, file)
     except BackupError as e:
         raise UserError(str(e)) from None
@@ -138,11 +146,28 @@ async def backup(url: str, file: str) -> int:
         for p in problems:
             print(f"TAMPERED: {p}", file=sys.stderr)
         raise UserError("the database's hash chains are broken; the copy was kept for analysis")
+    # the copy's chain heads, beside it and on stdout (the journal): a checkpoint a later
+    # editor of the live database can't rewind (`rollcall audit verify --head TOKEN`)
+    heads_file = f"{file}.heads"
+    try:
+        await asyncio.to_thread(_write_heads, heads_file, heads)
+    except OSError as e:
+        raise UserError(f"cannot write {heads_file}: {e.strerror or e}") from None
+    ledger_rows, audit_rows = (int(h.split(":")[1]) for h in heads)
     print(
         f"backed up to {file}: ledger {ledger_rows} rows, audit {audit_rows} rows, "
-        "hash chains intact"
+        f"hash chains intact; heads in {heads_file}: {' '.join(heads)}"
     )
     return 0
+
+
+def _write_heads(path: str, heads: list[str]) -> None:
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="ascii") as f:
+        f.write("".join(f"{h}\n" for h in heads))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 async def restore(url: str, file: str) -> int:

@@ -33,6 +33,7 @@ from bot.config import Config, parse_config
 from bot.core.clock import FakeClock
 from bot.core.events import Identity
 from bot.shell.app import open_app
+from tests.conftest import scan_child_logs
 from tests.fakes.casts import E2E_GROUP, E2E_OTHER_GROUP, e2e_cast
 
 TZ_NAME = "America/New_York"
@@ -132,6 +133,7 @@ class Cli:
             text=True,
             timeout=timeout,
         )
+        scan_child_logs(f"rollcall {' '.join(args[:2])}", done.stderr)
         return Result(
             args=tuple(args), returncode=done.returncode, stdout=done.stdout, stderr=done.stderr
         )

@@ -24,6 +24,7 @@ from bot.core.clock import FakeClock
 from bot.shell.app import build_adapters, open_app
 from bot.shell.web import bound_port, make_web_app, start_server
 from tests.adapters.slack.harness import NOW, SECRET
+from tests.conftest import scan_child_logs
 from tests.e2e.conftest import CONFIG_NAME, DB_NAME, Cli, assert_ok, child_env, db_rows
 from tests.e2e.test_run_server import rollcall_run
 from tests.fakes.slack import FORM, FakeSlack, command_body, signed_headers
@@ -120,6 +121,7 @@ async def rollcall(directory: Path, *args: str) -> tuple[int, str, str]:
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
+    scan_child_logs(f"rollcall {args[0]}", err)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -292,10 +293,15 @@ def test_weekly_standing(scenario_site: Site) -> None:
     assert rows["p-006"] == ["1.0 h", "1 day", "needs 8.0 h / 2 days; 0 left"]
     # the week's ended sessions without a sign-off (PRODUCT.md, Session sign-off)
     sid = scenario_site.scenario.session_id
-    assert past.out_lines[-2:] == [
+    assert past.out_lines[-3:-1] == [
         "Not signed off: 1",
         f"{sid}\t{GROUP}\t{scenario_site.scenario.iso(18, 0)}\tnot signed off",
     ]
+    # and the chain heads, a checkpoint kept with the summary (tests/e2e/test_integrity.py)
+    assert re.fullmatch(
+        r"Chain heads \(for audit verify --head\): ledger:\d+:[0-9a-f]{64} audit:\d+:[0-9a-f]{64}",
+        past.out_lines[-1],
+    )
     assert_ok(coming)
     assert coming.out_lines[0] == f"Week {future} (minimum 9 h, 3 days)"
     assert_user_error(bad, "2026-W60")

@@ -5,8 +5,8 @@ exactly once, the hash chains verify and the store's invariants hold.
 SQLite, real processes, real HTTP on loopback; each kill comes at a random moment after
 the burst's first new acknowledgement (a seeded generator: ROLLCALL_CRASH_SEED to vary
 them, ROLLCALL_CRASH_CYCLES for more). Marked `tail`: CI runs it; `-m "not tail"`
-leaves it out of a quick local run. Not yet: the same on PostgreSQL with the server
-restarted mid-run.
+leaves it out of a quick local run. Slack check-ins and reminders, on SQLite and on
+PostgreSQL with the server restarted mid-run: tests/e2e/test_crash_storm_slack.py.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pytest
 
 from adapters.zoom.translate import signature
 from storage.sql import open_store
+from tests.conftest import scan_child_logs
 from tests.e2e.conftest import ROLLCALL_SCRIPT, Cli, assert_ok, child_env
 from tests.e2e.test_run_server import _port
 from tests.fakes.zoom import MEETING, joined
@@ -64,24 +65,32 @@ timezone = "UTC"
 
 
 @asynccontextmanager
-async def _bot(site: Path) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+async def storm_bot(
+    site: Path, path: str = "/zoom/webhook", **env: str
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    """`rollcall run` on `site/config.toml` (extra environment `env`); the process and
+    the URL of `path` on its server. Killed if still running at the end; its stderr
+    goes to the privacy scanner."""
     proc = await asyncio.create_subprocess_exec(
         str(ROLLCALL_SCRIPT), "--config", str(site / "config.toml"), "run",
-        cwd=site, env=child_env(), stdin=asyncio.subprocess.PIPE,
+        cwd=site, env=child_env(**env), stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stderr is not None and proc.stdin is not None
     seen: list[str] = []
+    drain: asyncio.Task[bytes] | None = None
     try:
         port = await asyncio.wait_for(_port(proc.stderr, seen), 60)
         drain = asyncio.create_task(proc.stderr.read())
-        yield proc, f"http://127.0.0.1:{port}/zoom/webhook"
-        drain.cancel()
+        yield proc, f"http://127.0.0.1:{port}{path}"
     finally:
         if proc.returncode is None:
             proc.kill()
         await proc.wait()
         proc.stdin.close()
+        # every line it logged up to the kill goes to the privacy scanner
+        rest = (await drain).decode(errors="replace") if drain is not None else ""
+        scan_child_logs("rollcall run", "".join(seen) + rest)
 
 
 def _signed(doc: dict[str, object]) -> tuple[bytes, dict[str, str]]:
@@ -115,7 +124,7 @@ async def test_sigkill_during_a_storm_loses_no_acknowledged_event(tmp_path: Path
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
     events = {
         f"uuid-{n:04d}": joined(
-            uuid=f"uuid-{n:04d}", name=f"guest {n}", at=start + timedelta(seconds=n)
+            uuid=f"uuid-{n:04d}", name=f"Canary guest {n}", at=start + timedelta(seconds=n)
         )
         for n in range(CYCLES * EVENTS_PER_CYCLE)
     }
@@ -125,7 +134,7 @@ async def test_sigkill_during_a_storm_loses_no_acknowledged_event(tmp_path: Path
     pending = list(events)
     timeout = aiohttp.ClientTimeout(total=5)
     for cycle in range(CYCLES + 1):
-        async with _bot(site) as (proc, url), aiohttp.ClientSession(timeout=timeout) as http:
+        async with storm_bot(site) as (proc, url), aiohttp.ClientSession(timeout=timeout) as http:
             batch = pending[:EVENTS_PER_CYCLE] if cycle < CYCLES else pending
             # replays of some events already acknowledged: counted once
             replays = rng.sample(sorted(acked), min(5, len(acked)))

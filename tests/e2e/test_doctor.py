@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from bot.shell.web import bound_port
+from tests.conftest import scan_child_logs
 from tests.e2e.conftest import CONFIG_NAME, Cli, assert_ok, child_env
 
 GOOD_SLACK, GOOD_DISCORD = "xoxb-good-7731", "discord-good-4410"
@@ -109,6 +110,7 @@ async def doctor(directory: Path, **env: str) -> tuple[int, list[str], str]:
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
+    scan_child_logs("rollcall doctor", err)
     assert proc.returncode is not None
     assert "Traceback" not in out.decode() + err.decode()
     return proc.returncode, out.decode().splitlines(), err.decode()

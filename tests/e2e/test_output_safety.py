@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from bot.core.domain import EvidenceKind, LedgerEntry
 from storage.sql import open_store
+from tests.conftest import scan_child_logs
 from tests.e2e.conftest import GROUP, Site, assert_ok, child_env
 
 HOSTILE = "\x1b]0;owned\x07Robin\x1b[2J\u202eevil\x9b"
@@ -60,6 +61,7 @@ def _closed_reader(site: Site, *args: str) -> subprocess.CompletedProcess[bytes]
     proc.stdout.close()  # the reader leaves at once
     err = proc.stderr.read()
     code = proc.wait(timeout=30)
+    scan_child_logs(f"rollcall {args[0]}", err)
     return subprocess.CompletedProcess(proc.args, code, b"", err)
 
 

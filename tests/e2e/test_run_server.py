@@ -19,6 +19,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.conftest import scan_child_logs
 from tests.e2e.conftest import CONFIG_NAME, ROLLCALL_SCRIPT, child_env
 
 LISTENING = re.compile(r"listening on 127\.0\.0\.1:(\d+)")
@@ -80,6 +81,7 @@ async def rollcall_run(config_dir: Path) -> AsyncIterator[Running]:
         proc.stdin.close()
     running.stdout = (await proc.stdout.read()).decode()
     seen.append((await proc.stderr.read()).decode())
+    scan_child_logs("rollcall run", "".join(seen))
 
 
 def assert_stopped_cleanly(r: Running) -> None:

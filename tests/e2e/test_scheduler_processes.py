@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import scan_child_logs
 from tests.fakes.casts import sms_crowd_cast
 from tests.fakes.sms import FakeSms
 
@@ -42,6 +43,7 @@ async def cli(config: Path, *args: str) -> str:
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
+    scan_child_logs(f"rollcall {args[0]}", err)
     assert proc.returncode == 0, err.decode()
     return out.decode()
 
@@ -86,6 +88,8 @@ class Bot:
             except TimeoutError:
                 self.proc.kill()
                 await self.proc.wait()
+        if self.proc is not None:
+            scan_child_logs("rollcall run", self.text())
 
 
 async def until(predicate: Callable[[], bool], limit: float, what: str) -> float:

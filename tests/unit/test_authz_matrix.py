@@ -6,6 +6,7 @@ written for that request; every deny must be the generic, private answer and nam
 nobody. An allow may still be a handler's "no session is open" and the like, but never
 the apology of an internal error. Each cell runs in a fresh world (memory store).
 The cells checked are counted and printed (`pytest -s`) for the README's figures.
+The dashboard's routes × roles: tests/adapters/web/test_dashboard_authz.py.
 """
 
 from __future__ import annotations

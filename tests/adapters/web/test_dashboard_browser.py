@@ -20,6 +20,7 @@ import pytest
 
 from bot.shell.web import make_web_app, start_server
 from tests.adapters.web.world import World, build_world, link_for
+from tests.conftest import scan_child_logs
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -165,6 +166,7 @@ async def _cli_csv(world: World) -> bytes:
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    scan_child_logs("rollcall report", err)
     assert proc.returncode == 0, err.decode()
     return out
 
