@@ -4,15 +4,12 @@ modal (views.open) and its view_submission, and the missed session's row in the 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from adapters.slack.blocks import MAX_VIEW_BLOCKS, SURVEY_CALLBACK
-from bot.core.reports.render import COLUMNS, to_csv
 from tests.adapters.slack.harness import (
     FACILITATOR,
     NAMES,
@@ -23,6 +20,7 @@ from tests.adapters.slack.harness import (
     running_bot,
 )
 from tests.fakes.slack import TEAM, interactive_body
+from tests.reports import csv_row
 
 MENTION = f"<@{P2}|{NAMES[1]}>"
 DM = f"D{P2}"
@@ -39,13 +37,7 @@ async def missed_session(bot: SlackBot) -> str:
 
 
 async def row_of(bot: SlackBot, session_id: str, person_id: str) -> dict[str, str]:
-    """The session's row for the person in the CSV report (`rollcall report --format csv`)."""
-    rows = await bot.engine.report_rows(person_id=person_id)
-    text = to_csv(rows, bot.engine.timezone)
-    reader = csv.DictReader(io.StringIO(text))
-    assert reader.fieldnames == list(COLUMNS)
-    (row,) = [r for r in reader if r["session_id"] == session_id]
-    return row
+    return await csv_row(bot.engine, session_id, person_id)
 
 
 def ack_text(sent: Sent) -> str:
