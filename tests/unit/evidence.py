@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from bot.core.attendance.rules import MadeUpBy, compute_record
+from bot.core.attendance.rules import compute_record
 from bot.core.domain import (
     AttendanceRecord,
     EvidenceKind,
@@ -225,11 +225,6 @@ def makeup_offered(when: When, *, session: Session = SESSION) -> LedgerEntry:
     )
 
 
-def booked(when: When, session_id: str = "s-9") -> MadeUpBy:
-    """An attended make-up session for the reference session, counted at `when`."""
-    return MadeUpBy(session_id=session_id, at=t(when))
-
-
 def record(
     entries: Iterable[LedgerEntry],
     *,
@@ -237,7 +232,7 @@ def record(
     now: When = AFTER,
     session: Session = SESSION,
     policy: Policy = POLICY,
-    made_up_by: MadeUpBy | None = None,
+    made_up_by: str | None = None,
     dm_unreachable: bool = False,
 ) -> AttendanceRecord:
     """`compute_record` for PERSON with the reference session, group and policy."""

@@ -24,7 +24,6 @@ from tests.unit.evidence import (
     FACILITATOR,
     PERSON,
     SESSION,
-    booked,
     camera_off,
     camera_on,
     checkin,
@@ -389,8 +388,8 @@ def test_latest_verification_wins_whatever_the_order() -> None:
         assert r.flags == (OVERRIDE, NOT_CHECKED_IN)
 
 
-def test_a_status_set_after_the_make_up_session_wins_over_it() -> None:
-    r = record([verify("21:05", "absent")], made_up_by=booked("20:00"))
+def test_verify_wins_over_made_up() -> None:
+    r = record([verify("21:05", "absent")], made_up_by="s-9")
     assert r.status is Status.ABSENT
     assert r.flags == (OVERRIDE,)
 
@@ -533,7 +532,7 @@ def test_seen_but_not_checked_in() -> None:
 
 
 def test_made_up() -> None:
-    r = record([], made_up_by=booked("23:50"))
+    r = record([], made_up_by="s-9")
     assert r.status is Status.MADE_UP
     assert r.flags == ()
 
@@ -694,71 +693,3 @@ def test_a_make_up_beats_an_earlier_absent_mark_and_a_later_status_beats_it() ->
     # a "present" the facilitator set is not a miss: it stands
     present = record([verify("21:30", "present"), makeup_done("23:50", "one_on_one")])
     assert present.status is Status.PRESENT
-
-
-# --- one rule for every make-up against the facilitator's status -------------------------
-# An "absent"/"excused" set before a make-up completed loses to it; a status set after it
-# wins again; "present"/"late"/"partial" stand whenever they were set.
-
-MISS_MARKS = ("absent", "excused")
-
-
-@pytest.mark.parametrize("mark", MISS_MARKS)
-def test_a_make_up_session_attended_after_a_miss_mark_beats_it(mark: str) -> None:
-    r = record([verify("21:05", mark, participation="low")], made_up_by=booked("23:30"))
-    assert r.status is Status.MADE_UP
-    assert r.flags == () and r.verified_by is None
-    assert r.participation is Participation.LOW  # the mark's participation level stays
-    # whatever the order the ledger hands the entries over in
-    assert record([verify("21:05", mark)], made_up_by=booked("23:30")).status is Status.MADE_UP
-
-
-@pytest.mark.parametrize("mark", MISS_MARKS)
-def test_a_status_set_after_the_make_up_session_wins_again(mark: str) -> None:
-    r = record(
-        [verify("21:05", "absent"), verify("23:45", mark, by="f-002")],
-        made_up_by=booked("23:30"),
-    )
-    assert r.status is Status(mark)
-    assert r.flags == (OVERRIDE,) and r.verified_by == "f-002"
-
-
-def test_a_tie_between_a_mark_and_a_make_up_goes_to_the_mark() -> None:
-    r = record([verify("23:30", "absent")], made_up_by=booked("23:30"))
-    assert r.status is Status.ABSENT and r.flags == (OVERRIDE,)
-
-
-@pytest.mark.parametrize("mark", ["present", "late", "partial"])
-def test_an_attended_status_stands_before_or_after_any_make_up(mark: str) -> None:
-    before = verify("21:05", mark)
-    assert record([before], made_up_by=booked("23:30")).status is Status(mark)
-    assert record([before, makeup_done("23:50", "recorded")]).status is Status(mark)
-    after = verify("23:55", mark)
-    assert record([after], made_up_by=booked("23:30")).status is Status(mark)
-    assert record([after, makeup_done("23:50", "one_on_one")]).status is Status(mark)
-
-
-def test_booked_and_alternative_make_ups_follow_the_same_rule() -> None:
-    """The same marks and moments give the same status, whichever kind of make-up."""
-    for made_at, mark_at, expected in (
-        ("23:30", "21:05", Status.MADE_UP),  # mark, then make-up
-        ("21:30", "23:45", Status.ABSENT),  # make-up, then mark
-    ):
-        by_session = record([verify(mark_at, "absent")], made_up_by=booked(made_at))
-        by_recording = record([verify(mark_at, "absent"), makeup_done(made_at, "recorded")])
-        assert by_session.status is by_recording.status is expected
-
-
-def test_the_make_up_that_won_gives_the_kind() -> None:
-    """A recording reflected on before an "absent", then a make-up session after it:
-    made up by the session, so no recorded-content flag."""
-    r = record(
-        [makeup_done("21:10", "recorded"), verify("21:20", "absent")],
-        made_up_by=booked("23:30"),
-    )
-    assert r.status is Status.MADE_UP and r.flags == ()
-    # both after the mark: the recording's kind is shown
-    both = record(
-        [verify("21:05", "absent"), makeup_done("21:10", "recorded")], made_up_by=booked("23:30")
-    )
-    assert both.status is Status.MADE_UP and both.flags == (Flag.MAKEUP_RECORDED,)

@@ -196,29 +196,3 @@ async def test_the_program_decides_which_alternatives_exist(w: World) -> None:
     assert "doesn't offer a one-on-one" in await w.say(
         "f-001", "/verify @p-002 made_up kind=one_on_one"
     )
-
-
-async def test_a_booked_make_up_follows_the_same_rule_as_the_alternatives(w: World) -> None:
-    """Another group's session, booked from /makeup and attended after the facilitator's
-    "absent", beats it as a one-on-one does; a status set after it wins again."""
-    await w.say("f-001", "/verify @p-002 absent no word from them")
-    assert await _record(w) == (Status.ABSENT, (Flag.OVERRIDE,), "f-001")
-    tuesday = await w.engine.sessions.create(
-        group_id="gb", start=MON + timedelta(hours=16), minutes=60, actor_id="test"
-    )
-    (listed,) = await w.chat.send("p-002", "/makeup", channel=None)
-    assert isinstance(listed, Reply)
-    (book,) = [b for b in listed.buttons if b.action == "makeup"]
-    assert book.value == f"{w.monday.id}|{tuesday.id}"
-    (booked,) = await w.chat.press("p-002", book.action, book.value)
-    assert isinstance(booked, Reply) and booked.text.startswith("Booked: Group B")
-    assert (await _record(w))[0] is Status.ABSENT  # booked, not attended yet
-    w.at(tuesday.start - timedelta(minutes=5))
-    assert "checked in" in await w.say("p-002", "/checkin", channel=None)
-    w.at(tuesday.end + timedelta(minutes=5))
-    await w.engine.end_session(tuesday.id, actor_id="test")
-    assert await _record(w) == (Status.MADE_UP, (), None)
-    assert ",made_up,0,0,,,,,," in await _report(w, "csv")
-    # the facilitator decides otherwise after the make-up: their status stands
-    await w.say("f-001", "/verify @p-002 excused agreed with the coordinator")
-    assert await _record(w) == (Status.EXCUSED, (Flag.OVERRIDE,), "f-001")

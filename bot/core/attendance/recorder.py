@@ -10,7 +10,7 @@ from bot.core import limits
 from bot.core.attendance.checked_in import CheckedIn
 from bot.core.attendance.intervals import LEAVE, presence_from
 from bot.core.attendance.links import linked_guest_keys
-from bot.core.attendance.rules import MadeUpBy, compute_record
+from bot.core.attendance.rules import compute_record
 from bot.core.domain import (
     ATTENDED,
     AttendanceRecord,
@@ -159,28 +159,24 @@ class Recorder:
             signed_off_seq=signed_off_seq,
         )
 
-    async def _made_up_by(self, session: Session, person_id: str) -> MadeUpBy | None:
-        """An attended make-up for `session` (a booked one, or a dedicated make-up session)
-        and when it counted; of several, the one that counted last."""
-        booked = [
+    async def _made_up_by(self, session: Session, person_id: str) -> str | None:
+        """An attended make-up for `session`: a booked one, or a dedicated make-up session."""
+        candidates: list[str] = [
             e.session_id
             for e in await self.store.evidence(
                 person_id=person_id, kinds=[EvidenceKind.MAKEUP_BOOKING]
             )
             if e.data.get("makeup_for") == session.id and e.session_id
         ]
-        candidates = [s for sid in booked if (s := await self.store.get_session(sid)) is not None]
         later = await self.store.list_sessions(
             start_from=session.start, states=[SessionState.SCHEDULED, SessionState.ENDED]
         )
-        candidates += [s for s in later if s.makeup_for == session.id]
-        found: list[MadeUpBy] = []
-        for makeup in candidates:
-            recs = await self.store.records(session_id=makeup.id, person_id=person_id)
+        candidates += [s.id for s in later if s.makeup_for == session.id]
+        for sid in candidates:
+            recs = await self.store.records(session_id=sid, person_id=person_id)
             if recs and recs[0].status in ATTENDED:
-                there = [t for t in (recs[0].checked_in_at, recs[0].first_seen) if t is not None]
-                found.append(MadeUpBy(session_id=makeup.id, at=min(there, default=makeup.start)))
-        return max(found, key=lambda m: (m.at, m.session_id), default=None)
+                return sid
+        return None
 
     async def recompute(
         self, session: Session, person_ids: Sequence[str] | None = None

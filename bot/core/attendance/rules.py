@@ -2,13 +2,6 @@
 
 `compute_record` is pure: it takes the ledger entries that concern the pair and
 returns the record, whatever the order or duplication of those entries.
-
-Make-ups and a facilitator's status, one rule for every kind of make-up (an attended
-make-up session, recorded content, a one-on-one): a make-up completed after the
-facilitator's latest "absent" or "excused" beats it — that mark is what made the
-session one to make up, and the `made_up` row says the same (missed, then made up);
-a status set after the make-up wins again, and any other status ("present", "late",
-"partial") stands whenever it was set.
 """
 
 from __future__ import annotations
@@ -58,16 +51,6 @@ class _Verification:
     minutes: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MadeUpBy:
-    """An attended make-up session for the missed one (booked, or a dedicated make-up)."""
-
-    session_id: str
-    #: when it counted: when the person was first there (checked in or seen), else
-    #: the make-up session's start
-    at: datetime
-
-
 def _latest_verification(entries: Sequence[LedgerEntry]) -> _Verification | None:
     """The facilitator's marks: a status mark overrides the computed status, a
     participation mark (no status) records participation only."""
@@ -108,7 +91,7 @@ def compute_record(
     entries: Iterable[LedgerEntry],
     policy: Policy,
     now: datetime,
-    made_up_by: MadeUpBy | None = None,
+    made_up_by: str | None = None,
     makeup_for: str | None = None,
     dm_unreachable: bool = False,
     signed_off_seq: int | None = None,
@@ -117,8 +100,8 @@ def compute_record(
 
     `entries`: this person's evidence for the session (session-bound entries with
     `session_id == session.id`) and their presence entries for the group around
-    it (any session_id). `made_up_by`: an attended make-up session for this one
-    (and when it counted); `makeup_for`: the missed session this one makes up for the person (a
+    it (any session_id). `made_up_by`: id of an attended make-up session for this
+    one; `makeup_for`: the missed session this one makes up for the person (a
     booking), when the session itself is not a dedicated make-up. `now` bounds open
     stays; before the end no `partial` or `left_early` is decided yet.
     `signed_off_seq`: the ledger seq of the session's sign-off, if any; a verification
@@ -211,38 +194,38 @@ def compute_record(
         changes = (EvidenceKind.VERIFY, EvidenceKind.MAKEUP_ALTERNATIVE)
         if any(e.kind in changes and e.seq > signed_off_seq for e in own):
             flags.add(Flag.AMENDED)
-    # make-ups against the facilitator's status: see the module's docstring
+    # a make-up by recorded content or a one-on-one: it beats a facilitator's "absent" or
+    # "excused" set before it (that is what made the session one to make up)
     alternative = done_of(own)
-    status_set = verification.status if verification is not None else None
-    mark = verification.at if verification is not None and status_set is not None else None
-
-    def counts(completed: tuple[datetime, datetime, int] | datetime) -> bool:
-        """Whether a make-up completed then beats the facilitator's status (a tie: not)."""
-        if mark is None:
-            return True
-        if status_set not in _MISSED:
-            return False
-        return mark < completed if isinstance(completed, tuple) else mark[0] < completed
+    decided = verification is not None and verification.status is not None
+    if (
+        alternative is not None
+        and verification is not None
+        and verification.status in _MISSED
+        and verification.at is not None
+        and verification.at < alternative.order
+    ):
+        decided = False
 
     status: Status
     verified_by: str | None = None
     participation: Participation | None = None
     if verification is not None:
         participation = verification.participation
-    if alternative is not None and counts(alternative.order):
-        status = Status.MADE_UP
-        flags.add(MAKEUP_FLAGS[alternative.kind])
-        # a one-on-one is confirmed by the facilitator who held it
-        verified_by = alternative.by if alternative.kind == "one_on_one" else None
-    elif made_up_by is not None and counts(made_up_by.at):
-        status = Status.MADE_UP
-    elif verification is not None and verification.status is not None:
+    if decided and verification is not None and verification.status is not None:
         status = verification.status
         verified_by = verification.by
         flags.add(Flag.OVERRIDE)
         if verification.minutes is not None:
             attended_minutes = max(0, min(verification.minutes, session.minutes))
             flags.add(Flag.ATTESTED_MINUTES)
+    elif alternative is not None:
+        status = Status.MADE_UP
+        flags.add(MAKEUP_FLAGS[alternative.kind])
+        # a one-on-one is confirmed by the facilitator who held it
+        verified_by = alternative.by if alternative.kind == "one_on_one" else None
+    elif made_up_by is not None:
+        status = Status.MADE_UP
     elif not attended_evidence and notice_in_time:
         status = Status.EXCUSED
     elif not attended_evidence:
