@@ -682,7 +682,7 @@ def test_an_offer_alone_changes_nothing_a_completed_alternative_is_made_up() -> 
     assert r.flags == (Flag.MAKEUP_RECORDED,) and r.verified_by is None
     one = record([makeup_done("23:50", "one_on_one", by=FACILITATOR)])
     assert one.status is Status.MADE_UP
-    assert one.flags == (Flag.MAKEUP_ONE_ON_ONE,) and one.verified_by == FACILITATOR
+    assert one.flags == (Flag.OVERRIDE, Flag.MAKEUP_ONE_ON_ONE) and one.verified_by == FACILITATOR
 
 
 def test_a_make_up_beats_an_earlier_absent_mark_and_a_later_status_beats_it() -> None:

@@ -156,10 +156,10 @@ async def test_a_one_on_one_is_made_up_at_once_and_beats_an_earlier_absent(w: Wo
     w.at(END + timedelta(days=1))
     text = await w.say("f-001", "/verify @p-002 made_up kind=one_on_one met by video")
     assert text.startswith("Recorded a one-on-one check-in with M. as the make-up")
-    assert await _record(w) == (Status.MADE_UP, (Flag.MAKEUP_ONE_ON_ONE,), "f-001")
+    assert await _record(w) == (Status.MADE_UP, (Flag.OVERRIDE, Flag.MAKEUP_ONE_ON_ONE), "f-001")
     assert ("makeup.one_on_one", "f-001", f"{w.monday.id}/p-002") in await w.audit_actions()
     csv_text = await _report(w, "csv")
-    assert ",made_up,0,0,,,,makeup_one_on_one,f-001," in csv_text
+    assert ",made_up,0,0,,,,override;makeup_one_on_one,f-001," in csv_text
     # a later correction by the facilitator wins again
     await w.say("f-001", "/verify @p-002 absent the call did not happen")
     assert (await _record(w))[0] is Status.ABSENT
@@ -179,7 +179,7 @@ async def test_after_signoff_a_one_on_one_is_an_amendment(w: World) -> None:
     await w.say("f-001", "/verify @p-002 made_up kind=one_on_one met on Tuesday")
     status, flags, _ = await _record(w)
     assert status is Status.MADE_UP
-    assert flags == (Flag.SIGNED_OFF, Flag.AMENDED, Flag.MAKEUP_ONE_ON_ONE)
+    assert flags == (Flag.OVERRIDE, Flag.SIGNED_OFF, Flag.AMENDED, Flag.MAKEUP_ONE_ON_ONE)
     assert ("attendance.amend", "f-001", f"{w.monday.id}/p-002") in await w.audit_actions()
 
 

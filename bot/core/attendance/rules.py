@@ -222,8 +222,11 @@ def compute_record(
     elif alternative is not None:
         status = Status.MADE_UP
         flags.add(MAKEUP_FLAGS[alternative.kind])
-        # a one-on-one is confirmed by the facilitator who held it
-        verified_by = alternative.by if alternative.kind == "one_on_one" else None
+        # a one-on-one is confirmed by the facilitator who held it: a verification
+        # (PRODUCT.md: flag override, verified_by set)
+        if alternative.kind == "one_on_one":
+            verified_by = alternative.by
+            flags.add(Flag.OVERRIDE)
     elif made_up_by is not None:
         status = Status.MADE_UP
     elif not attended_evidence and notice_in_time:

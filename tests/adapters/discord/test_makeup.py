@@ -130,5 +130,5 @@ async def test_one_on_one_is_made_up_at_once(h: Harness) -> None:
     assert cb["data"]["flags"] & EPHEMERAL
     assert "one-on-one" in cb["data"]["content"] and "now shows made up" in cb["data"]["content"]
     made_up = await row(h)
-    assert made_up["status"] == "made_up" and made_up["flags"].split(";") == ["makeup_one_on_one"]
+    assert made_up["status"] == "made_up" and made_up["flags"].split(";") == ["override", "makeup_one_on_one"]
     assert made_up["verified_by"] == "f-001"

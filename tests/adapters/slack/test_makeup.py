@@ -190,7 +190,7 @@ async def test_one_on_one_is_made_up_at_once(tmp_path: Path) -> None:
         assert sent_ephemeral(sent)
         await bot.settle()
         row = await row_of(bot, missed, "p-002")
-        assert row["status"] == "made_up" and row["flags"].split(";") == ["makeup_one_on_one"]
+        assert row["status"] == "made_up" and row["flags"].split(";") == ["override", "makeup_one_on_one"]
         assert row["verified_by"] == "f-001"
         # nothing to reflect on: /makeup shows no "I've watched it" button
         listed = await bot.command(P2, "/makeup", channel_id=DM)
