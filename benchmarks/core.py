@@ -24,7 +24,6 @@ from bot.core.attendance.rules import compute_record
 from bot.core.clock import FakeClock
 from bot.core.domain import EvidenceKind, Group, LedgerEntry, Policy, Session
 from bot.core.events import Identity
-from bot.core.reports.collect import collect
 from bot.core.reports.render import to_csv
 from bot.core.timeutil import zone
 from bot.shell.app import open_app
@@ -107,7 +106,7 @@ async def program_month() -> dict[str, float]:
         for week_day in range(SESSIONS_PER_GROUP):
             start = first + timedelta(days=(week_day // 3) * 7 + (week_day % 3) * 2)
             sessions = [
-                await app.engine.sessions.create(
+                await app.engine.create_session(
                     group_id=f"g{g:02d}", start=start, minutes=180, actor_id="bench"
                 )
                 for g in range(GROUPS)
@@ -128,11 +127,11 @@ async def program_month() -> dict[str, float]:
                     events += 2
             clock.set(start + timedelta(hours=3, minutes=5))
             for s in sessions:
-                await app.engine.sessions.end(s.id, actor_id="bench")
+                await app.engine.end_session(s.id, actor_id="bench")
         write_seconds = time.perf_counter() - t0
         tracemalloc.start()
         t1 = time.perf_counter()
-        rows = await collect(app.engine.recorder)
+        rows = await app.engine.report_rows()
         csv = to_csv(rows, zone("UTC"))
         report_seconds = time.perf_counter() - t1
         _, peak = tracemalloc.get_traced_memory()

@@ -1,9 +1,11 @@
 """The slash commands: one per chat command of the engine, registered on a CommandTree.
 
-The callbacks declare the options (so Discord shows them and validates choices)
-but read nothing from them: the adapter translates the interaction's raw options
-into the core's text form (translate.command_text), the same for every command.
-Commands the adapter has no option layout for get one optional `text` option.
+Each command's options (names, kinds, descriptions, choices, ranges) come from the
+registry (bot.core.commands, declared once for every platform): the callback built
+here declares them so Discord shows and validates them, but reads nothing from them:
+the adapter translates the interaction's raw options into the core's text form
+(translate.command_text), the same for every command. A command the registry
+declares no arguments for gets one optional `text` option.
 
 Each command exists twice: a copy per configured guild (instant, scoped to the
 program's servers) and a global copy limited to DMs with the bot, so participants
@@ -12,6 +14,7 @@ can `/checkin` or `/attendance` privately without duplicates showing in a server
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, Literal
@@ -19,118 +22,58 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from adapters.discord.translate import option_names
+from adapters.discord.translate import options_of
+from bot.core.command_options import Option, OptionKind
 
 log = logging.getLogger("rollcall.discord")
 
 Runner = Callable[[discord.Interaction[Any], str], Awaitable[None]]
 Callback = Callable[..., Coroutine[Any, Any, None]]
 
-StatusChoice = Literal["present", "late", "partial", "absent", "excused", "made_up"]
-ParticipationChoice = Literal["high", "medium", "low"]
-MakeupChoice = Literal["recorded", "one_on_one"]
+
+def _annotation(option: Option) -> Any:
+    """The type discord.py reads an option's kind, choices and range from."""
+    kind: Any
+    if option.kind is OptionKind.PERSON:
+        kind = discord.User
+    elif option.kind is OptionKind.INTEGER:
+        lo, hi = option.min_value, option.max_value
+        kind = app_commands.Range[int, lo, hi] if lo is not None or hi is not None else int
+    elif option.choices:
+        kind = Literal.__getitem__(option.choices)
+    else:
+        kind = str
+    return kind if option.required else kind | None
 
 
-def _plain(name: str, run: Runner) -> Callback:
-    async def command(interaction: discord.Interaction[Any]) -> None:
+def _callback(name: str, options: tuple[Option, ...], run: Runner) -> Callback:
+    """A callback whose signature declares `options` (required ones first, as Discord
+    wants them) and which hands every interaction to `run`."""
+
+    async def command(interaction: discord.Interaction[Any], **_: Any) -> None:
         await run(interaction, name)
 
-    return command
-
-
-def _checkin(name: str, run: Runner) -> Callback:
-    @app_commands.describe(note="anything your facilitator should know (optional)")
-    async def command(interaction: discord.Interaction[Any], note: str | None = None) -> None:
-        await run(interaction, name)
-
-    return command
-
-
-def _absent(name: str, run: Runner) -> Callback:
-    @app_commands.describe(
-        date="the day you'll miss: 2026-12-03, tomorrow, monday (default: your next session)",
-        reason="why, if you'd like to say (only staff see it)",
+    first = inspect.Parameter(
+        "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
     )
-    async def command(
-        interaction: discord.Interaction[Any], date: str | None = None, reason: str | None = None
-    ) -> None:
-        await run(interaction, name)
-
-    return command
-
-
-def _verify(name: str, run: Runner) -> Callback:
-    @app_commands.describe(
-        person="who",
-        status="their attendance for the open (or most recent) session; empty: participation only",
-        participation="how engaged they were, as you judged it",
-        minutes="minutes attended, as you attest them (say, someone who joined by phone)",
-        kind="with made_up: recorded content (they reflect via /makeup) or a one-on-one held",
-        note="a private note",
-    )
-    async def command(
-        interaction: discord.Interaction[Any],
-        person: discord.User,
-        status: StatusChoice | None = None,
-        participation: ParticipationChoice | None = None,
-        minutes: app_commands.Range[int, 0, 1440] | None = None,
-        kind: MakeupChoice | None = None,
-        note: str | None = None,
-    ) -> None:
-        await run(interaction, name)
-
-    return command
-
-
-def _enroll(name: str, run: Runner) -> Callback:
-    @app_commands.describe(person="who", group="the group's id or name (default: this channel's)")
-    async def command(
-        interaction: discord.Interaction[Any], person: discord.User, group: str | None = None
-    ) -> None:
-        await run(interaction, name)
-
-    return command
-
-
-def _link(name: str, run: Runner) -> Callback:
-    @app_commands.describe(
-        guest="the guest's key, as the roster shows it (discord:…)", person="who they are"
-    )
-    async def command(
-        interaction: discord.Interaction[Any], guest: str, person: discord.User
-    ) -> None:
-        await run(interaction, name)
-
-    return command
-
-
-def _generic(name: str, run: Runner) -> Callback:
-    @app_commands.describe(text="what to add after the command")
-    async def command(interaction: discord.Interaction[Any], text: str | None = None) -> None:
-        await run(interaction, name)
-
-    return command
-
-
-LAYOUTS: dict[str, Callable[[str, Runner], Callback]] = {
-    "checkin": _checkin,
-    "absent": _absent,
-    "verify": _verify,
-    "enroll": _enroll,
-    "unenroll": _enroll,
-    "link": _link,
-}
+    ordered = sorted(options, key=lambda o: not o.required)
+    params = [
+        inspect.Parameter(
+            o.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=_annotation(o),
+            default=inspect.Parameter.empty if o.required else None,
+        )
+        for o in ordered
+    ]
+    command.__signature__ = inspect.Signature([first, *params])  # type: ignore[attr-defined]
+    described: Callback = app_commands.describe(**{o.name: o.description for o in options})(command)
+    return described
 
 
 def make_command(
     name: str, summary: str, run: Runner, *, dm_only: bool = False
 ) -> app_commands.Command[Any, ..., None]:
-    if name in LAYOUTS:
-        layout = LAYOUTS[name]
-    elif not option_names(name):
-        layout = _plain
-    else:
-        layout = _generic
     contexts = (
         app_commands.AppCommandContext(guild=False, dm_channel=True, private_channel=False)
         if dm_only
@@ -139,7 +82,7 @@ def make_command(
     return app_commands.Command(
         name=name,
         description=(summary or f"/{name}")[:100],
-        callback=layout(name, run),
+        callback=_callback(name, options_of(name), run),
         allowed_contexts=contexts,
     )
 

@@ -16,6 +16,7 @@ from typing import Any
 from bot.core.actions import Button, RosterRow, RosterView
 from bot.core.attendance.intervals import CAMERA_OFF, CAMERA_ON, JOIN, LEAVE
 from bot.core.attendance.roster import row_details
+from bot.core.command_options import Option
 from bot.core.commands import COMMANDS
 from bot.core.events import Identity, PresenceObserved
 from bot.core.ports import Delivery
@@ -120,19 +121,21 @@ def presence_event(
 
 # ---------------------------------------------------------------- slash commands
 
-#: options whose value is written as name=value
-KEYED_OPTIONS = frozenset({"participation", "minutes", "kind"})
 USER_OPTION = 6  # ApplicationCommandOptionType.USER
-GENERIC_OPTION = "text"
+#: a command the registry declares no arguments for takes them as one text option
+GENERIC_OPTION = Option(name="text", description="what to add after the command")
 
 
-def option_names(command: str) -> tuple[str, ...]:
-    """The command's option names from the registry (in the order the core reads its
-    arguments); a command without a layout takes its arguments as one text option."""
+def options_of(command: str) -> tuple[Option, ...]:
+    """The command's options from the registry, in the order the core reads them."""
     spec = COMMANDS.get(command)
     if spec is None or spec.options is None:
         return (GENERIC_OPTION,)
     return spec.options
+
+
+def option_names(command: str) -> tuple[str, ...]:
+    return tuple(o.name for o in options_of(command))
 
 
 def command_text(command: str, options: object) -> str:
@@ -140,6 +143,8 @@ def command_text(command: str, options: object) -> str:
 
     The options are a gateway payload's: anything that is not a list of option objects
     with a scalar value (a malformed or hostile payload) is left out, never an error."""
+    declared = options_of(command)
+    keyed = {o.name for o in declared if o.keyed}
     values: dict[str, str] = {}
     for opt in options if isinstance(options, list | tuple) else ():
         if not isinstance(opt, Mapping):
@@ -148,8 +153,8 @@ def command_text(command: str, options: object) -> str:
         if value is None or value == "" or not isinstance(value, str | int | float):
             continue
         text = f"<@{value}>" if opt.get("type") == USER_OPTION else " ".join(str(value).split())
-        values[name] = f"{name}={text}" if name in KEYED_OPTIONS else text
-    names = option_names(command)
+        values[name] = f"{name}={text}" if name in keyed else text
+    names = [o.name for o in declared]
     ordered = [values[n] for n in names if n in values]
     extra = [v for n, v in values.items() if n not in names]
     return " ".join(ordered + extra)

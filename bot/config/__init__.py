@@ -14,7 +14,7 @@ Integer and boolean keys may also be given as a ``"${NAME}"`` string (``port = "
 
 The tables and their keys are pydantic models in `bot.config.models` (how to add a key is said
 there); `bot.config.loading` substitutes, validates and converts them into the core's value types
-(`bot.core.settings`, re-exported here); `bot.config.values` parses the small value languages.
+(`bot.core.settings`); `bot.config.values` parses the small value languages.
 """
 
 from __future__ import annotations
@@ -27,62 +27,12 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from bot.config.loading import ConfigError, read_toml, resolve_storage_url
+from bot.config.loading import ConfigError, read_toml
 from bot.config.models import ConfigTable
-from bot.config.values import (
-    format_duration,
-    format_quiet_hours,
-    parse_duration,
-    parse_hhmm,
-    parse_quiet_hours,
-    substitute_env,
-)
-from bot.core.settings import (
-    DEFAULT_STORAGE_URL,
-    DEFAULT_SURVEY_QUESTIONS,
-    Closure,
-    Config,
-    DiscordConfig,
-    EmailConfig,
-    LoggingConfig,
-    QuestionKind,
-    RemindersConfig,
-    ServerConfig,
-    SlackConfig,
-    SmsConfig,
-    SurveyConfig,
-    SurveyQuestion,
-    ZoomConfig,
-)
+from bot.config.types import ENV_REF
+from bot.core.settings import Config
 
-__all__ = [
-    "DEFAULT_STORAGE_URL",
-    "DEFAULT_SURVEY_QUESTIONS",
-    "Closure",
-    "Config",
-    "ConfigError",
-    "DiscordConfig",
-    "EmailConfig",
-    "LoggingConfig",
-    "QuestionKind",
-    "RemindersConfig",
-    "ServerConfig",
-    "SlackConfig",
-    "SmsConfig",
-    "SurveyConfig",
-    "SurveyQuestion",
-    "ZoomConfig",
-    "config_schema",
-    "format_duration",
-    "format_quiet_hours",
-    "load_config",
-    "parse_config",
-    "parse_duration",
-    "parse_hhmm",
-    "parse_quiet_hours",
-    "resolve_storage_url",
-    "substitute_env",
-]
+__all__ = ["Config", "ConfigError", "config_schema", "load_config", "parse_config"]
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -123,7 +73,23 @@ def parse_config(
 
 
 class _TomlSchema(GenerateJsonSchema):
-    """TOML has no null: an optional key is one that may be left out."""
+    """TOML has no null: an optional key is one that may be left out. A number, boolean or
+    choice may be a ``"${NAME}"`` string too."""
+
+    def int_schema(self, schema: core_schema.IntSchema) -> JsonSchemaValue:
+        return {"anyOf": [super().int_schema(schema), ENV_REF]}
+
+    def float_schema(self, schema: core_schema.FloatSchema) -> JsonSchemaValue:
+        return {"anyOf": [super().float_schema(schema), ENV_REF]}
+
+    def bool_schema(self, schema: core_schema.BoolSchema) -> JsonSchemaValue:
+        return {"anyOf": [super().bool_schema(schema), ENV_REF]}
+
+    def literal_schema(self, schema: core_schema.LiteralSchema) -> JsonSchemaValue:
+        return {"anyOf": [super().literal_schema(schema), ENV_REF]}
+
+    def enum_schema(self, schema: core_schema.EnumSchema) -> JsonSchemaValue:
+        return {"anyOf": [super().enum_schema(schema), ENV_REF]}
 
     def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
         return self.generate_inner(schema["schema"])

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.config.models import ConfigTable
 from bot.config.types import EnvText, Loc, parse_bool
-from bot.config.values import _did_you_mean, substitute_env, type_name
+from bot.config.values import _did_you_mean, quote, substitute_env, type_name
 from bot.core import settings as s
 
 T = TypeVar("T")
@@ -23,7 +23,14 @@ PLATFORMS = ("slack", "discord", "zoom", "email", "sms")
 #: a secret the section's mode makes no use of: an unset ``${NAME}`` in it is just empty
 _UNUSED = {("slack", "http"): "app_token", ("slack", "socket"): "signing_secret"}
 _SQLITE_URL = re.compile(r"(sqlite(?:\+[A-Za-z0-9_]+)?):///(.*)\Z", re.DOTALL)
-_TABLE_TYPES = ("model_type", "model_attributes_type", "dict_type")
+_EXPECTED = {
+    "int_type": "an integer",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    **dict.fromkeys(("model_type", "model_attributes_type", "dict_type"), "a table"),
+}
+_BOUNDS = {"greater_than_equal": ("at least", "ge"), "less_than_equal": ("at most", "le")}
 Problem = tuple[Loc, str]
 _FIELDS: dict[type, dict[str, type | None]] = {}
 
@@ -142,18 +149,31 @@ def _under(loc: Loc, roots: Sequence[Loc]) -> bool:
 
 
 def _problems(error: Any) -> list[tuple[Loc, str, str]]:
+    """Pydantic's error in the operator's words."""
     loc: Loc = tuple(error["loc"])
-    kind, ctx = error["type"], error.get("ctx") or {}
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    got = quote(value) if isinstance(value, EnvText) else type_name(value)
     if kind == "rollcall_many":
         return [((*loc, *sub), _place(m, (*loc, *sub)), "rollcall") for sub, m in ctx["found"]]
-    if kind == "rollcall":
-        message = ctx["message"]
+    if kind == "value_error":
+        message = str(ctx["error"])
     elif kind == "extra_forbidden":
         message = "unknown key" + _did_you_mean(str(loc[-1]), _keys(_table_at(loc[:-1])))
     elif kind == "missing":
         message = "required"
-    elif kind in _TABLE_TYPES:
-        message = f"expected a table, got {type_name(error['input'])}"
+    elif kind in _EXPECTED:
+        message = f"expected {_EXPECTED[kind]}, got {got}"
+    elif kind == "tuple_type":
+        what = "tables ([[{key}]])" if _table_at(loc) else "strings"
+        message = f"expected an array of {what}, got {got}"
+    elif kind in ("literal_error", "enum"):
+        choices = str(ctx["expected"]).replace("'", "").replace(" or ", ", ")
+        message = f"must be one of {choices}, got {quote(value)}"
+    elif kind in _BOUNDS:
+        word, bound = _BOUNDS[kind]
+        message = f"must be {word} {ctx[bound]:g}, got {value:g}"
+    elif kind == "finite_number":
+        message = f"must be a finite number, got {value:g}"
     else:
         message = str(error["msg"])
     return [(loc, _place(message, loc), kind)]

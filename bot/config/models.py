@@ -10,14 +10,13 @@ Defaults are read from the core's dataclasses, so each lives in one place.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from bot.config import values as v
 from bot.config.checks import check_roster
 from bot.config.types import (
-    Array,
     Bool,
     Day,
     Duration,
@@ -25,7 +24,6 @@ from bot.config.types import (
     Int,
     Loc,
     Num,
-    OneOf,
     QuietSpan,
     Secret,
     Str,
@@ -33,7 +31,9 @@ from bot.config.types import (
     Tables,
     Text,
     TimeOfDay,
+    from_env,
     problems,
+    unique,
 )
 from bot.core.domain import BillingRules, Policy, Program, Role
 from bot.core.settings import (
@@ -60,6 +60,21 @@ _LOGGING = LoggingConfig()
 
 class Table(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def scalars_from_env(cls, data: Any) -> Any:
+        """``port = "${PORT}"``: a number or boolean read from the environment, parsed."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for key, value in data.items():
+            field = cls.model_fields.get(key)
+            hint = field.annotation if field is not None else None
+            kind = next((t for t in (hint, *get_args(hint)) if t in (bool, int, float)), None)
+            if kind is not None:
+                out[key] = from_env(value, kind)
+        return out
 
     def _found(self) -> list[tuple[Loc, str]]:
         """Problems across this table's keys; empty when there are none."""
@@ -91,14 +106,14 @@ class Server(Table):
 
 
 class Logging(Table):
-    format: Annotated[str, OneOf("text", "json")] = _LOGGING.format
+    format: Literal["text", "json"] = _LOGGING.format  # type: ignore[assignment]
     """text: one readable line; json: one JSON object a line. Ids only, never names."""
-    level: Annotated[str, OneOf("debug", "info", "warning", "error")] = _LOGGING.level
+    level: Literal["debug", "info", "warning", "error"] = _LOGGING.level  # type: ignore[assignment]
 
 
 class Slack(Table):
     enabled: Bool = False
-    mode: Annotated[str, OneOf("http", "socket")] = "http"
+    mode: Literal["http", "socket"] = "http"
     bot_token: Secret = ""
     signing_secret: Secret = ""
     """Required in http mode."""
@@ -186,8 +201,8 @@ class PolicyTable(Table):
     cycle_days: Annotated[int, Int(1)] = _POLICY.cycle_days
     signoff_reminder_hours: Annotated[float, Num(0)] = _POLICY.signoff_reminder_hours
     makeup_alternatives: Annotated[
-        tuple[Annotated[str, OneOf("recorded", "one_on_one")], ...], Array(unique=True)
-    ] = _POLICY.makeup_alternatives
+        tuple[Literal["recorded", "one_on_one"], ...], AfterValidator(unique)
+    ] = _POLICY.makeup_alternatives  # type: ignore[assignment]
     """Make-ups a facilitator may offer besides another group's session: recorded content
     (the participant sends a short reflection) and a one-on-one check-in."""
 
@@ -202,7 +217,7 @@ class BillingTable(Table):
 
 class Reminders(Table):
     before: Annotated[
-        tuple[Duration, ...], Array(), Field(json_schema_extra={"default": ["24h", "15m"]})
+        tuple[Duration, ...], Field(json_schema_extra={"default": ["24h", "15m"]})
     ] = RemindersConfig().before
     """Durations before the start: "2d", "24h", "1h30m", "15m"."""
     quiet_hours: QuietSpan | None = None
@@ -211,7 +226,7 @@ class Reminders(Table):
 
 class Question(Table):
     id: Id
-    kind: Annotated[QuestionKind, OneOf(*QuestionKind)]
+    kind: QuestionKind
     prompt: Text
     choices: Strings = ()
     anonymous: Bool = False
@@ -251,6 +266,9 @@ class ProgramTable(Table):
     name: Text = _PROGRAM.name
     timezone: Annotated[str, Str(v.check_timezone)] = _PROGRAM.timezone
     """Sessions, reminders and reports use this IANA time zone."""
+    contact: Text = _PROGRAM.contact
+    """How to reach a person at the program, e.g. "(555) 010-0100 or help@example.org":
+    the answer to an SMS HELP names it (carriers require a contact in that answer)."""
     policy: PolicyTable = Field(default_factory=PolicyTable)
     billing: BillingTable = Field(default_factory=BillingTable)
     reminders: Reminders = Field(default_factory=Reminders)
@@ -260,7 +278,7 @@ class ProgramTable(Table):
 class PersonTable(Table):
     id: Id
     display_name: Text
-    role: Annotated[Role, OneOf(*Role)] = Role.PARTICIPANT
+    role: Role = Role.PARTICIPANT
     slack_user_id: Annotated[str | None, Str(v.check_slack_user)] = None
     discord_user_id: Snowflake = None
     zoom_email: Annotated[str | None, Str(v.check_email)] = None

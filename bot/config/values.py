@@ -136,12 +136,9 @@ def parse_quiet_hours(text: str) -> tuple[time, time]:
     return span
 
 
-def format_quiet_hours(span: tuple[time, time]) -> str:
-    return f"{span[0]:%H:%M}-{span[1]:%H:%M}"
-
-
 def normalize_quiet_hours(text: str) -> str:
-    return format_quiet_hours(parse_quiet_hours(text))
+    start, end = parse_quiet_hours(text)
+    return f"{start:%H:%M}-{end:%H:%M}"
 
 
 def parse_duration(text: str) -> timedelta:
@@ -156,18 +153,6 @@ def parse_duration(text: str) -> timedelta:
         return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
     except OverflowError:
         raise ValueError(f"duration is too long, got {quote(text)}") from None
-
-
-def format_duration(value: timedelta) -> str:
-    """The inverse of `parse_duration` for non-negative whole seconds: ``"1h30m"``, ``"0s"``."""
-    total = int(value.total_seconds())
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = [
-        f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s"))
-    ]
-    return "".join(p for p in parts if not p.startswith("0")) or "0s"
 
 
 def parse_date(value: object) -> date:

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from bot.core.actions import Action, Reply
 from bot.core.attendance.recorder import Recorder
+from bot.core.command_options import Option
 from bot.core.domain import (
     EvidenceKind,
     Group,
@@ -110,9 +111,9 @@ class CommandSpec:
     usage: str
     summary: str
     denied: str = "Only facilitators can do that."
-    #: argument names, in order, for platforms with structured options (Discord);
-    #: None: the arguments are one free-text option
-    options: tuple[str, ...] | None = None
+    #: its arguments, in order, for platforms that show them (Discord's options,
+    #: Slack's usage hint); None: the arguments are one free-text option
+    options: tuple[Option, ...] | None = None
     #: other names the command answers to (say, where a platform reserves the name)
     aliases: tuple[str, ...] = ()
     #: shown by /help

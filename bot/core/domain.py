@@ -115,6 +115,9 @@ class BillingRules:
 class Program:
     name: str = "rollcall"
     timezone: str = "UTC"
+    #: how to reach a person at the program (a phone number, an e-mail address):
+    #: SMS `HELP` answers with it, as carriers require
+    contact: str = ""
     policy: Policy = field(default_factory=Policy)
     billing: BillingRules = field(default_factory=BillingRules)
 

@@ -73,7 +73,7 @@ class Engine(ReadModels, Operations, Overview):
         signin: SignIn | None = None,
     ) -> None:
         recorder = Recorder(store, clock, program)
-        self.services = Services(
+        self._services = Services(
             store=store,
             clock=clock,
             program=program,
@@ -84,15 +84,8 @@ class Engine(ReadModels, Operations, Overview):
             public_url=public_url,
             signin=signin,
         )
+        self._recorder = recorder
         self._batches = PresenceBatches(recorder)
-
-    @property
-    def recorder(self) -> Recorder:
-        return self.services.recorder
-
-    @property
-    def sessions(self) -> SessionService:
-        return self.services.sessions
 
     @overload
     async def handle(self, event: PresenceBatch | RoomClosed) -> Recorded: ...
@@ -102,9 +95,9 @@ class Engine(ReadModels, Operations, Overview):
         """The one door: an event in, actions out (a presence batch or a closed room
         answers with what it stored)."""
         if isinstance(event, LinkNotice):
-            return await handle_link(self.services, event)
+            return await handle_link(self._services, event)
         if isinstance(event, TextReplied):
-            return await handle_text(self.services, event)
+            return await handle_text(self._services, event)
         if isinstance(event, CommandInvoked):
             return await self.command(event)
         if isinstance(event, ButtonPressed):
@@ -112,14 +105,14 @@ class Engine(ReadModels, Operations, Overview):
         if isinstance(event, SurveySubmitted):
             return await self.survey_submitted(event)
         if isinstance(event, PresenceHint):
-            await note(self.services.store, event)
+            await note(self._services.store, event)
             return []
         if isinstance(event, PresenceBatch):
             # counted by the adapter as each webhook is accepted
             return Recorded(entries=tuple(await self._batches.record(event.events)))
         if isinstance(event, RoomClosed):
             marker = await record_room_closed(
-                self.recorder,
+                self._recorder,
                 source=event.source,
                 room_id=event.room_id,
                 key=event.key,
@@ -127,23 +120,23 @@ class Engine(ReadModels, Operations, Overview):
             )
             return Recorded(entries=(marker,))
         if isinstance(event, PresenceSettled):
-            await refresh(self.recorder, event.entries)
+            await refresh(self._recorder, event.entries)
             return []
         if isinstance(event, PresenceCatchUp):
-            await catch_up(self.recorder, source=event.source, since=event.since)
+            await catch_up(self._recorder, source=event.source, since=event.since)
             return []
-        self.services.telemetry.count(PRESENCE_EVENTS, source=event.source)
-        await observe(self.recorder, event)
+        self._services.telemetry.count(PRESENCE_EVENTS, source=event.source)
+        await observe(self._recorder, event)
         return []
 
     async def observe(self, event: PresenceObserved) -> None:
-        await observe(self.recorder, event)
+        await observe(self._recorder, event)
 
     async def survey_submitted(self, ev: SurveySubmitted) -> list[Action]:
         extra = {f"answer:{qid}": value for qid, value in ev.answers}
         extra["session_id"] = ev.session_id
         req = Request(
-            services=self.services,
+            services=self._services,
             spec=SURVEY_SUBMIT,
             actor=ev.actor,
             args=[],
@@ -161,7 +154,7 @@ class Engine(ReadModels, Operations, Overview):
             self._count_unknown("unknown", ev.actor.platform)
             return [Reply(text=UNKNOWN_COMMAND)]
         req = Request(
-            services=self.services,
+            services=self._services,
             spec=spec,
             actor=ev.actor,
             args=ev.text.split(),
@@ -173,7 +166,7 @@ class Engine(ReadModels, Operations, Overview):
         return await dispatch(req)
 
     def _count_unknown(self, command: str, platform: str) -> None:
-        self.services.telemetry.count(
+        self._services.telemetry.count(
             COMMANDS_TOTAL, command=command, platform=platform, outcome="unknown_command"
         )
 
@@ -183,7 +176,7 @@ class Engine(ReadModels, Operations, Overview):
             self._count_unknown("button", ev.actor.platform)
             return [Reply(text=STALE_BUTTON)]
         req = Request(
-            services=self.services,
+            services=self._services,
             spec=spec,
             actor=ev.actor,
             args=[],

@@ -28,7 +28,7 @@ from bot.core.reports.render import ReportRow
 class Operations:
     """Mixed into Engine."""
 
-    services: Services
+    _services: Services
 
     # -- sessions ------------------------------------------------------------------
     async def create_session(
@@ -40,7 +40,7 @@ class Operations:
         actor_id: str,
         makeup_for: str | None = None,
     ) -> Session:
-        return await self.services.sessions.create(
+        return await self._services.sessions.create(
             group_id=group_id,
             start=start,
             minutes=minutes,
@@ -49,27 +49,27 @@ class Operations:
         )
 
     async def end_session(self, session_id: str, *, actor_id: str) -> Session:
-        return await self.services.sessions.end(session_id, actor_id=actor_id)
+        return await self._services.sessions.end(session_id, actor_id=actor_id)
 
     async def cancel_session(self, session_id: str, *, actor_id: str) -> Session:
-        return await self.services.sessions.cancel(session_id, actor_id=actor_id)
+        return await self._services.sessions.cancel(session_id, actor_id=actor_id)
 
     async def import_report(
         self, session_id: str, report: PlatformReport, *, actor_id: str
     ) -> ImportResult:
         """A meeting platform's participant report as imported presence (see
         bot.core.attendance.imported); UserError, nothing written, when it cannot apply."""
-        session = await self.services.sessions.get(session_id)
-        return await import_report(self.services.recorder, session, report, actor_id=actor_id)
+        session = await self._services.sessions.get(session_id)
+        return await import_report(self._services.recorder, session, report, actor_id=actor_id)
 
     async def known_group(self, group_id: str | None) -> None:
         """UserError unless `group_id` is None or a configured group."""
-        if group_id and await self.services.store.get_group(group_id) is None:
+        if group_id and await self._services.store.get_group(group_id) is None:
             raise UserError(f"unknown group: {group_id}")
 
     async def known_person(self, person_id: str | None) -> None:
         """UserError unless `person_id` is None or a configured person."""
-        if person_id and await self.services.store.get_person(person_id) is None:
+        if person_id and await self._services.store.get_person(person_id) is None:
             raise UserError(f"unknown participant: {person_id}")
 
     # -- reports and the audit trail -------------------------------------------------
@@ -85,7 +85,7 @@ class Operations:
         await self.known_group(group_id)
         await self.known_person(person_id)
         return await collect(
-            self.services.recorder,
+            self._services.recorder,
             group_id=group_id,
             person_id=person_id,
             start_from=start_from,
@@ -101,9 +101,9 @@ class Operations:
         detail: Mapping[str, JSONScalar] | None = None,
     ) -> None:
         """An audit row for what a surface showed, exported or changed (ids only)."""
-        await self.services.store.append_audit(
+        await self._services.store.append_audit(
             AuditEntry(
-                at=self.services.clock.now(),
+                at=self._services.clock.now(),
                 actor_id=actor_id,
                 action=action,
                 target=target,
@@ -114,12 +114,12 @@ class Operations:
     async def audit_page(
         self, *, after_seq: int, since: datetime | None = None
     ) -> list[AuditEntry]:
-        return list(await self.services.store.audit_page(after_seq=after_seq, since=since))
+        return list(await self._services.store.audit_page(after_seq=after_seq, since=since))
 
     async def chain_heads(self) -> list[str]:
         """`ledger:SEQ:HASH` and `audit:SEQ:HASH`: checkpoints to keep where the database
         can't reach, for `verify_chains(checkpoints=...)` later."""
-        store = self.services.store
+        store = self._services.store
         return [head_token(c, await store.chain_head(c)) for c in ("ledger", "audit")]
 
     async def verify_chains(
@@ -128,7 +128,7 @@ class Operations:
         """Walk the ledger's and the audit trail's hash chains, look for each checkpoint in
         them, and (when the ledger is intact) recompute stored records of ended sessions
         from their evidence: the problems found, and the number of rows of each chain."""
-        store = self.services.store
+        store = self._services.store
         heads = {c: await store.chain_head(c) for c in ("ledger", "audit")}
 
         async def ledger_rows(after: int) -> Sequence[Row]:
@@ -157,13 +157,13 @@ class Operations:
                 )
         if not any(p.startswith("ledger ") for p in problems):
             # records are checked against the evidence only when the evidence is intact
-            problems += [str(d) for d in await record_drift(self.services.recorder)]
+            problems += [str(d) for d in await record_drift(self._services.recorder)]
         return problems, {c: heads[c][0] for c in heads}
 
     # -- people --------------------------------------------------------------------
     async def weekly_standings(self, at: datetime) -> list[tuple[str, WeekStanding]]:
         """Every enrolled person's standing in the week of `at`, by person id."""
-        store, program = self.services.store, self.services.program
+        store, program = self._services.store, self._services.program
         people = sorted({e.person_id for e in await store.enrollments()})
         return [(pid, await standing(store, program, pid, at)) for pid in people]
 
@@ -171,28 +171,28 @@ class Operations:
         self, *, person_id: str, group_id: str, active: bool, actor_id: str
     ) -> bool:
         """Enroll or unenroll; False when nothing changed."""
-        store = self.services.store
+        store = self._services.store
         person = await store.get_person(person_id)
         if person is None or person.forgotten:
             raise UserError(f"unknown participant: {person_id}")
         if await store.get_group(group_id) is None:
             raise UserError(f"unknown group: {group_id}")
         return await set_enrollment(
-            store, actor_id, person.id, group_id, active=active, at=self.services.clock.now()
+            store, actor_id, person.id, group_id, active=active, at=self._services.clock.now()
         )
 
     async def export_person(self, person_id: str, *, actor_id: str) -> dict[str, Any]:
         return await export_person(
-            self.services.store, person_id, self.services.clock.now(), actor_id
+            self._services.store, person_id, self._services.clock.now(), actor_id
         )
 
     async def forget_person(self, person_id: str, *, actor_id: str) -> None:
-        await forget_person(self.services.store, person_id, self.services.clock.now(), actor_id)
+        await forget_person(self._services.store, person_id, self._services.clock.now(), actor_id)
 
     # -- guests --------------------------------------------------------------------
     async def groups_named(self, group_id: str | None) -> list[Group]:
         """Every group, or the one named (UserError if unknown)."""
-        groups = await self.services.store.list_groups()
+        groups = await self._services.store.list_groups()
         if group_id:
             groups = [g for g in groups if g.id == group_id]
             if not groups:
@@ -201,7 +201,7 @@ class Operations:
 
     async def guests(self, group: Group) -> list[Guest]:
         """A group's guests (the caller audits the listing it shows)."""
-        return await guests_of(self.services.store, group.id)
+        return await guests_of(self._services.store, group.id)
 
     async def link_guest(
         self,
@@ -214,7 +214,7 @@ class Operations:
         request_id: str,
     ) -> LinkResult:
         return await link_guest(
-            self.services.recorder,
+            self._services.recorder,
             guest_key=guest_key,
             person_id=person_id,
             groups=groups,
@@ -225,22 +225,22 @@ class Operations:
 
     async def forget_guest(self, guest_key: str, *, actor_id: str) -> int:
         return await forget_guest(
-            self.services.store, guest_key, self.services.clock.now(), actor_id
+            self._services.store, guest_key, self._services.clock.now(), actor_id
         )
 
     # -- the calendar feed -----------------------------------------------------------
     async def calendar_feed(self, token: str) -> CalendarFeed | None:
         """The upcoming sessions of the person whose live link `token` is; None for an
         unknown, forged or revoked token."""
-        store = self.services.store
+        store = self._services.store
         person_id = await owner_of(store, token)
         if person_id is None:
             return None
-        now = self.services.clock.now()
-        return await upcoming(store, person_id, now, self.services.program.timezone)
+        now = self._services.clock.now()
+        return await upcoming(store, person_id, now, self._services.program.timezone)
 
     async def revoke_calendar(self, person_id: str, *, actor_id: str) -> bool:
         """The person's calendar link stops working (audited); True if they had one."""
         await self.known_person(person_id)
-        now = self.services.clock.now()
-        return await revoke(self.services.store, person_id, at=now, actor_id=actor_id)
+        now = self._services.clock.now()
+        return await revoke(self._services.store, person_id, at=now, actor_id=actor_id)

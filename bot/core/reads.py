@@ -35,7 +35,7 @@ class Home:
 class ReadModels:
     """Mixed into Engine: its read-only public API."""
 
-    services: Services
+    _services: Services
 
     async def command(self, ev: CommandInvoked) -> list[Action]:
         raise NotImplementedError  # the Engine's
@@ -46,39 +46,39 @@ class ReadModels:
     # -- the program and its clock -------------------------------------------------
     @property
     def program(self) -> Program:
-        return self.services.program
+        return self._services.program
 
     @property
     def timezone(self) -> tzinfo:
-        return zone(self.services.program.timezone)
+        return zone(self._services.program.timezone)
 
     def now(self) -> datetime:
-        return self.services.clock.now()
+        return self._services.clock.now()
 
     # -- the directory -----------------------------------------------------------
     async def person_by_phone(self, number: str) -> str | None:
         """The id of the person with this phone number, if any (SMS replies)."""
-        found = await replies.person_by_phone(self.services, number)
+        found = await replies.person_by_phone(self._services, number)
         return found.id if found else None
 
     async def person(self, person_id: str) -> Person | None:
-        return await self.services.store.get_person(person_id)
+        return await self._services.store.get_person(person_id)
 
     async def person_on(self, platform: str, user_id: str) -> Person | None:
         """The person a platform's user id belongs to."""
-        return await self.services.store.find_person(platform=platform, user_id=user_id)
+        return await self._services.store.find_person(platform=platform, user_id=user_id)
 
     async def people(self) -> list[Person]:
-        return await self.services.store.list_people()
+        return await self._services.store.list_people()
 
     async def group(self, group_id: str) -> Group | None:
-        return await self.services.store.get_group(group_id)
+        return await self._services.store.get_group(group_id)
 
     async def groups(self) -> list[Group]:
-        return await self.services.store.list_groups()
+        return await self._services.store.list_groups()
 
     async def enrollments_of(self, person_id: str) -> list[Enrollment]:
-        return await self.services.store.enrollments(person_id=person_id)
+        return await self._services.store.enrollments(person_id=person_id)
 
     async def list_sessions(
         self,
@@ -88,22 +88,31 @@ class ReadModels:
         start_to: datetime | None = None,
         states: Sequence[SessionState] | None = None,
     ) -> list[Session]:
-        return await self.services.store.list_sessions(
+        return await self._services.store.list_sessions(
             group_id=group_id, start_from=start_from, start_to=start_to, states=states
         )
 
     async def session(self, session_id: str) -> Session:
         """A session by id; UserError when unknown."""
-        return await self.services.sessions.get(session_id)
+        return await self._services.sessions.get(session_id)
+
+    async def open_sessions(self, group_ids: Sequence[str], at: datetime) -> list[Session]:
+        """The sessions of these groups open for check-in at `at`."""
+        return await self._services.sessions.open_sessions(group_ids, at)
+
+    async def participants(self, session: Session) -> list[str]:
+        """Who a session's records are kept for: its group's active enrollees, plus
+        anyone with evidence in it."""
+        return await self._services.recorder.participants(session)
 
     async def unsigned_sessions(self, start_from: datetime, start_to: datetime) -> list[Session]:
         """Sessions that started in [start_from, start_to), have ended and are not signed
         off (for the weekly summary)."""
         return await unsigned_sessions(
-            self.services.store,
+            self._services.store,
             start_from=start_from,
             start_to=start_to,
-            now=self.services.clock.now(),
+            now=self._services.clock.now(),
         )
 
     # -- surfaces -----------------------------------------------------------------
@@ -141,7 +150,7 @@ class ReadModels:
         """Make the ledger agree with who a platform says is in a room now: the
         presence events that were missing, each handled as if it had arrived."""
         events = await reconcile_room(
-            self.services.store, snapshot, at=at, left_at=left_at, known_users=known_users
+            self._services.store, snapshot, at=at, left_at=left_at, known_users=known_users
         )
         for ev in events:
             await self.observe(ev)
@@ -149,10 +158,10 @@ class ReadModels:
 
     async def link_session(self, session_id: str) -> str | None:
         """For a reply link's page: "Group A on Mon Nov 30, 6:00 PM EST", or None."""
-        session = await self.services.store.get_session(session_id)
+        session = await self._services.store.get_session(session_id)
         if session is None:
             return None
-        group = await self.services.store.get_group(session.group_id)
-        tz = zone(self.services.program.timezone)
+        group = await self._services.store.get_group(session.group_id)
+        tz = zone(self._services.program.timezone)
         when = f"{day_date_time(session.start, tz)} {zone_label(session.start, tz)}"
         return f"{group.name if group else 'your group'} on {when}"

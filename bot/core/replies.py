@@ -37,9 +37,17 @@ async def person_by_phone(services: Services, number: str) -> Person | None:
 
 
 def help_text(services: Services) -> str:
+    """The answer to HELP: the program's name, what one can reply and how to reach a
+    person (`[program] contact`, else the facilitator)."""
+    program = services.program
+    human = (
+        f"For anything else contact {program.contact}."
+        if program.contact
+        else "Your facilitator can help with anything else."
+    )
     return (
-        f"{services.program.name}: reply 1 if you can't make your next group, STOP to "
-        "stop texts, START to get them again. Your facilitator can help with anything else."
+        f"{program.name}: reply 1 if you can't make your next group, STOP to stop texts, "
+        f"START to get them again. {human}"
     )
 
 

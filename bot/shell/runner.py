@@ -102,7 +102,9 @@ async def run(
     async def materialize_ahead() -> int:
         return await materialize(app.store, config, app.clock.now())
 
-    autopilot = Autopilot(app.engine, config, dispatcher, materialize=materialize_ahead)
+    autopilot = Autopilot(
+        app.engine, config, dispatcher, store=app.store, materialize=materialize_ahead
+    )
     scheduler = Scheduler(
         autopilot,
         scheduler_leader(config),

@@ -235,7 +235,7 @@ async def build_scenario(config: Config) -> Scenario:
     clock = FakeClock(start - timedelta(days=2))
     app = await open_app(config, clock=clock)
     try:
-        session = await app.engine.sessions.create(
+        session = await app.engine.create_session(
             group_id=GROUP, start=start, minutes=60, actor_id="a-001"
         )
         scenario = Scenario(day=day, session_id=session.id)
@@ -292,7 +292,7 @@ async def build_scenario(config: Config) -> Scenario:
         at(18, 55)
         assert "Roster" in await say("f-001", "/roster", channel=None)
         at(19, 5)
-        await app.engine.sessions.end(session.id, actor_id="f-001")
+        await app.engine.end_session(session.id, actor_id="f-001")
         at(19, 10)
         assert "Enrolled Sage" in await say("f-001", f"/enroll @p-008 {OTHER_GROUP}", None)
         return scenario

@@ -36,9 +36,12 @@ async def test_reminders_by_email_and_sms_with_a_429(
     app = await open_app(config, clock=clock)
     channels = build_channels(config, [], None)  # no chat platform: chat can't reach anyone
     try:
-        await app.engine.sessions.create(group_id="g", start=START, minutes=60, actor_id="t")
+        await app.engine.create_session(group_id="g", start=START, minutes=60, actor_id="t")
         pilot = Autopilot(
-            app.engine, config, Dispatcher(app.store, clock, notifiers=channels.notifiers)
+            app.engine,
+            config,
+            Dispatcher(app.store, clock, notifiers=channels.notifiers),
+            store=app.store,
         )
         while clock.now() < START:
             await pilot.tick(leader=True)

@@ -20,7 +20,6 @@ import pytest
 
 from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach.delivery import Dispatcher
-from bot.core.reports.collect import collect
 from bot.core.reports.render import to_csv
 from tests.adapters.discord.harness import (
     FAC,
@@ -52,7 +51,7 @@ async def h(tmp_path: Path) -> AsyncIterator[Harness]:
     harness = Harness(tmp_path, at(17, 50))
     try:
         await harness.start()
-        await harness.engine_app.engine.sessions.create(
+        await harness.engine_app.engine.create_session(
             group_id="evening-a", start=START, minutes=180, actor_id="coordinator"
         )
         yield harness
@@ -163,9 +162,9 @@ async def test_a_session_on_discord(h: Harness) -> None:
 
     # the session ends; housekeeping would do this at 9:02 PM
     h.clock.set(at(21, 5))
-    await engine.sessions.end(SESSION, actor_id="system")
+    await engine.end_session(SESSION, actor_id="system")
 
-    rows = await collect(engine.recorder, group_id="evening-a")
+    rows = await engine.report_rows(group_id="evening-a")
     csv = to_csv(rows, TZ).splitlines()
     assert csv[0] == (
         "session_id,group_id,session_start,session_end,participant_id,status,"

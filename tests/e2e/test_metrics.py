@@ -69,7 +69,9 @@ async def test_metrics_count_commands_acks_presence_notifications_outbox_ledger_
             posters=channels.posters,
             telemetry=metrics.TELEMETRY,
         )
-        scheduler = Scheduler(Autopilot(bot.engine, bot.config, dispatcher), AlwaysLeader())
+        scheduler = Scheduler(
+            Autopilot(bot.engine, bot.config, dispatcher, store=bot.app.store), AlwaysLeader()
+        )
         await scheduler.tick()
         assert scheduler.ticking() is None
         bot.clock.set(NOW)
@@ -90,7 +92,7 @@ async def test_metrics_count_commands_acks_presence_notifications_outbox_ledger_
 
         # presence from Zoom, through its signed webhook
         async with zoom_bot(zoom_config(tmp_path / "zoom.db"), bot.clock) as zoom:
-            await zoom.app.engine.sessions.create(
+            await zoom.app.engine.create_session(
                 group_id="evening-a", start=START, minutes=180, actor_id="test"
             )
             zoom.clock.set(START)

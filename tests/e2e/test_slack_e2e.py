@@ -51,7 +51,7 @@ def _autopilot(bot: SlackBot) -> Autopilot:
     dispatcher = Dispatcher(
         bot.app.store, bot.clock, notifiers=channels.notifiers, posters=channels.posters
     )
-    return Autopilot(bot.engine, bot.config, dispatcher)
+    return Autopilot(bot.engine, bot.config, dispatcher, store=bot.app.store)
 
 
 def _posts(bot: SlackBot, prefix: str) -> list[dict[str, Any]]:
@@ -221,3 +221,37 @@ async def test_a_group_session_over_slack(tmp_path: Path, caplog: pytest.LogCapt
     assert "redelivered" in log_text
     for secret in (NOTE, *NAMES, "name-of-U0001", "Safe and supportive"):
         assert secret not in log_text, secret
+
+
+async def test_the_digest_tells_a_worse_episode_again_over_slack(tmp_path: Path) -> None:
+    """Nobody comes to the daily group: Tuesday's digest to the facilitator (a Slack DM)
+    names each two-in-a-row streak and 0% rate; Wednesday's tells the streaks again,
+    worse (three in a row), and leaves out the rates, still 0%."""
+    async with running_bot(tmp_path, pace_interval=0.01) as bot:
+        autopilot = _autopilot(bot)
+        bot.clock.set(NOW - timedelta(minutes=20))  # Monday 5:45 PM
+        end = NOW + timedelta(days=2, hours=4)  # Wednesday 10:05 PM
+        while bot.clock.now() < end:
+            await autopilot.tick(leader=True)
+            bot.clock.advance(timedelta(hours=1))
+        await bot.settle()
+        digests = [
+            c["text"]
+            for c in _posts(bot, f"D{FACILITATOR}")
+            if c["text"].startswith("After Evening Group A")
+        ]
+        assert len(digests) == 2  # Monday's one miss is no pattern
+        tuesday, wednesday = (d.splitlines() for d in digests)
+        assert tuesday[0] == (
+            "After Evening Group A (Tue May 5, 6:00 PM): 3 people to look at, most urgent first."
+        )
+        assert all("missed 2 sessions of Evening Group A in a row" in t for t in tuesday[1:])
+        assert all("attendance in Evening Group A is 0%" in t for t in tuesday[1:])
+        assert len(wednesday) == 4
+        for line in wednesday[1:]:
+            assert "missed 3 sessions of Evening Group A in a row" in line
+            assert "attendance in" not in line  # unchanged: not told again
+        # only to the facilitator: the participants' DMs name nobody else
+        for dm in _posts(bot, "D"):
+            if dm["channel"] != f"D{FACILITATOR}":
+                assert not any(name in dm["text"] for name in NAMES)

@@ -36,7 +36,6 @@ from bot.core.attendance.presence import guest_key
 from bot.core.clock import FakeClock
 from bot.core.domain import EvidenceKind
 from bot.core.events import Actor, CommandInvoked, Identity
-from bot.core.reports.collect import collect
 from bot.core.reports.render import to_csv
 from storage.sql import open_store
 from tests.adapters.zoom.harness import ZoomBot, running_bot
@@ -149,7 +148,7 @@ def expected(
 
 
 async def report_csv(bot: ZoomBot) -> str:
-    got = await collect(bot.app.engine.recorder, group_id=GROUP)
+    got = await bot.app.engine.report_rows(group_id=GROUP)
     return to_csv(got, TZ)
 
 
@@ -170,7 +169,7 @@ async def test_a_zoom_session_end_to_end(tmp_path: Path) -> None:
     clock = FakeClock(d.at(17))
 
     async with running_bot(config_path.read_text(), clock) as bot:
-        session = await bot.app.engine.sessions.create(
+        session = await bot.app.engine.create_session(
             group_id=GROUP, start=d.at(18), minutes=180, actor_id="test"
         )
 
@@ -223,7 +222,7 @@ async def test_a_zoom_session_end_to_end(tmp_path: Path) -> None:
         await deliver(d.at(21, 0, 40), meeting_ended(d.at(21, 0, 30)), "unchanged")
 
         clock.set(d.at(21, 5))
-        await bot.app.engine.sessions.end(session.id, actor_id="system")
+        await bot.app.engine.end_session(session.id, actor_id="system")
         want = expected(d, session.id, after_late=False, linked=False)
         assert rows(await report_csv(bot)) == want
 

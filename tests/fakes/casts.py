@@ -38,11 +38,12 @@ def config_text(
     program: Table,
     people: Sequence[Table] = (),
     groups: Sequence[Table] = (),
+    closures: Sequence[Table] = (),
     **sections: Table,
 ) -> str:
     """A rollcall.toml: `[storage] url`, the other sections in the order given
     (`server=…`, `slack=…`, `sms=…`), `[program]` with its sub-tables, then the
-    `[[people]]` and `[[groups]]`."""
+    `[[people]]`, `[[groups]]` and `[[closures]]`."""
     out = [*_table("storage", {"url": storage})]
     for name, values in sections.items():
         out += _table(name, values)
@@ -51,6 +52,8 @@ def config_text(
         out += _table("people", p, array=True)
     for g in groups:
         out += _table("groups", g, array=True)
+    for c in closures:
+        out += _table("closures", c, array=True)
     return "\n".join(out) + "\n"
 
 
@@ -107,6 +110,46 @@ def e2e_cast(*, storage_url: str, port: int = 0) -> str:
             ),
             group(E2E_OTHER_GROUP, "Other Group", facilitators=["f-001"], participants=[]),
         ],
+    )
+
+
+#: the scheduling suites (tests/unit/test_autopilot.py and the reminder, digest and
+#: reply suites built on its Week): Group A meets Mon/Wed/Fri 6–9 PM, Group B Tue/Thu
+#: mornings with nobody enrolled, and Friday Nov 6 2026 is a staff day
+def week_cast(**program: Any) -> str:
+    """`program`: more `[program]` keys (`contact=…`)."""
+    return config_text(
+        storage="memory://",
+        program={
+            "name": "Evening",
+            "timezone": NEW_YORK,
+            **program,
+            "reminders": {"before": ["24h", "15m"], "quiet_hours": "21:00-08:00"},
+        },
+        people=[
+            facilitator("f-001", "Dr. R."),
+            person("p-001", "J."),
+            person("p-002", "M."),
+            person("p-003", "K.", timezone="America/Los_Angeles"),
+        ],
+        groups=[
+            group(
+                "ga",
+                "Group A",
+                schedule={"rrule": "FREQ=WEEKLY;BYDAY=MO,WE,FR", "start": "18:00", "minutes": 180},
+                facilitators=["f-001"],
+                participants=["p-001", "p-002", "p-003"],
+                zoom_meeting_id="111",
+            ),
+            group(
+                "gb",
+                "Group B",
+                schedule={"rrule": "FREQ=WEEKLY;BYDAY=TU,TH", "start": "10:00", "minutes": 180},
+                capacity=10,
+                facilitators=["f-001"],
+            ),
+        ],
+        closures=[{"date": "2026-11-06", "reason": "staff day"}],
     )
 
 

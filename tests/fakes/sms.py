@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import pytest
 from aiohttp import web
 
-from bot.config import SmsConfig
+from bot.core.settings import SmsConfig
 
 SID = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "tok-secret-42"

@@ -24,7 +24,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from bot.config import EmailConfig
+from bot.core.settings import EmailConfig
 
 
 def free_port() -> int:

@@ -22,47 +22,9 @@ from bot.core.outreach.planner import outside_quiet
 from bot.core.ports import Delivery
 from bot.core.seed import materialize, seed
 from storage.memory import MemoryStore
+from tests.fakes.casts import week_cast
 
 NY = ZoneInfo("America/New_York")
-
-CONFIG = """
-[program]
-name = "Evening"
-timezone = "America/New_York"
-[program.reminders]
-before = ["24h", "15m"]
-quiet_hours = "21:00-08:00"
-[[people]]
-id = "f-001"
-display_name = "Dr. R."
-role = "facilitator"
-[[people]]
-id = "p-001"
-display_name = "J."
-[[people]]
-id = "p-002"
-display_name = "M."
-[[people]]
-id = "p-003"
-display_name = "K."
-timezone = "America/Los_Angeles"
-[[groups]]
-id = "ga"
-name = "Group A"
-schedule = { rrule = "FREQ=WEEKLY;BYDAY=MO,WE,FR", start = "18:00", minutes = 180 }
-facilitators = ["f-001"]
-participants = ["p-001", "p-002", "p-003"]
-zoom_meeting_id = "111"
-[[groups]]
-id = "gb"
-name = "Group B"
-schedule = { rrule = "FREQ=WEEKLY;BYDAY=TU,TH", start = "10:00", minutes = 180 }
-capacity = 10
-facilitators = ["f-001"]
-[[closures]]
-date = "2026-11-06"
-reason = "staff day"
-"""
 
 
 class Inbox:
@@ -92,8 +54,10 @@ class Inbox:
 
 
 class Week:
-    def __init__(self, start: datetime, store: MemoryStore | None = None) -> None:
-        self.config = parse_config(CONFIG)
+    def __init__(
+        self, start: datetime, store: MemoryStore | None = None, *, cast: str | None = None
+    ) -> None:
+        self.config = parse_config(cast or week_cast())
         self.clock = FakeClock(start)
         self.store = store or MemoryStore()
         self.inbox = Inbox(self.clock)
@@ -110,7 +74,9 @@ class Week:
         async def ahead() -> int:
             return await materialize(self.store, self.config, self.clock.now())
 
-        self.pilot = Autopilot(self.engine, self.config, dispatcher, materialize=ahead)
+        self.pilot = Autopilot(
+            self.engine, self.config, dispatcher, store=self.store, materialize=ahead
+        )
 
     async def start(self) -> None:
         await seed(self.store, self.config, self.clock.now())
@@ -194,7 +160,7 @@ def _digests(w: Week, to: str) -> list[DirectMessage]:
     ]
 
 
-async def test_end_of_session_fan_out_and_alerts_once_per_episode() -> None:
+async def test_end_of_session_fan_out_and_alerts_once_per_episode_unless_worse() -> None:
     w = Week(local(2026, 11, 30, 17, 0))
     await w.start()
     await w.pilot.tick(leader=True)
@@ -216,16 +182,18 @@ async def test_end_of_session_fan_out_and_alerts_once_per_episode() -> None:
     (digest,) = _digests(w, "f-001")
     lines = digest.text.splitlines()
     assert lines[1].startswith("1. M. has missed 2 sessions of Group A in a row.")
-    # Friday: a third miss in the same streak is the same episode: no new alert about it
+    assert "M.'s attendance in Group A is 0%" in lines[1] and "this week" in lines[1]
+    # Friday: a third miss in the same streak is the same episode, but worse: told again;
+    # the rate (still 0%) and the weekly minimum (still out of reach) are not
     await w.run_until(local(2026, 12, 4, 21, 30), step=timedelta(minutes=30))
     alerts = _digests(w, "f-001")
     assert len(alerts) == 2  # Wednesday's digest and Friday's
-    friday = alerts[1].text.splitlines()[1:]
-    assert not [
-        line
-        for line in friday
-        if line.startswith(("1. M.", "2. M.", "3. M.")) and "in a row" in line
-    ]
+    (m,) = [line for line in alerts[1].text.splitlines()[1:] if " M. " in line]
+    assert m.startswith("1. M. has missed 3 sessions of Group A in a row.")
+    assert "attendance in Group A" not in m and "this week" not in m
+    # later ticks after the same session tell nothing again
+    await w.run_until(local(2026, 12, 5, 12), step=timedelta(minutes=30))
+    assert len(_digests(w, "f-001")) == 2
     keys = [m.key for _, _, m in w.inbox.sent]
     assert len(keys) == len(set(keys))
 
@@ -318,8 +286,8 @@ async def test_a_survey_or_nudge_a_day_late_is_still_sent_later_dropped(kind: Ki
 async def test_a_closure_added_later_cancels_the_stored_session() -> None:
     import dataclasses
 
-    from bot.config import Closure
     from bot.core.domain import SessionState
+    from bot.core.settings import Closure
 
     w = Week(local(2026, 11, 29, 17, 30))  # Monday 6 PM is within the planning horizon
     await w.start()

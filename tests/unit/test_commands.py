@@ -55,10 +55,10 @@ class World:
             await self.store.upsert_group(g)
             for pid in g.participants:
                 await self.store.seed_enrollment(pid, g.id, self.clock.now())
-        self.monday = await self.engine.sessions.create(
+        self.monday = await self.engine.create_session(
             group_id="ga", start=MON, minutes=180, actor_id="test"
         )
-        self.wednesday = await self.engine.sessions.create(
+        self.wednesday = await self.engine.create_session(
             group_id="ga", start=MON + timedelta(days=2), minutes=180, actor_id="test"
         )
 
@@ -207,8 +207,8 @@ async def test_absent_with_notice_and_late_notice(w: World) -> None:
     assert "less than 24 hours' notice" in text
     assert "couldn't find a session" in await w.say("p-001", "/absent fri", channel=None)
     w.at(MON + timedelta(days=3))
-    await w.engine.sessions.end(w.monday.id, actor_id="test")
-    await w.engine.sessions.end(w.wednesday.id, actor_id="test")
+    await w.engine.end_session(w.monday.id, actor_id="test")
+    await w.engine.end_session(w.wednesday.id, actor_id="test")
     (mon,) = await w.store.records(person_id="p-002", session_id=w.monday.id)
     assert mon.status is Status.EXCUSED
     (wed,) = await w.store.records(person_id="p-001", session_id=w.wednesday.id)
@@ -223,7 +223,7 @@ async def test_checkout_and_attendance(w: World) -> None:
     w.at(MON + timedelta(hours=2, minutes=54))
     assert "checked out of Evening Group A at 8:54 PM" in await w.say("p-001", "/checkout")
     w.at(MON + timedelta(hours=4))
-    await w.engine.sessions.end(w.monday.id, actor_id="test")
+    await w.engine.end_session(w.monday.id, actor_id="test")
     (rec,) = await w.store.records(person_id="p-001", session_id=w.monday.id)
     assert rec.status is Status.PRESENT and rec.attended_minutes == 174
     text = await w.say("p-001", "/attendance", channel=None)
@@ -235,7 +235,7 @@ async def test_checkout_and_attendance(w: World) -> None:
 
 async def test_two_open_sessions_in_a_dm_offer_buttons(w: World) -> None:
     await w.store.seed_enrollment("p-001", "gb", w.clock.now())
-    await w.engine.sessions.create(group_id="gb", start=MON, minutes=60, actor_id="test")
+    await w.engine.create_session(group_id="gb", start=MON, minutes=60, actor_id="test")
     w.at(MON)
     (reply,) = await w.chat.send("p-001", "/checkin", channel=None)
     assert isinstance(reply, Reply) and len(reply.buttons) == 2
@@ -284,7 +284,7 @@ async def test_survey_with_anonymous_question_and_attendance_confirmation(w: Wor
     # never the survey of a session still running
     assert "no survey waiting" in await w.say("p-001", "/survey", channel=None)
     w.at(MON + timedelta(hours=3, minutes=5))
-    await w.engine.sessions.end(w.monday.id, actor_id="test")
+    await w.engine.end_session(w.monday.id, actor_id="test")
     await survey_sent(w.store, w.monday.id, "p-001")
     (offer,) = await w.chat.send("p-001", "/survey", channel=None)
     assert isinstance(offer, Reply) and offer.survey is not None
@@ -317,7 +317,7 @@ async def test_survey_with_anonymous_question_and_attendance_confirmation(w: Wor
 async def test_a_survey_not_sent_is_refused_and_changes_nothing(w: World) -> None:
     # p-002 missed Monday (absent); nobody sent them its survey
     w.at(MON + timedelta(hours=3, minutes=5))
-    await w.engine.sessions.end(w.monday.id, actor_id="test")
+    await w.engine.end_session(w.monday.id, actor_id="test")
     (before,) = await w.store.records(person_id="p-002", session_id=w.monday.id)
     assert before.status is Status.ABSENT
     forged = SurveySubmitted(

@@ -10,23 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import (
+from bot.config import Config, ConfigError, load_config, parse_config
+from bot.config.loading import resolve_storage_url
+from bot.config.values import parse_duration, parse_quiet_hours, substitute_env
+from bot.core.domain import Policy, Program, Role
+from bot.core.settings import (
     DEFAULT_SURVEY_QUESTIONS,
-    Config,
-    ConfigError,
     QuestionKind,
     RemindersConfig,
     ServerConfig,
     SlackConfig,
-    format_duration,
-    load_config,
-    parse_config,
-    parse_duration,
-    parse_quiet_hours,
-    resolve_storage_url,
-    substitute_env,
 )
-from bot.core.domain import Policy, Program, Role
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 
@@ -69,7 +63,9 @@ def test_example_loads_with_an_empty_environment() -> None:
     assert not (cfg.slack.enabled or cfg.discord.enabled or cfg.zoom.enabled)
     assert cfg.email is not None and not cfg.email.enabled
     assert cfg.sms is not None and not cfg.sms.enabled
-    assert cfg.program == Program(name="Evening IOP", timezone="America/New_York")
+    assert cfg.program == Program(
+        name="Evening IOP", timezone="America/New_York", contact="(555) 010-0100"
+    )
     assert cfg.reminders.before == (timedelta(hours=24), timedelta(minutes=15))
     assert cfg.reminders.quiet_hours == (time(21), time(8))
     assert cfg.survey.questions == DEFAULT_SURVEY_QUESTIONS
@@ -347,7 +343,7 @@ def test_substitute_env_replaces_set_references_and_reports_unset_ones(parts: li
         ),
         # types and ranges
         ('[server]\nport = "8080"', "server.port: expected an integer, got a string"),
-        ("[server]\nport = 70000", "server.port: must be between 0 and 65535, got 70000"),
+        ("[server]\nport = 70000", "server.port: must be at most 65535, got 70000"),
         ("[server]\nhost = 1", "server.host: expected a string, got an integer"),
         ("server = 1", "server: expected a table, got an integer"),
         ("[people]\nid = 'x'", "people: expected an array of tables ([[people]]), got a table"),
@@ -360,11 +356,11 @@ def test_substitute_env_replaces_set_references_and_reports_unset_ones(parts: li
         ("[program]\nname = ''", "program.name: must not be empty"),
         (
             "[program.policy]\nmin_attendance_ratio = 1.5",
-            "program.policy.min_attendance_ratio: must be between 0 and 1, got 1.5",
+            "program.policy.min_attendance_ratio: must be at most 1, got 1.5",
         ),
         (
             "[program.policy]\nrate_alert_below = -0.1",
-            "program.policy.rate_alert_below: must be between 0 and 1, got -0.1",
+            "program.policy.rate_alert_below: must be at least 0, got -0.1",
         ),
         (
             "[program.policy]\nlate_after_minutes = -1",
@@ -380,7 +376,7 @@ def test_substitute_env_replaces_set_references_and_reports_unset_ones(parts: li
         ),
         (
             "[program.policy]\nweekly_min_days = 8",
-            "program.policy.weekly_min_days: must be between 0 and 7, got 8",
+            "program.policy.weekly_min_days: must be at most 7, got 8",
         ),
         (
             '[program.reminders]\nbefore = ["24h", "soon"]',
@@ -493,7 +489,7 @@ def test_substitute_env_replaces_set_references_and_reports_unset_ones(parts: li
         ),
         (
             PEOPLE + GROUP + "schedule = { rrule = 'FREQ=WEEKLY', start = '18:00', minutes = 0 }",
-            "groups[0].schedule.minutes: must be between 1 and 1440, got 0",
+            "groups[0].schedule.minutes: must be at least 1, got 0",
         ),
         # rrules
         (
@@ -531,7 +527,7 @@ def test_substitute_env_replaces_set_references_and_reports_unset_ones(parts: li
         ),
         ("[zoom]\nenabled = true", "zoom.webhook_secret: required when zoom is enabled"),
         ("[email]\nenabled = true", "email.host: required when email is enabled"),
-        ("[email]\nport = 0", "email.port: must be between 1 and 65535, got 0"),
+        ("[email]\nport = 0", "email.port: must be at least 1, got 0"),
         ("[sms]\nenabled = true", "sms.account_sid: required when sms is enabled"),
         # survey
         (
@@ -728,12 +724,6 @@ def test_parse_duration(text: str, expected: timedelta) -> None:
 def test_parse_duration_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="expected a duration"):
         parse_duration(text)
-
-
-@given(st.integers(min_value=0, max_value=10**8))
-def test_format_duration_round_trips(seconds: int) -> None:
-    span = timedelta(seconds=seconds)
-    assert parse_duration(format_duration(span)) == span
 
 
 def test_reminders_are_sorted_longest_first_without_duplicates() -> None:

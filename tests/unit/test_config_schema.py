@@ -12,9 +12,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel
 
-from bot.config import (
+from bot.config import ConfigError, config_schema, models, parse_config
+from bot.core.domain import Group, Person, Policy, Program, Schedule
+from bot.core.settings import (
     Closure,
-    ConfigError,
     DiscordConfig,
     EmailConfig,
     RemindersConfig,
@@ -24,11 +25,7 @@ from bot.config import (
     SurveyConfig,
     SurveyQuestion,
     ZoomConfig,
-    config_schema,
-    models,
-    parse_config,
 )
-from bot.core.domain import Group, Person, Policy, Program, Schedule
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 

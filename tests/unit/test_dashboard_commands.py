@@ -21,7 +21,7 @@ SIGNIN = SignIn(public_url="https://rollcall.example.org", secret=b"k" * 32)
 async def w() -> World:
     world = World()
     world.engine = Engine(
-        store=world.store, clock=world.clock, program=world.engine.services.program, signin=SIGNIN
+        store=world.store, clock=world.clock, program=world.engine.program, signin=SIGNIN
     )
     world.chat.engine = world.engine
     await world.setup()

@@ -126,7 +126,7 @@ async def _run(steps: list[tuple[str, ...]]) -> None:
                 assert a.text != SORRY, (kind, who, name, text)
     # and the ended session's records, recomputed from whatever the fuzz left
     w.at(MON + timedelta(hours=4))
-    await engine.sessions.end(w.monday.id, actor_id="fuzz")
+    await engine.end_session(w.monday.id, actor_id="fuzz")
     assert await store_problems(w.store) == []
 
 

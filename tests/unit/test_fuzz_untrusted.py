@@ -79,7 +79,7 @@ def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(strategy, JSON)
 
 
-OPTION_NAMES = sorted({n for s in COMMANDS.values() for n in (s.options or ())} | {"text"})
+OPTION_NAMES = sorted({o.name for s in COMMANDS.values() for o in (s.options or ())} | {"text"})
 OPTION = st.fixed_dictionaries(
     {},
     optional={
@@ -190,7 +190,7 @@ async def _interactions(payloads: list[dict[str, Any]]) -> None:
                     assert a.ephemeral, (doc, a.text)
                     assert a.text != SORRY, doc
     w.at(MON + timedelta(hours=4))
-    await w.engine.sessions.end(w.monday.id, actor_id="fuzz")
+    await w.engine.end_session(w.monday.id, actor_id="fuzz")
     assert await store_problems(w.store) == []
 
 
@@ -259,7 +259,7 @@ async def _voice(states: list[dict[str, Any]]) -> None:
         )
     assert tracker.processed == len(states)
     w.at(MON + timedelta(hours=4))
-    await w.engine.sessions.end(w.monday.id, actor_id="fuzz")
+    await w.engine.end_session(w.monday.id, actor_id="fuzz")
     assert await store_problems(w.store) == []
 
 
@@ -321,7 +321,7 @@ async def _import(data: bytes, fmt: str | None) -> None:
         return
     w = World()
     await w.setup()
-    session = await w.engine.sessions.create(
+    session = await w.engine.create_session(
         group_id="ga", start=MON + timedelta(days=1), minutes=180, actor_id="test"
     )
     before = len(await w.store.ledger_page(limit=100_000))

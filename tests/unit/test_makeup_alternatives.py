@@ -13,11 +13,12 @@ from datetime import timedelta
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
+from adapters.memory import MemoryAdapter
 from adapters.web.report import render_html
 from bot.core.actions import DirectMessage, Reply
-from bot.core.domain import EvidenceKind, Flag, Status
+from bot.core.domain import EvidenceKind, Flag, Policy, Program, Status
+from bot.core.engine import Engine
 from bot.core.events import Actor, SurveySubmitted
-from bot.core.reports.collect import collect
 from bot.core.reports.render import render
 from tests.unit.test_commands import MON, TZ, World
 
@@ -54,7 +55,7 @@ async def _reflect(w: World, session_id: str, **answers: str) -> str:
 
 
 async def _report(w: World, fmt: str) -> str:
-    rows = await collect(w.engine.recorder, group_id="ga")
+    rows = await w.engine.report_rows(group_id="ga")
     return render_html(rows, TZ) if fmt == "html" else render(fmt, rows, TZ)
 
 
@@ -184,15 +185,16 @@ async def test_after_signoff_a_one_on_one_is_an_amendment(w: World) -> None:
 
 
 async def test_the_program_decides_which_alternatives_exist(w: World) -> None:
-    program = w.engine.services.program
-    policy = replace(program.policy, makeup_alternatives=("one_on_one",))
-    object.__setattr__(program, "policy", policy)  # frozen: as a config file would set it
+    def program_offering(*kinds: str) -> None:  # as a config file would set it
+        policy = replace(Policy(), makeup_alternatives=kinds)
+        program = Program(timezone="America/New_York", policy=policy)
+        w.engine = Engine(store=w.store, clock=w.clock, program=program)
+        w.chat = MemoryAdapter(engine=w.engine)
+
+    program_offering("one_on_one")
     refused = await w.say("f-001", "/verify @p-002 made_up kind=recorded")
     assert refused == "This program doesn't offer recorded content as a make-up."
     text = await w.say("p-002", "/makeup", channel=None)
     assert "offer a one-on-one check-in instead" in text and "recorded" not in text
-    object.__setattr__(program, "policy", replace(policy, makeup_alternatives=()))
+    program_offering()
     assert "ask them" not in await w.say("p-002", "/makeup", channel=None)
-    assert "doesn't offer a one-on-one" in await w.say(
-        "f-001", "/verify @p-002 made_up kind=one_on_one"
-    )

@@ -68,8 +68,8 @@ async def test_a_moved_session_gets_new_reminders_and_the_old_ones_are_dropped()
     planned = [i for i in await w.store.outbox_items(kind="reminder") if i.session_id == monday]
     assert planned
     # the coordinator moves Monday's group to 7 PM: cancel and create
-    await w.engine.sessions.cancel(monday, actor_id="cli")
-    moved = await w.engine.sessions.create(
+    await w.engine.cancel_session(monday, actor_id="cli")
+    moved = await w.engine.create_session(
         group_id="ga", start=local(2026, 11, 30, 19, 0), minutes=120, actor_id="cli"
     )
     await w.run_until(local(2026, 11, 30, 19, 0), step=timedelta(minutes=15))

@@ -12,7 +12,6 @@ from adapters.web.report import render_html
 from bot.core.actions import Reply
 from bot.core.domain import Flag
 from bot.core.outreach.signoff_reminders import signoff_reminders
-from bot.core.reports.collect import collect
 from bot.core.reports.render import fhir_uuid, render
 from tests.unit.test_commands import MON, TZ, World
 
@@ -30,7 +29,7 @@ async def w() -> World:
 
 
 async def _rows(w: World, fmt: str) -> str:
-    rows = await collect(w.engine.recorder, group_id="ga")
+    rows = await w.engine.report_rows(group_id="ga")
     if fmt == "html":  # the HTML report is the web adapter's (templates, charts)
         return render_html(rows, TZ)
     return render(fmt, rows, TZ)
@@ -118,7 +117,7 @@ async def test_only_the_groups_facilitators_sign_off(w: World) -> None:
 
 
 async def test_one_reminder_after_signoff_reminder_hours_and_the_weekly_list(w: World) -> None:
-    program = w.engine.services.program
+    program = w.engine.program
     assert program.policy.signoff_reminder_hours == 12
     w.at(END + timedelta(hours=11))
     assert await signoff_reminders(w.store, program, w.clock.now()) == []

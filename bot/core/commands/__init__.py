@@ -1,14 +1,16 @@
 """THE registry: every chat command, button and form the engine answers, in one place.
 
-One entry per command: its handler, who may run it, how /help shows it, the argument
-names platforms with structured options use, and other names it answers to. Adapters
-derive their lists from COMMANDS (Slack's manifest test, Discord's app commands, the
-console); names arrive through `normalize`, the one normalisation of a command name.
+One entry per command: its handler, who may run it, how /help shows it, its arguments
+(name, kind, description, choices: bot.core.command_options) and other names it
+answers to. Adapters derive their lists from COMMANDS (Slack's manifest, Discord's app
+commands and their options, the console); names arrive through `normalize`, the one
+normalisation of a command name.
 """
 
 from __future__ import annotations
 
 from bot.core.actions import Action
+from bot.core.command_options import integer, person, text
 from bot.core.commands.absent import absent
 from bot.core.commands.attendance import attendance
 from bot.core.commands.calendar import calendar
@@ -21,11 +23,19 @@ from bot.core.commands.reflect import reflect_button
 from bot.core.commands.roster import page_button, roster
 from bot.core.commands.signoff import signoff, signoff_button
 from bot.core.commands.survey import submit, survey_button, survey_command
-from bot.core.commands.verify import engage_button, mark_button, verify
+from bot.core.commands.verify import STATUS_CHOICES, engage_button, mark_button, verify
 from bot.core.context import Access, CommandSpec, Context
+from bot.core.domain import Participation
+from bot.core.sessions import MAX_MINUTES
 
 ROSTER_DENIED = "Only this group's facilitators can see the roster."
 FACILITATORS_ONLY = "Only this group's facilitators can do that."
+
+NOTE_FOR_FACILITATOR = text("note", "anything your facilitator should know (optional)")
+GROUP_MEMBER = (
+    person("person", "who"),
+    text("group", "the group's id or name (default: this channel's)"),
+)
 
 
 async def help_command(ctx: Context) -> list[Action]:
@@ -47,7 +57,7 @@ COMMANDS: dict[str, CommandSpec] = {
             access=Access.ENROLLED,
             usage="/checkin [note]",
             summary="check in to the session that's open now",
-            options=("note",),
+            options=(NOTE_FOR_FACILITATOR,),
         ),
         CommandSpec(
             name="checkout",
@@ -63,7 +73,14 @@ COMMANDS: dict[str, CommandSpec] = {
             access=Access.ENROLLED,
             usage="/absent [date] [reason]",
             summary="tell us ahead of time that you can't make it",
-            options=("date", "reason"),
+            options=(
+                text(
+                    "date",
+                    "the day you'll miss: 2026-12-03, tomorrow, monday (default: your next "
+                    "session)",
+                ),
+                text("reason", "why, if you'd like to say (only staff see it)"),
+            ),
         ),
         CommandSpec(
             name="attendance",
@@ -116,7 +133,36 @@ COMMANDS: dict[str, CommandSpec] = {
             "[participation=high|medium|low] [minutes=N] [kind=recorded|one_on_one] [note]",
             summary="confirm or correct someone's attendance, or record a make-up",
             denied=FACILITATORS_ONLY,
-            options=("person", "status", "participation", "minutes", "kind", "note"),
+            options=(
+                person("person", "who"),
+                text(
+                    "status",
+                    "their attendance for the open (or most recent) session; "
+                    "empty: participation only",
+                    choices=STATUS_CHOICES,
+                ),
+                text(
+                    "participation",
+                    "how engaged they were, as you judged it",
+                    choices=tuple(p.value for p in Participation),
+                    keyed=True,
+                ),
+                integer(
+                    "minutes",
+                    "minutes attended, as you attest them (say, someone who joined by phone)",
+                    lo=0,
+                    hi=MAX_MINUTES,
+                    keyed=True,
+                ),
+                text(
+                    "kind",
+                    "with made_up: recorded content (they reflect via /makeup) "
+                    "or a one-on-one held",
+                    choices=("recorded", "one_on_one"),
+                    keyed=True,
+                ),
+                text("note", "a private note"),
+            ),
         ),
         CommandSpec(
             name="signoff",
@@ -125,7 +171,7 @@ COMMANDS: dict[str, CommandSpec] = {
             usage="/signoff [note]",
             summary="sign off the attendance of your group's open or most recent session",
             denied=FACILITATORS_ONLY,
-            options=("note",),
+            options=(text("note", "a note for the sign-off (optional)"),),
         ),
         CommandSpec(
             name="enroll",
@@ -134,7 +180,7 @@ COMMANDS: dict[str, CommandSpec] = {
             usage="/enroll @person [group]",
             summary="add someone to a group",
             denied=FACILITATORS_ONLY,
-            options=("person", "group"),
+            options=GROUP_MEMBER,
         ),
         CommandSpec(
             name="unenroll",
@@ -143,7 +189,7 @@ COMMANDS: dict[str, CommandSpec] = {
             usage="/unenroll @person [group]",
             summary="remove someone from a group",
             denied=FACILITATORS_ONLY,
-            options=("person", "group"),
+            options=GROUP_MEMBER,
         ),
         CommandSpec(
             name="link",
@@ -152,14 +198,17 @@ COMMANDS: dict[str, CommandSpec] = {
             usage="/link GUEST_KEY @person",
             summary="count a guest seen in the room (key on /roster) as this person",
             denied=FACILITATORS_ONLY,
-            options=("guest", "person"),
+            options=(
+                text("guest", "the guest's key, as the roster shows it", required=True),
+                person("person", "who they are"),
+            ),
         ),
         CommandSpec(
             name="help",
             handler=help_command,
             access=Access.KNOWN,
             usage="/help",
-            summary="what I can do for you",
+            summary="what rollcall can do for you",
             options=(),
             # Slack reserves /help for itself: /rollcall asks for rollcall's help there
             aliases=("rollcall",),

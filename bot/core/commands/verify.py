@@ -23,6 +23,9 @@ from bot.core.domain import (
 from bot.core.errors import UserError
 from bot.core.timeutil import day_date_time
 
+#: what /verify may set, in the order platforms offer them
+STATUS_CHOICES = tuple(s.value for s in Status if s in VERIFIABLE or s is Status.MADE_UP)
+
 USAGE = (
     "Usage: /verify @person present|late|partial|absent|excused "
     "[participation=high|medium|low] [minutes=N] [note]; "

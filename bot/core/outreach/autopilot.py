@@ -18,6 +18,7 @@ from bot.core.outreach.delivery import Dispatcher
 from bot.core.outreach.followup import FollowUp
 from bot.core.outreach.planner import reminders_for, session_open_post
 from bot.core.outreach.signoff_reminders import signoff_reminders
+from bot.core.ports import Store
 from bot.core.settings import Config
 
 log = logging.getLogger("rollcall.autopilot")
@@ -27,33 +28,37 @@ FOLLOW_UP_EVERY = timedelta(minutes=10)  # ... this often (enqueueing is idempot
 
 
 class Autopilot:
+    """Reads and ends sessions through the engine's public API; plans into the outbox
+    of `store` (the engine's, handed over by the composition root)."""
+
     def __init__(
         self,
         engine: Engine,
         config: Config,
         dispatcher: Dispatcher,
         *,
+        store: Store,
         materialize: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self.engine = engine
+        self.store = store
         self.config = config
+        self.program = engine.program
         self.dispatcher = dispatcher
         if dispatcher.program is None:  # reminders are worded in the program's zone
-            dispatcher.program = engine.services.program
+            dispatcher.program = self.program
         self.materialize = materialize
         self._followed_up: dict[str, datetime] = {}
-        services = engine.services
         self.followup = FollowUp(
-            store=services.store,
-            program=services.program,
+            store=store,
+            program=self.program,
             reminders=config.reminders,
-            survey_enabled=bool(services.survey),
+            survey_enabled=bool(config.survey.questions),
         )
 
     async def plan(self) -> int:
         """Enqueue reminders and session-open posts for the coming sessions."""
-        services = self.engine.services
-        store, now = services.store, services.clock.now()
+        store, now = self.store, self.engine.now()
         horizon = max(self.config.reminders.before, default=timedelta(0)) + timedelta(hours=1)
         added = 0
         for session in await store.list_sessions(
@@ -63,26 +68,25 @@ class Autopilot:
             if group is None:
                 continue
             people = []
-            for pid in await services.recorder.participants(session):
+            for pid in await self.engine.participants(session):
                 person = await store.get_person(pid)
                 if person is not None:
                     people.append(person)
-            items = reminders_for(session, group, people, services.program, self.config.reminders)
-            items.append(session_open_post(session, group, services.program))
+            items = reminders_for(session, group, people, self.program, self.config.reminders)
+            items.append(session_open_post(session, group, self.program))
             added += await store.enqueue(items)
         return added
 
     async def close_sessions(self) -> int:
         """End sessions that are over (with the reconnect grace) and fan out follow-ups."""
-        services = self.engine.services
-        store, now = services.store, services.clock.now()
-        grace = timedelta(seconds=services.program.policy.reconnect_merge_seconds)
+        store, now = self.store, self.engine.now()
+        grace = timedelta(seconds=self.program.policy.reconnect_merge_seconds)
         ended = 0
         for s in await store.list_sessions(
             start_from=now - timedelta(days=2), start_to=now, states=[SessionState.SCHEDULED]
         ):
             if s.end + grace <= now:
-                await services.sessions.end(s.id, actor_id="system")
+                await self.engine.end_session(s.id, actor_id="system")
                 ended += 1
         for s in await store.list_sessions(
             start_from=now - FOLLOW_UP_WINDOW - timedelta(hours=12),
@@ -98,7 +102,7 @@ class Autopilot:
             except Exception as e:  # one session's trouble must not stop the others
                 log.error("follow-ups of session %s failed: %s", s.id, describe(e))
         try:
-            await store.enqueue(await signoff_reminders(store, services.program, now))
+            await store.enqueue(await signoff_reminders(store, self.program, now))
         except Exception as e:
             log.error("sign-off reminders failed: %s", describe(e))
         return ended

@@ -2,10 +2,13 @@
 attention, most urgent first, with why and what to do. The program's admins get the
 absence-policy reviews the same way. Never one message per person or per rule.
 
-One alert per episode per rule: each episode a recipient was told about is kept as an
-outbox row of its own (`{episode}:to:{recipient}`, status sent, channel "digest", no
-text), so a later session's digest leaves it out. The digest's key names the people in
-it, so erasing one of them (participant forget) blanks a digest not yet sent."""
+One alert per episode per rule, unless it got worse: each episode a recipient was told
+about is kept as an outbox row of its own (`{episode}:to:{recipient}:at:{level}`, status
+sent, channel "digest", no text), so a later session's digest leaves it out while its
+level (a streak's length, a rate's shortfall, a weekly minimum at risk or out of reach)
+is no higher than when told; a review prompt goes once per cycle. The
+digest's key names the people in it, so erasing one of them (participant forget) blanks
+a digest not yet sent."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from bot.core.timeutil import day_date_time
 from bot.core.words import plural
 
 DIGEST_LIFETIME = timedelta(days=7)
+LEVEL_UNKNOWN = 2**31
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,6 +35,17 @@ class Attention:
     urgency: float  # higher first
     text: str  # why, and what to do (names the person: private to the recipient)
     review: bool = False  # an absence-policy review: admins get it too
+    #: how bad the episode is now (higher is worse): it is told again only when higher
+    level: int = 0
+
+
+def told_level(told: set[str], key: str) -> int | None:
+    """The highest level at which episode row `key` (`{episode}:to:{recipient}`) was
+    told, or None if never (a row without a level, of an older version: never again)."""
+    if key in told:
+        return LEVEL_UNKNOWN
+    levels = [int(k.rsplit(":", 1)[1]) for k in told if k.startswith(f"{key}:at:")]
+    return max(levels, default=None)
 
 
 def digest_text(group: Group, session: Session, tz: tzinfo, lines: Sequence[str]) -> str:
@@ -66,7 +81,11 @@ async def digests(
         if recipient is None or recipient.forgotten:
             continue
         told = {i.key for i in await store.outbox_items(person_id=rid, kind=Kind.ALERT.value)}
-        new = [a for a in attentions if f"{a.key}:to:{rid}" not in told]
+        new = []
+        for a in attentions:
+            level = told_level(told, f"{a.key}:to:{rid}")
+            if level is None or a.level > level:
+                new.append(a)
         if not new:
             continue
         by_person: dict[str, list[Attention]] = {}
@@ -75,9 +94,14 @@ async def digests(
         order = sorted(by_person, key=lambda pid: (-by_person[pid][0].urgency, pid))
         lines = [" ".join(a.text for a in by_person[pid]) for pid in order]
         people = sorted(by_person)
+        key = base = f"alert:digest:{session.id}:{':'.join(people)}:to:{rid}"
+        n = 1
+        while key in told:  # the same people again after this session (it got worse)
+            n += 1
+            key = f"{base}:{n}"
         items.append(
             OutboxItem(
-                key=f"alert:digest:{session.id}:{':'.join(people)}:to:{rid}",
+                key=key,
                 kind=Kind.ALERT,
                 person_id=rid,
                 group_id=group.id,
@@ -89,7 +113,7 @@ async def digests(
         )
         items += [
             OutboxItem(
-                key=f"{a.key}:to:{rid}",
+                key=f"{a.key}:to:{rid}:at:{a.level}",
                 kind=Kind.ALERT,
                 person_id=rid,
                 group_id=group.id,

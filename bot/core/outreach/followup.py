@@ -164,6 +164,7 @@ class FollowUp:
                     person_id=person.id,
                     urgency=40 + len(streak),
                     text=messages.alert_consecutive(person, group, len(streak)),
+                    level=len(streak),
                 )
             )
         # attendance rate over the window: one alert per dip below the threshold
@@ -176,6 +177,7 @@ class FollowUp:
                     person_id=person.id,
                     urgency=20 + (1 - rate) * 10,
                     text=messages.alert_rate(person, group, rate, policy.rate_window_days),
+                    level=round((1 - rate) * 100),  # the shortfall, as the message shows it
                 )
             )
         # absences in the cycle: a review prompt, once per cycle
@@ -192,13 +194,15 @@ class FollowUp:
                     person_id=person.id,
                     urgency=35,
                     text=messages.alert_review(person, in_cycle, policy.cycle_days),
-                    review=True,
+                    review=True,  # a prompt to plan one review: not repeated as it grows
                 )
             )
         weekly = await self._weekly(session, person, now)
         if weekly is not None:
-            key, text = weekly
-            alerts.append(Attention(key=key, person_id=person.id, urgency=10, text=text))
+            key, text, level = weekly
+            alerts.append(
+                Attention(key=key, person_id=person.id, urgency=10, text=text, level=level)
+            )
         for channel in sorted(await self.store.unreachable_channels(person.id)):
             alerts.append(
                 Attention(
@@ -240,9 +244,9 @@ class FollowUp:
 
     async def _weekly(
         self, session: Session, person: Person, now: datetime
-    ) -> tuple[str, str] | None:
-        """Mid-week (from Wednesday): flag someone who can't reach, or risks missing,
-        the weekly minimum with the sessions left this week."""
+    ) -> tuple[str, str, int] | None:
+        """Mid-week (from Wednesday): flag someone who risks missing (level 1), or can't
+        reach (level 2), the weekly minimum with the sessions left this week."""
         policy = self.program.policy
         tz: tzinfo = zone(self.program.timezone)
         local = session.end.astimezone(tz)
@@ -267,7 +271,7 @@ class FollowUp:
         key = f"alert:weekly:{person.id}:{week.year}-W{week.week:02d}"
         if possible_hours < policy.weekly_min_hours or possible_days < policy.weekly_min_days:
             text = messages.alert_weekly(person, st.hours, policy.weekly_min_hours, 0, now, tz)
-            return key, text
+            return key, text, 2
         # the fewest of the remaining sessions that would meet both minimums, in order
         hours, more = st.hours, 0
         days: set[date] = set()
@@ -280,4 +284,5 @@ class FollowUp:
         if more < len(left):
             return None  # a session to spare: not at risk yet
         by = left[more - 1].start if more else session.end
-        return key, messages.alert_weekly(person, st.hours, policy.weekly_min_hours, more, by, tz)
+        text = messages.alert_weekly(person, st.hours, policy.weekly_min_hours, more, by, tz)
+        return key, text, 1

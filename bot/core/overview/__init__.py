@@ -22,7 +22,7 @@ from bot.core.timeutil import week_bounds, zone
 class Overview:
     """Mixed into Engine."""
 
-    services: Services
+    _services: Services
 
     async def report_rows_in(
         self,
@@ -38,7 +38,7 @@ class Overview:
         rows: list[ReportRow] = []
         for gid in groups:
             rows += await collect(
-                self.services.recorder,
+                self._services.recorder,
                 group_id=gid,
                 person_id=person_id,
                 start_from=start_from,
@@ -57,7 +57,7 @@ class Overview:
         """Billing days from `day_from` to `day_to` (inclusive, program time zone) in
         these groups (None: all); week totals always count the whole ISO weeks those
         days fall in."""
-        program = self.services.program
+        program = self._services.program
         tz = zone(program.timezone)
         rows = await self.report_rows_in(
             group_ids,
@@ -73,36 +73,36 @@ class Overview:
 
     @property
     def billing_rules(self) -> BillingRules:
-        return self.services.program.billing
+        return self._services.program.billing
 
     async def scope(self, person_id: str) -> Scope | None:
         """What a dashboard viewer may see (None: nothing — participants, strangers)."""
-        return await scope_of(self.services.store, person_id)
+        return await scope_of(self._services.store, person_id)
 
     async def sees_person(self, viewer: Scope, person_id: str) -> bool:
-        return await sees_person(self.services.store, viewer, person_id)
+        return await sees_person(self._services.store, viewer, person_id)
 
     async def risk_board(self, group_ids: Iterable[str]) -> list[RiskEntry]:
-        s = self.services
+        s = self._services
         return await risk_board(
             s.store, s.program.policy, s.program.timezone, group_ids, s.clock.now()
         )
 
     async def today(self, group_ids: Iterable[str]) -> views.Today:
-        s = self.services
+        s = self._services
         return await views.today(s.store, s.program, group_ids, s.clock.now())
 
     async def history(self, person_id: str, group_ids: Iterable[str] | None) -> views.History:
-        s = self.services
+        s = self._services
         return await views.history(s.store, s.program, person_id, group_ids, s.clock.now())
 
     async def matrix(self, group_id: str) -> views.Matrix:
-        s = self.services
+        s = self._services
         return await views.matrix(s.store, s.program, group_id, s.clock.now())
 
     async def live_records(self, session_id: str) -> tuple[Session, list[AttendanceRecord]]:
         """A session and its records as they stand now (recomputed while it runs)."""
-        s = self.services
+        s = self._services
         session = await s.sessions.get(session_id)
         if session.opens_at(s.program.policy) <= s.clock.now():
             records = await s.recorder.recompute(session)
@@ -113,7 +113,7 @@ class Overview:
     async def display_names(self, person_ids: Iterable[str]) -> dict[str, str]:
         out = {}
         for pid in set(person_ids):
-            p = await self.services.store.get_person(pid)
+            p = await self._services.store.get_person(pid)
             out[pid] = p.display_name if p else pid
         return out
 
@@ -130,12 +130,12 @@ class Overview:
         within: Iterable[str] | None = None,
     ) -> OutreachEntry:
         return await record_outreach(
-            self.services.store,
+            self._services.store,
             person_id=person_id,
             how=how,
             outcome=outcome,
             actor_id=actor_id,
-            at=self.services.clock.now(),
+            at=self._services.clock.now(),
             source=source,
             note=note,
             resolves=resolves,
@@ -151,7 +151,7 @@ class Overview:
         at_to: datetime | None = None,
     ) -> list[OutreachEntry]:
         return await outreach_log(
-            self.services.store,
+            self._services.store,
             person_id=person_id,
             group_ids=group_ids,
             at_from=at_from,

@@ -21,7 +21,7 @@ async def h(tmp_path: Path) -> AsyncIterator[Harness]:
     harness = Harness(tmp_path, START - timedelta(minutes=10))
     try:
         await harness.start()
-        await harness.engine_app.engine.sessions.create(
+        await harness.engine_app.engine.create_session(
             group_id="evening-a", start=START, minutes=180, actor_id="test"
         )
         yield harness

@@ -44,3 +44,41 @@ async def test_unknown_commands_take_one_text_option() -> None:
     (cmd,) = tree.get_commands()
     options = cmd.to_dict(tree)["options"]
     assert [(o["name"], o["type"], o["required"]) for o in options] == [("text", 3, False)]
+
+
+async def test_options_are_the_registry_s() -> None:
+    """Every command's options are built from its registry entry: name, kind,
+    description, whether required, choices and range, required ones first."""
+    from bot.core.command_options import OptionKind
+
+    kinds = {OptionKind.TEXT: 3, OptionKind.INTEGER: 4, OptionKind.PERSON: 6}
+    tree = _tree([(name, spec.summary) for name, spec in COMMANDS.items()])
+    built = {c.name: c.to_dict(tree) for c in tree.get_commands(guild=discord.Object(id=1))}
+    declared_any = False
+    for name, spec in COMMANDS.items():
+        options = built[name].get("options", [])
+        if spec.options is None:
+            assert [o["name"] for o in options] == ["text"]
+            continue
+        declared_any = declared_any or bool(spec.options)
+        wanted = sorted(spec.options, key=lambda o: not o.required)
+        assert [o["name"] for o in options] == [o.name for o in wanted], name
+        for got, want in zip(options, wanted, strict=True):
+            assert got["type"] == kinds[want.kind]
+            assert got["description"] == want.description
+            assert got.get("required", False) == want.required
+            assert [c["value"] for c in got.get("choices", [])] == list(want.choices)
+            assert got.get("min_value") == want.min_value
+            assert got.get("max_value") == want.max_value
+    assert declared_any
+    verify = {o["name"]: o for o in built["verify"]["options"]}
+    assert [c["value"] for c in verify["status"]["choices"]] == [
+        "present",
+        "late",
+        "partial",
+        "absent",
+        "excused",
+        "made_up",
+    ]
+    assert [c["value"] for c in verify["kind"]["choices"]] == ["recorded", "one_on_one"]
+    assert verify["person"]["type"] == 6 and verify["minutes"]["type"] == 4

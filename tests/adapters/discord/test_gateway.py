@@ -196,7 +196,7 @@ async def test_sharded_client_finds_its_gateway_and_tracks_voice(tmp_path: Path)
     harness = Harness(tmp_path, at(0))
     try:
         await harness.start(sharded=True)
-        await harness.engine_app.engine.sessions.create(
+        await harness.engine_app.engine.create_session(
             group_id="evening-a", start=START, minutes=180, actor_id="test"
         )
         assert harness.fake.count("GET", "/gateway/bot") >= 1

@@ -216,7 +216,7 @@ async def test_survey_opens_as_a_modal_and_answers_are_stored(h: Harness) -> Non
     h.clock.set(START + timedelta(minutes=2))
     await h.command("checkin", P1)
     h.clock.set(START + timedelta(hours=3, minutes=5))
-    await h.engine_app.engine.sessions.end("evening-a-20261130-1800", actor_id="test")
+    await h.engine_app.engine.end_session("evening-a-20261130-1800", actor_id="test")
     await survey_sent(h.engine_app.store, "evening-a-20261130-1800", "p-001")
     cb = await h.command("survey", P1, dm=True)
     assert cb["type"] == 9, cb  # a modal
@@ -277,7 +277,7 @@ async def test_a_slow_survey_offers_its_button_instead_of_the_form(h: Harness) -
     h.clock.set(START + timedelta(minutes=2))
     await h.command("checkin", P1)
     h.clock.set(START + timedelta(hours=3, minutes=5))
-    await h.engine_app.engine.sessions.end("evening-a-20261130-1800", actor_id="test")
+    await h.engine_app.engine.end_session("evening-a-20261130-1800", actor_id="test")
     await survey_sent(h.engine_app.store, "evening-a-20261130-1800", "p-001")
     h.bot.interactions.engine = SlowEngine(h.bot.engine)  # type: ignore[assignment]
     h.bot.interactions.defer_after = 0.05

@@ -24,7 +24,7 @@ def dm_of(uid: str) -> dict[str, Any]:
 async def missed(h: Harness) -> None:
     """The session ends without p-002: it is theirs to make up."""
     h.clock.set(START + timedelta(hours=4))
-    await h.engine_app.engine.sessions.end(SESSION, actor_id="test")
+    await h.engine_app.engine.end_session(SESSION, actor_id="test")
 
 
 async def verify_made_up(h: Harness, kind: str, note: str = "") -> dict[str, Any]:
@@ -130,5 +130,6 @@ async def test_one_on_one_is_made_up_at_once(h: Harness) -> None:
     assert cb["data"]["flags"] & EPHEMERAL
     assert "one-on-one" in cb["data"]["content"] and "now shows made up" in cb["data"]["content"]
     made_up = await row(h)
-    assert made_up["status"] == "made_up" and made_up["flags"].split(";") == ["override", "makeup_one_on_one"]
+    assert made_up["status"] == "made_up"
+    assert made_up["flags"].split(";") == ["override", "makeup_one_on_one"]
     assert made_up["verified_by"] == "f-001"

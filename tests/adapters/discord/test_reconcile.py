@@ -39,7 +39,7 @@ async def _world() -> tuple[Engine, FakeClock, MemoryStore]:
     await store.upsert_group(GROUP)
     for pid in GROUP.participants:
         await store.seed_enrollment(pid, GROUP.id, clock.now())
-    await engine.sessions.create(group_id="g", start=START, minutes=180, actor_id="t")
+    await engine.create_session(group_id="g", start=START, minutes=180, actor_id="t")
     return engine, clock, store
 
 
@@ -50,7 +50,7 @@ async def _event(engine: Engine, user: str, action: str, n: int) -> None:
             room_id=ROOM,
             identity=Identity(platform_user_id=user, display_name="visitor"),
             action=action,
-            at=engine.services.clock.now(),
+            at=engine.now(),
             stream="voice",
             key=f"k{n}",
         )

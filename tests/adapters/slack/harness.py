@@ -167,7 +167,7 @@ async def running_bot(
 
 
 async def open_session_id(bot: SlackBot) -> str:
-    sessions = await bot.engine.sessions.open_sessions(["evening-a"], bot.clock.now())
+    sessions = await bot.engine.open_sessions(["evening-a"], bot.clock.now())
     assert len(sessions) == 1
     return sessions[0].id
 
@@ -179,8 +179,8 @@ async def end_with_survey(bot: SlackBot, *person_ids: str) -> str:
     from tests.surveys import survey_sent
 
     session_id = await open_session_id(bot)
-    session = await bot.engine.sessions.get(session_id)
+    session = await bot.engine.session(session_id)
     bot.clock.set(session.end + timedelta(minutes=5))
-    await bot.engine.sessions.end(session_id, actor_id="test")
+    await bot.engine.end_session(session_id, actor_id="test")
     await survey_sent(bot.app.store, session_id, *person_ids)
     return session_id

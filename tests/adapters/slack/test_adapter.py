@@ -285,7 +285,9 @@ class SlowEngine(Engine):
 
     def __init__(self, engine: Engine, delay: float) -> None:  # no super(): it wraps
         self._engine, self._delay = engine, delay
-        self.services = engine.services
+
+    def __getattr__(self, name: str) -> object:  # every read model: the wrapped engine's
+        return getattr(self._engine, name)
 
     async def handle(
         self, event: CommandInvoked | ButtonPressed | PresenceObserved | SurveySubmitted

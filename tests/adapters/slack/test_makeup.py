@@ -30,9 +30,9 @@ TAKEAWAY = "breathing before I answer"
 async def missed_session(bot: SlackBot) -> str:
     """The open session ends without p-002 (U0002): it is theirs to make up."""
     session_id = await open_session_id(bot)
-    session = await bot.engine.sessions.get(session_id)
+    session = await bot.engine.session(session_id)
     bot.clock.set(session.end + timedelta(hours=1))
-    await bot.engine.sessions.end(session_id, actor_id="test")
+    await bot.engine.end_session(session_id, actor_id="test")
     return session_id
 
 
@@ -190,7 +190,8 @@ async def test_one_on_one_is_made_up_at_once(tmp_path: Path) -> None:
         assert sent_ephemeral(sent)
         await bot.settle()
         row = await row_of(bot, missed, "p-002")
-        assert row["status"] == "made_up" and row["flags"].split(";") == ["override", "makeup_one_on_one"]
+        assert row["status"] == "made_up"
+        assert row["flags"].split(";") == ["override", "makeup_one_on_one"]
         assert row["verified_by"] == "f-001"
         # nothing to reflect on: /makeup shows no "I've watched it" button
         listed = await bot.command(P2, "/makeup", channel_id=DM)

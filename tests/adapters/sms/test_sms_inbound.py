@@ -4,6 +4,7 @@ forged requests get 403; unknown numbers get nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -17,6 +18,7 @@ from adapters.sms.inbound import SmsInbound, signature
 from bot.core.domain import EvidenceKind
 from bot.core.outbox import OutboxStatus
 from bot.core.settings import SmsConfig
+from tests.fakes.casts import week_cast
 from tests.unit.test_autopilot import Inbox, Week, local
 
 TOKEN = "tok-secret-42"
@@ -45,9 +47,9 @@ class Phone:
             return resp.status, await resp.text()
 
 
-@pytest.fixture
-async def phone() -> AsyncIterator[Phone]:
-    w = Week(local(2026, 11, 29, 12, 0))  # Sunday noon; Monday 6 PM is ahead
+@contextlib.asynccontextmanager
+async def texting(cast: str | None = None) -> AsyncIterator[Phone]:
+    w = Week(local(2026, 11, 29, 12, 0), cast=cast)  # Sunday noon; Monday 6 PM is ahead
     await w.start()
     p2 = await w.store.get_person("p-002")
     assert p2 is not None
@@ -62,6 +64,12 @@ async def phone() -> AsyncIterator[Phone]:
         w.pilot.dispatcher.notifiers = {"chat": [w.inbox], "sms": [p.texts]}
         yield p
     await server.close()
+
+
+@pytest.fixture
+async def phone() -> AsyncIterator[Phone]:
+    async with texting() as p:
+        yield p
 
 
 def _texted(p: Phone) -> list[str]:
@@ -109,7 +117,8 @@ async def test_unknown_numbers_get_nothing(phone: Phone) -> None:
 async def test_stop_start_and_help(phone: Phone) -> None:
     w = phone.w
     _, body = await phone.reply("HELP")
-    assert "reply 1" in body and "STOP" in body
+    assert "Evening: reply 1" in body and "STOP" in body
+    assert "Your facilitator can help" in body  # no [program] contact configured
     _, body = await phone.reply("Stop")
     assert "won't get texts" in body
     await w.run_until(local(2026, 11, 29, 18, 5))
@@ -118,3 +127,17 @@ async def test_stop_start_and_help(phone: Phone) -> None:
     assert "back on" in body
     await w.run_until(local(2026, 11, 30, 17, 50), step=timedelta(minutes=15))
     assert len(_texted(phone)) == 1  # the 15-minute reminder
+
+
+async def test_help_names_the_program_and_its_contact_line() -> None:
+    """Carriers want a HELP answer to name the program, how to opt out and how to
+    reach a person: `[program] contact`."""
+    async with texting(week_cast(contact="(555) 010-0100 or help@example.org")) as phone:
+        status, body = await phone.reply("help")
+        assert status == 200 and "<Response><Message>Evening: reply 1 if you can" in body
+        assert "STOP to stop texts" in body
+        assert "For anything else contact (555) 010-0100 or help@example.org." in body
+        # anything it does not understand gets the same line, and changes nothing
+        _, other = await phone.reply("what time is group?")
+        assert other == body
+        assert not await phone.w.store.evidence(kinds=[EvidenceKind.ABSENCE_NOTICE])

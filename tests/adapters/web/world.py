@@ -93,7 +93,7 @@ async def build_world(tmp: Path, port: int) -> World:
     for (week, day), present in sorted(ATTENDS.items()):
         for gid in ("ga", "gb"):
             start = THIS_MONDAY + timedelta(weeks=week, days=day)
-            s = await app.engine.sessions.create(
+            s = await app.engine.create_session(
                 group_id=gid, start=start, minutes=180, actor_id="test"
             )
             sessions[(gid, week, day)] = s
@@ -103,7 +103,7 @@ async def build_world(tmp: Path, port: int) -> World:
                 if pid in present:
                     await chat.send(pid, "/checkin", channel=gid)
             clock.set(start + timedelta(minutes=180))
-            await app.engine.sessions.end(s.id, actor_id="test")
+            await app.engine.end_session(s.id, actor_id="test")
             for pid in sorted(present & set(members)):
                 rating = RATINGS.get(pid, 4) - (week == 0 and pid == "p-004")
                 await app.engine.handle(
@@ -115,7 +115,7 @@ async def build_world(tmp: Path, port: int) -> World:
                         request_id=f"survey-{s.id}-{pid}",
                     )
                 )
-    thursday = await app.engine.sessions.create(
+    thursday = await app.engine.create_session(
         group_id="ga", start=THIS_MONDAY + timedelta(days=3), minutes=180, actor_id="test"
     )
     clock.set(NOW)

@@ -31,7 +31,7 @@ async def bot(tmp_path: Path, clock: FakeClock) -> AsyncIterator[ZoomBot]:
 
 @pytest.fixture
 async def session(bot: ZoomBot) -> Session:
-    return await bot.app.engine.sessions.create(
+    return await bot.app.engine.create_session(
         group_id="evening-a", start=START, minutes=180, actor_id="test"
     )
 

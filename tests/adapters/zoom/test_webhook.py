@@ -163,7 +163,8 @@ async def test_concurrent_requests_share_transactions_and_all_land(
     assert await bot.ledger_size() == before + n + 1
     assert sum(calls) == n + 1 and len(calls) < n / 4, calls  # batched
     # the session is running: its records are derived when someone looks
-    (rec,) = await bot.app.engine.recorder.recompute(session, ["p-001"])
+    _, records = await bot.app.engine.live_records(session.id)
+    (rec,) = [r for r in records if r.person_id == "p-001"]
     assert rec.status is Status.PRESENT and rec.in_room
 
 
@@ -177,7 +178,7 @@ async def test_stop_waits_for_the_records(tmp_path: object, clock: object) -> No
     assert isinstance(clock, FakeClock)
     db = Path(str(tmp_path)) / "stop.db"
     async with running_bot(zoom_cast(db), clock, settle_seconds=30) as b:
-        s = await b.app.engine.sessions.create(
+        s = await b.app.engine.create_session(
             group_id="evening-a", start=START, minutes=180, actor_id="test"
         )
         clock.set(local(18, 5))
