@@ -3,7 +3,8 @@
 rate-limit retry) to a Slack stand-in on loopback that answers the first
 `chat.postMessage` with one 429 `Retry-After: 2`. Checks: every reminder delivered
 exactly once, within `--within` seconds, never two messages to one channel less than
-a second apart, and the retry of the 429 not sooner than 2 s. Real SQLite file.
+a second apart, and the retry to the limited channel not sooner than 2 s (other
+channels keep flowing meanwhile: reported, not required). Real SQLite file.
 
     python -m benchmarks.reminders [--reminders 5000] [--within 60]
 """
@@ -30,7 +31,10 @@ class SlackStandIn:
         self.posts: dict[str, list[float]] = {}
         self.keys: Counter[str] = Counter()
         self.limited_at: float | None = None
+        self.limited_channel: str | None = None
         self.retried_after: float | None = None
+        #: posts to other channels while the limited one waited out its Retry-After
+        self.others_meanwhile = 0
         self.url = ""
         self._runner: web.AppRunner | None = None
 
@@ -50,14 +54,16 @@ class SlackStandIn:
                 now = time.monotonic()
                 channel = str(form.get("channel", ""))
                 if self.limited_at is None:
-                    self.limited_at = now
+                    self.limited_at, self.limited_channel = now, channel
                     return web.json_response(
                         {"ok": False, "error": "ratelimited"},
                         status=429,
                         headers={"Retry-After": "2"},
                     )
-                if self.retried_after is None:
+                if channel == self.limited_channel and self.retried_after is None:
                     self.retried_after = now - self.limited_at
+                elif self.retried_after is None:
+                    self.others_meanwhile += 1
                 self.posts.setdefault(channel, []).append(now)
                 self.keys[channel] += 1
                 return web.json_response({"ok": True, "channel": channel, "ts": f"{now:.6f}"})
@@ -121,7 +127,7 @@ async def bench(reminders: int, within: float) -> dict[str, Any]:
         started = time.monotonic()
         delivered_at = None
         while time.monotonic() - started < within * 2:
-            handled = await dispatcher.run_once()
+            handled = await dispatcher.drain()  # as each scheduler tick does
             if sum(stand_in.keys.values()) >= reminders:
                 delivered_at = time.monotonic() - started
                 break
@@ -138,6 +144,7 @@ async def bench(reminders: int, within: float) -> dict[str, Any]:
         "seconds": round(delivered_at, 1) if delivered_at is not None else None,
         "min_gap_same_channel_s": round(min(gaps), 3) if gaps else None,
         "retry_after_429_s": round(stand_in.retried_after or 0.0, 2),
+        "other_channels_during_429": stand_in.others_meanwhile,
         "targets": {"seconds": within, "min_gap_same_channel_s": 1.0, "retry_after_429_s": 2},
     }
 
@@ -162,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"reminders: {r['delivered']}/{r['reminders']} delivered in {r['seconds']} s "
         f"(≤ {args.within}); doubled {r['doubled']}; 429 retried after "
-        f"{r['retry_after_429_s']} s; closest two to one channel {r['min_gap_same_channel_s']} s"
+        f"{r['retry_after_429_s']} s ({r['other_channels_during_429']} sent to other channels "
+        f"meanwhile); closest two to one channel {r['min_gap_same_channel_s']} s"
     )
     return 0 if passed(r) else 1
 

@@ -147,6 +147,20 @@ class LedgerSql(SqlBase):
             result = await conn.execute(stmt.order_by(ledger.c.seq))
             return [rows.to_ledger_entry(r._mapping) for r in result]
 
+    async def sessions_evidence(
+        self, session_ids: Sequence[str], *, kinds: Sequence[EvidenceKind] | None = None
+    ) -> list[LedgerEntry]:
+        wanted = sorted(set(session_ids))
+        found: list[LedgerEntry] = []
+        async with self._read() as conn:
+            for i in range(0, len(wanted), _KEY_CHUNK):
+                stmt = select(ledger).where(ledger.c.session_id.in_(wanted[i : i + _KEY_CHUNK]))
+                if kinds is not None:
+                    stmt = stmt.where(ledger.c.kind.in_([str(k) for k in kinds]))
+                result = await conn.execute(stmt)
+                found += (rows.to_ledger_entry(r._mapping) for r in result)
+        return sorted(found, key=lambda e: e.seq)
+
     async def ledger_page(self, *, after_seq: int = 0, limit: int = 1000) -> list[LedgerEntry]:
         stmt = select(ledger).where(ledger.c.seq > after_seq).order_by(ledger.c.seq).limit(limit)
         async with self._read() as conn:

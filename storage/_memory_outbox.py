@@ -68,12 +68,15 @@ class MemoryOutbox:
             ]
             return len(waiting), min(due, default=None)
 
-    async def renew_claim(self, key: str, *, worker: str, until: datetime) -> bool:
+    async def renew_claim(
+        self, key: str, *, worker: str, until: datetime, sending_at: datetime | None = None
+    ) -> bool:
         async with self._lock:
             i = self._outbox.get(key)
             if i is None or i.status is not OutboxStatus.CLAIMED or i.claimed_by != worker:
                 return False
-            self._outbox[key] = dataclasses.replace(i, claimed_until=until)
+            sending = i.sending_at or sending_at  # the earliest unfinished attempt's
+            self._outbox[key] = dataclasses.replace(i, claimed_until=until, sending_at=sending)
             return True
 
     async def finish(
@@ -98,6 +101,7 @@ class MemoryOutbox:
                 channel_used=channel,
                 finished_at=None if status is OutboxStatus.PENDING else at,
                 last_error=error,
+                sending_at=i.sending_at if status is OutboxStatus.PENDING else None,
             )
 
     async def outbox_items(
@@ -125,6 +129,9 @@ class MemoryOutbox:
 
     async def unreachable_channels(self, person_id: str) -> set[str]:
         return set(self._unreachable.get(person_id, set()))
+
+    async def unreachable_on(self, channel: str) -> set[str]:
+        return {p for p, known in self._unreachable.items() if channel in known}
 
     async def clear_unreachable(self, person_id: str, channel: str) -> bool:
         known = self._unreachable.get(person_id, set())

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, literal, or_, select, update
 
 from bot.core.outbox import OutboxItem, OutboxStatus
 from storage._base import SqlBase
@@ -85,7 +85,13 @@ class OutboxSql(SqlBase):
             oldest = (await conn.execute(select(func.min(due_at)).where(due))).scalar_one()
         return int(depth), _aware(oldest)
 
-    async def renew_claim(self, key: str, *, worker: str, until: datetime) -> bool:
+    async def renew_claim(
+        self, key: str, *, worker: str, until: datetime, sending_at: datetime | None = None
+    ) -> bool:
+        values: dict[str, object] = {"claimed_until": until}
+        if sending_at is not None:  # the earliest unfinished attempt's is kept
+            begun = literal(sending_at, type_=outbox.c.sending_at.type)
+            values["sending_at"] = func.coalesce(outbox.c.sending_at, begun)
         stmt = (
             update(outbox)
             .where(
@@ -93,7 +99,7 @@ class OutboxSql(SqlBase):
                 & (outbox.c.status == str(OutboxStatus.CLAIMED))
                 & (outbox.c.claimed_by == worker)
             )
-            .values(claimed_until=until)
+            .values(values)
         )
         async with self._write() as conn:
             return (await conn.execute(stmt)).rowcount == 1
@@ -121,6 +127,7 @@ class OutboxSql(SqlBase):
                 channel_used=channel,
                 finished_at=None if retry else at,
                 last_error=error,
+                sending_at=outbox.c.sending_at if retry else None,
             )
         )
         async with self._write() as conn:
@@ -156,6 +163,11 @@ class OutboxSql(SqlBase):
 
     async def unreachable_channels(self, person_id: str) -> set[str]:
         stmt = select(unreachable.c.channel).where(unreachable.c.person_id == person_id)
+        async with self._read() as conn:
+            return set((await conn.execute(stmt)).scalars())
+
+    async def unreachable_on(self, channel: str) -> set[str]:
+        stmt = select(unreachable.c.person_id).where(unreachable.c.channel == channel)
         async with self._read() as conn:
             return set((await conn.execute(stmt)).scalars())
 

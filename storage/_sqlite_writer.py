@@ -5,7 +5,8 @@ thread: one hand-off instead of one per statement through SQLAlchemy's async lay
 It writes exactly what the generic path writes — the same columns, values serialized
 by the same SQLAlchemy bind processors, the same links from the core's one
 `chain_append`, under BEGIN IMMEDIATE (SQLite's single write lock, so other
-processes stay correct).
+processes stay correct). Its connection comes from `storage.cipher.connect`, like the
+engine's: SQLCipher, keyed, when ``ROLLCALL_DB_KEY`` is set.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy.engine import Dialect
 
 from bot.core.ledger import GENESIS, Append, chain_append
-from storage import rows
+from storage import cipher, rows
 from storage.engine import SQLITE_PRAGMAS
 from storage.tables import ledger
 
@@ -28,8 +29,9 @@ _KEY_CHUNK = 500
 
 
 class SqliteLedgerWriter:
-    def __init__(self, path: str, dialect: Dialect) -> None:
+    def __init__(self, path: str, dialect: Dialect, *, key: str | None = None) -> None:
         self._path = path
+        self._key = key
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollcall-ledger")
         self._conn: sqlite3.Connection | None = None
         columns = list(ledger.columns)
@@ -59,7 +61,9 @@ class SqliteLedgerWriter:
     # -- on the writer thread ---------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            conn: sqlite3.Connection = cipher.connect(
+                self._path, self._key, isolation_level=None, check_same_thread=False
+            )
             for pragma in SQLITE_PRAGMAS:
                 conn.execute(pragma)
             self._conn = conn

@@ -9,6 +9,11 @@ file (journal_mode=DELETE), fsynced and renamed into place.
 `rollcall run` holds a shared lock on ``DB.run.lock`` for its whole life; a restore
 takes it exclusively, so it refuses while any bot runs on the database.
 
+With ``ROLLCALL_DB_KEY`` set (storage.cipher) every connection here is SQLCipher's,
+keyed: the copy is encrypted with the same key, and a plain database copied with a
+key set (a restore of an unencrypted backup) is encrypted on the way
+(``sqlcipher_export``).
+
 All functions here are synchronous file work: callers run them in a thread.
 """
 
@@ -17,12 +22,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import sqlite3
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-SQLITE_HEADER = b"SQLite format 3\x00"
+from storage import cipher
+
+SQLITE_HEADER = cipher.SQLITE_HEADER
 
 
 class BackupError(Exception):
@@ -100,11 +106,11 @@ def _locked(path: Path) -> bool:
 
 
 def is_sqlite_file(path: str) -> bool:
-    try:
-        with open(path, "rb") as f:
-            return f.read(len(SQLITE_HEADER)) == SQLITE_HEADER
-    except OSError:
-        return False
+    """A plain SQLite file; with a key set, also any non-empty file (an encrypted
+    database looks like noise until the key opens it)."""
+    if cipher.is_plain_sqlite(path):
+        return True
+    return cipher.env_key() is not None and cipher.has_content(path)
 
 
 def copy_database(source: str, dest: str) -> None:
@@ -116,26 +122,20 @@ def copy_database(source: str, dest: str) -> None:
     for leftover in (tmp, f"{tmp}-journal", f"{tmp}-wal", f"{tmp}-shm"):
         with contextlib.suppress(FileNotFoundError):
             os.remove(leftover)
+    key = cipher.env_key()
     try:
-        src = sqlite3.connect(f"{Path(source).absolute().as_uri()}?mode=ro", uri=True, timeout=30)
-        try:
-            src.execute("PRAGMA busy_timeout=30000")
-            dst = sqlite3.connect(tmp)
-            try:
-                src.backup(dst)  # all pages in one step: one snapshot
-                dst.execute("PRAGMA journal_mode=DELETE")
-                (ok,) = dst.execute("PRAGMA quick_check").fetchone()
-                if ok != "ok":
-                    raise BackupError(f"the copy failed its integrity check: {ok}")
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        if key is not None and cipher.is_plain_sqlite(source):
+            cipher.export_encrypted(source, tmp, key)  # a plain database gets encrypted
+            _check(tmp, key)
+        else:
+            _online_copy(source, tmp, key)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, dest)
         _fsync_dir(os.path.dirname(os.path.abspath(dest)))
-    except sqlite3.Error as e:
+    except cipher.errors() as e:
+        if key is None and "not a database" in str(e):
+            raise cipher.refusal(source, None) from None
         raise BackupError(f"copying the database failed: {type(e).__name__}: {e}") from None
     except OSError as e:
         raise BackupError(f"cannot write {dest}: {e.strerror or e}") from None
@@ -144,9 +144,34 @@ def copy_database(source: str, dest: str) -> None:
             os.remove(tmp)
 
 
+def _online_copy(source: str, tmp: str, key: str | None) -> None:
+    src = cipher.connect(f"{Path(source).absolute().as_uri()}?mode=ro", key, uri=True, timeout=30)
+    try:
+        src.execute("PRAGMA busy_timeout=30000")
+        dst = cipher.connect(tmp, key)
+        try:
+            src.backup(dst)  # all pages in one step: one snapshot
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    _check(tmp, key)
+
+
+def _check(path: str, key: str | None) -> None:
+    conn = cipher.connect(path, key)
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE")
+        (ok,) = conn.execute("PRAGMA quick_check").fetchone()
+        if ok != "ok":
+            raise BackupError(f"the copy failed its integrity check: {ok}")
+    finally:
+        conn.close()
+
+
 def settle(db: str) -> None:
     """Fold a database's WAL into the file and leave it as one file (journal DELETE)."""
-    conn = sqlite3.connect(db)
+    conn = cipher.connect(db, cipher.env_key())
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute("PRAGMA journal_mode=DELETE")

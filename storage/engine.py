@@ -11,16 +11,24 @@ run in real transactions; a connection carrying the execution option
 ``sqlite_begin="IMMEDIATE"`` starts its transaction with ``BEGIN IMMEDIATE``,
 taking the write lock up front so that two processes queue behind
 ``busy_timeout`` instead of failing on a stale read snapshot.
+
+With ``ROLLCALL_DB_KEY`` set, a SQLite file is opened through SQLCipher
+(storage.cipher): the same aiosqlite dialect, its connections made by
+`storage.cipher.connect` in aiosqlite's thread and its errors SQLCipher's.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+from storage import cipher
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -60,11 +68,17 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
-    """An `AsyncEngine` for a config URL. Extra keyword arguments go to SQLAlchemy."""
+    """An `AsyncEngine` for a config URL. Extra keyword arguments go to SQLAlchemy.
+    A SQLite file is encrypted when ``ROLLCALL_DB_KEY`` is set (storage.cipher)."""
     target = async_url(url)
     if target.get_backend_name() == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(target, **kwargs)
+    database = target.database or ":memory:"
+    key = cipher.env_key()
+    if key is not None and database != ":memory:":
+        kwargs["module"] = cipher.async_dbapi()
+        kwargs["async_creator"] = _cipher_creator(database, key, target.query)
     # Opening a SQLite connection costs a thread and the pragmas; SQLAlchemy's default
     # for aiosqlite files is NullPool (a new connection per use). Keep a small pool: each
     # aiosqlite connection is a thread that wakes to poll its queue, and with reads mostly
@@ -78,7 +92,23 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+def _cipher_creator(database: str, key: str, query: Any) -> Any:
+    uri = str(query.get("uri", "")).lower() in ("true", "1")
+
+    async def creator() -> aiosqlite.Connection:
+        # opened (and refused) in a worker thread of its own: a refusal inside aiosqlite's
+        # thread would leave that thread finishing after the caller has gone
+        raw = await asyncio.to_thread(
+            cipher.connect, database, key, check_same_thread=False, uri=uri
+        )
+        return await aiosqlite.Connection(lambda: raw, iter_chunk_size=64)
+
+    return creator
+
+
 def _tune_sqlite(engine: AsyncEngine) -> None:
+    database = engine.url.database or ":memory:"
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take BEGIN away from the sqlite3 module (it skips it before SELECT and DDL).
@@ -87,6 +117,11 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         try:
             for pragma in SQLITE_PRAGMAS:
                 cursor.execute(pragma)
+        except engine.dialect.loaded_dbapi.DatabaseError as e:
+            # an encrypted file opened without the key reads as "not a database"
+            if "not a database" in str(e) and cipher.env_key() is None:
+                raise cipher.refusal(database, None) from None
+            raise
         finally:
             cursor.close()
 

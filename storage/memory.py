@@ -232,6 +232,14 @@ class MemoryStore(MemoryCalendarTokens, MemoryOutbox):
             and (at_to is None or e.at < at_to)
         ]
 
+    async def sessions_evidence(
+        self, session_ids: Sequence[str], *, kinds: Sequence[EvidenceKind] | None = None
+    ) -> list[LedgerEntry]:
+        wanted = set(session_ids)
+        return [
+            e for e in self._ledger if e.session_id in wanted and (kinds is None or e.kind in kinds)
+        ]
+
     async def ledger_page(self, *, after_seq: int = 0, limit: int = 1000) -> list[LedgerEntry]:
         return [e for e in self._ledger if e.seq > after_seq][:limit]
 

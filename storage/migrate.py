@@ -15,21 +15,31 @@ import asyncio
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from storage.engine import async_url, make_engine
 
+if TYPE_CHECKING:  # alembic is imported when a migration runs, not on every start
+    from alembic.config import Config
+
 INI_PATH = Path(__file__).with_name("alembic.ini")
+VERSIONS = Path(__file__).with_name("migrations") / "versions"
 _ALEMBIC_LOCK = threading.Lock()  # alembic's proxies are process-global
 
 
+def newest_migration() -> str:
+    """The head revision by the migrations' file names ("0003_….py" is revision
+    "0003"; a test holds this equal to alembic's own head): read without alembic."""
+    return max(p.name.split("_", 1)[0] for p in VERSIONS.glob("[0-9]*_*.py"))
+
+
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     """An Alembic Config for this package's migrations, aimed at `url`."""
     cfg = Config(str(INI_PATH))
     cfg.attributes["url"] = async_url(url).render_as_string(hide_password=False)
@@ -38,16 +48,39 @@ def alembic_config(url: str) -> Config:
 
 
 def head_revision() -> str | None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(Config(str(INI_PATH))).get_current_head()
 
 
 async def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the database at `url` to `revision` (default: head)."""
+    """Migrate the database at `url` to `revision` (default: head). A database
+    already at head is told by one query (every start), without loading alembic."""
+    if revision == "head" and await _stamped(url) == newest_migration():
+        return
+    from alembic import command
+
     await asyncio.to_thread(_locked, command.upgrade, alembic_config(url), revision)
+
+
+async def _stamped(url: str) -> str | None:
+    """alembic_version's row, read directly; None when there is none (or no table)."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+    except DBAPIError:  # no table yet: a new database
+        return None
+    finally:
+        await engine.dispose()
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 async def downgrade(url: str, revision: str) -> None:
     """Migrate the database at `url` down to `revision` ("base": drop everything)."""
+    from alembic import command
+
     await asyncio.to_thread(_locked, command.downgrade, alembic_config(url), revision)
 
 
@@ -58,6 +91,8 @@ def _locked(fn: Callable[[Config, str], None], cfg: Config, revision: str) -> No
 
 async def current_revision(url: str) -> str | None:
     """The revision the database is at; None for an empty database."""
+
+    from alembic.runtime.migration import MigrationContext
 
     def _current(conn: Connection) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
@@ -76,12 +111,18 @@ async def current_revision(url: str) -> str | None:
 SAFE_TO_UNDO: dict[str, str] = {
     "0002": "presence hints are live state, not evidence; they come back from the platforms",
     "0003": "calendar feed tokens only: people send /calendar again for a new link",
+    "0004": "the outbox's in-flight marks only: a message whose send was cut by a crash"
+    " may then be sent twice (at least once, as before)",
 }
 
 
 def downgrade_steps(current: str | None, target: str | None) -> list[str]:
     """The revisions a downgrade from `current` to `target` undoes, newest first.
     `target` None means one step. ValueError when `target` is not below `current`."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
+
     script = ScriptDirectory.from_config(Config(str(INI_PATH)))
     if current is None:
         raise ValueError("the database has no schema yet")

@@ -263,6 +263,7 @@ def outbox_values(i: OutboxItem) -> Values:
         "channel_used": i.channel_used,
         "finished_at": i.finished_at,
         "last_error": i.last_error,
+        # no sending_at: only new items are written, and a new item is not in flight
     }
 
 
@@ -286,4 +287,5 @@ def to_outbox_item(m: RowMap) -> OutboxItem:
         channel_used=m["channel_used"],
         finished_at=m["finished_at"],
         last_error=m["last_error"],
+        sending_at=m["sending_at"],
     )

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.domain import AuditEntry
 from bot.core.outbox import FINISHED
-from storage import rows
+from storage import cipher, rows
 from storage._cache import ReadCache, invalidates
 from storage._calendar import CalendarTokensSql
 from storage._directory import DirectorySql
@@ -45,7 +45,7 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql, HintsSql, Calend
         self._cache = ReadCache(cache_seconds)
         path = engine.url.database or ""
         if self._sqlite and path not in ("", ":memory:") and not path.startswith("file:"):
-            self._writer = SqliteLedgerWriter(path, engine.dialect)
+            self._writer = SqliteLedgerWriter(path, engine.dialect, key=cipher.env_key())
 
     async def ping(self) -> bool:
         try:
@@ -107,6 +107,7 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql, HintsSql, Calend
         return count
 
     async def close(self) -> None:
+        await self._cache.close()
         if self._writer is not None:
             await self._writer.close()
         await self._engine.dispose()

@@ -236,6 +236,7 @@ class OutboxRow(SQLModel, table=True):
     channel_used: str | None = None
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
+    sending_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class UnreachableRow(SQLModel, table=True):

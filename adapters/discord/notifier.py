@@ -6,6 +6,14 @@ whose DMs are closed (50007) is remembered for `unreachable_for`, during which
 `deliver` answers UNREACHABLE without a request — Discord bans IPs that make many
 failing requests. What to do next (the next channel, telling facilitators once,
 the `dm_unreachable` flag) is the outbox's business, not this class's.
+
+A crash in the send window: each DM goes with a nonce derived from its outbox key
+(`enforce_nonce`: Discord returns the first message for a repeat within a few
+minutes), and when the outbox says an earlier attempt may have reached Discord
+(`DirectMessage.possibly_sent_since`), the DM channel's messages since then are read
+first: one of ours with the same content means it was delivered. (Discord keeps no
+metadata on a message; a reminder worded again later — "in 53 minutes" — is not the
+same content and is sent again.)
 """
 
 from __future__ import annotations
@@ -17,7 +25,13 @@ from datetime import datetime, timedelta
 import aiohttp
 import discord
 
-from adapters.discord.translate import button_specs, clip_content, delivery_for_error, rows_of
+from adapters.discord.translate import (
+    button_specs,
+    clip_content,
+    delivery_for_error,
+    message_nonce,
+    rows_of,
+)
 from adapters.discord.views import build_view
 from bot.core.actions import DirectMessage
 from bot.core.domain import Person
@@ -26,6 +40,10 @@ from bot.core.ports import Clock, Delivery
 log = logging.getLogger("rollcall.discord")
 
 DEFAULT_UNREACHABLE_FOR = timedelta(hours=24)
+#: how far before an unfinished attempt began the DM is read (clocks differ)
+HISTORY_SKEW = timedelta(minutes=2)
+#: how many of the DM's messages since then are read: a DM holds few
+HISTORY_LIMIT = 50
 
 
 class DiscordNotifier:
@@ -65,12 +83,18 @@ class DiscordNotifier:
         if client is None or client.is_closed():
             return Delivery.RETRY
         view = build_view(rows_of(button_specs(message.buttons)))
+        content = clip_content(message.text)
+        nonce = message_nonce(message.key)
         try:
             channel = await client.create_dm(discord.Object(id=int(user_id)))
+            since = message.possibly_sent_since
+            if since is not None and await _posted_since(client, channel, content, since):
+                log.info("dm %s to person %s was already sent: not again", message.kind, person.id)
+                return Delivery.DELIVERED
             if view is None:
-                await channel.send(content=clip_content(message.text))
+                await channel.send(content=content, nonce=nonce)
             else:
-                await channel.send(content=clip_content(message.text), view=view)
+                await channel.send(content=content, nonce=nonce, view=view)
         except discord.RateLimited:
             result = Delivery.RETRY
             status, code = 429, 0
@@ -93,3 +117,23 @@ class DiscordNotifier:
             code,
         )
         return result
+
+
+async def _posted_since(
+    client: discord.Client, channel: discord.DMChannel, content: str, since: datetime
+) -> bool:
+    """Whether the DM holds a message of ours with this content, sent since about `since`
+    (GET /channels/{id}/messages?after=the snowflake of that moment). A refusal is
+    logged and counts as no: the message is sent then (at least once). Network errors
+    propagate (retry later)."""
+    me = client.user
+    if me is None:
+        return False
+    after = discord.Object(id=discord.utils.time_snowflake(since - HISTORY_SKEW))
+    try:
+        async for m in channel.history(limit=HISTORY_LIMIT, after=after):
+            if m.author.id == me.id and m.content == content:
+                return True
+    except discord.HTTPException as e:
+        log.warning("reading a DM's messages: status %s, code %s; sending again", e.status, e.code)
+    return False

@@ -7,6 +7,7 @@ command text, roster views and survey forms become neutral component specs
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -356,6 +357,13 @@ def roster_embed(view: RosterView, tz: tzinfo) -> dict[str, Any]:
 
 def clip_content(text: str) -> str:
     return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
+
+
+def message_nonce(key: str) -> str:
+    """The nonce a DM is sent with (25 characters at most): a digest of its outbox key,
+    naming no one. discord.py sends it with `enforce_nonce`, so Discord itself answers
+    a repeat within a few minutes with the first message instead of a second one."""
+    return hashlib.sha256(f"rollcall-message:{key}".encode()).hexdigest()[:25]
 
 
 # ---------------------------------------------------------------- survey modal

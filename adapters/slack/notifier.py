@@ -4,6 +4,12 @@ A DM is `conversations.open` (once per user, cached) and `chat.postMessage`, pac
 one message per second per channel. 429s are retried by the client's
 `AsyncRateLimitErrorRetryHandler` (it honours Retry-After); what still fails is
 mapped to a `Delivery`, never raised.
+
+Each DM carries message metadata tagging it with a digest of its outbox key. When the
+outbox says an earlier attempt may have reached Slack (a crash in the send window:
+`DirectMessage.possibly_sent_since`), the DM channel's recent history is read first
+(`conversations.history`, `include_all_metadata`, needs the `im:history` scope) and a
+message with that tag means it was delivered: nothing is sent again.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.limits import ChannelPacer, SeenRecently
-from adapters.slack.translate import channel_message, dm_message
+from adapters.slack.translate import channel_message, dm_message, has_tagged, message_tag
 from bot.core.actions import ChannelPost, DirectMessage
 from bot.core.domain import Group, Person
 from bot.core.ports import Delivery
@@ -52,6 +59,10 @@ SETUP_ERRORS = frozenset(
 
 
 ZONE_TTL = 24 * 3600.0
+#: how far before an unfinished attempt began the history is read (clocks differ)
+HISTORY_SKEW = 120.0
+#: how many of the DM's messages since then are read: a DM holds few
+HISTORY_LIMIT = 50
 
 
 def _known_zone(name: str) -> bool:
@@ -116,6 +127,11 @@ class SlackNotifier:
             return Delivery.DELIVERED
         try:
             channel = await self._dm_channel(user_id)
+            since = message.possibly_sent_since
+            if since is not None and await self._posted_since(channel, message.key, since):
+                log.info("slack %s DM to %s was already posted: not again", message.kind, person.id)
+                self._sent.check_and_add(message.key)
+                return Delivery.DELIVERED
             await self.post(channel, dm_message(message))
         except SlackApiError as e:
             return self._failed(e, person.id, message.kind)
@@ -135,6 +151,24 @@ class SlackNotifier:
         """chat.postMessage, paced per channel. Raises SlackApiError and network errors."""
         await self.pacer.wait(channel)
         await self.client.chat_postMessage(channel=channel, **payload)
+
+    async def _posted_since(self, channel: str, key: str, since: datetime) -> bool:
+        """Whether the DM channel holds our message tagged with `key`, posted since about
+        `since`. A refusal (no `im:history` scope, say) is logged and counts as no: the
+        message is sent then (at least once). Network errors propagate (retry later)."""
+        try:
+            history = await self.client.conversations_history(
+                channel=channel,
+                oldest=f"{since.timestamp() - HISTORY_SKEW:.6f}",
+                limit=HISTORY_LIMIT,
+                include_all_metadata=True,
+            )
+        except SlackApiError as e:
+            error = str(e.response.get("error") or "") if e.response is not None else ""
+            level = logging.ERROR if error in SETUP_ERRORS else logging.WARNING
+            log.log(level, "slack conversations.history: %s; sending again", error or "error")
+            return False
+        return has_tagged(history.data if isinstance(history.data, dict) else {}, message_tag(key))
 
     async def _dm_channel(self, user_id: str) -> str:
         cached = self._dm_channels.get(user_id)

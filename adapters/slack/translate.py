@@ -6,6 +6,7 @@ dict a Web API call, an ack or a `response_url` post takes.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
@@ -167,9 +168,43 @@ def submitted_view(reply_text: str) -> dict[str, Any]:
     return notice_modal("Thank you", reply_text)
 
 
+#: the message metadata event type rollcall's DMs carry (their `key` is `message_tag`)
+METADATA_EVENT = "rollcall_message"
+
+
+def message_tag(key: str) -> str:
+    """What a DM's metadata carries to find it again: a digest of the outbox key, which
+    names no one (the key holds ids; the digest does not show them)."""
+    return hashlib.sha256(f"rollcall-message:{key}".encode()).hexdigest()[:32]
+
+
 def dm_message(message: DirectMessage) -> dict[str, Any]:
-    """chat.postMessage arguments (besides the channel) for a DM."""
-    return {"text": message.text[:3000], "blocks": text_blocks(message.text, message.buttons)}
+    """chat.postMessage arguments (besides the channel) for a DM, with metadata tagging it
+    as this outbox message (conversations.history finds it after a crash)."""
+    return {
+        "text": message.text[:3000],
+        "blocks": text_blocks(message.text, message.buttons),
+        "metadata": {
+            "event_type": METADATA_EVENT,
+            "event_payload": {"key": message_tag(message.key)},
+        },
+    }
+
+
+def has_tagged(history: Mapping[str, Any], tag: str) -> bool:
+    """Whether a conversations.history answer (`include_all_metadata`) holds a message
+    tagged `tag` (any shape it may have: missing or odd fields are no match)."""
+    messages = history.get("messages")
+    if not isinstance(messages, list):
+        return False
+    for m in messages:
+        meta = m.get("metadata") if isinstance(m, Mapping) else None
+        if not isinstance(meta, Mapping) or meta.get("event_type") != METADATA_EVENT:
+            continue
+        payload = meta.get("event_payload")
+        if isinstance(payload, Mapping) and payload.get("key") == tag:
+            return True
+    return False
 
 
 def channel_message(post: ChannelPost) -> dict[str, Any]:

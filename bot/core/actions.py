@@ -96,6 +96,9 @@ class DirectMessage:
     kind: str  # "reminder" | "survey" | "nudge" | "alert" | "notice"
     key: str  # unique per message: a second send with the same key is a no-op
     buttons: tuple[Button, ...] = field(default_factory=tuple)
+    #: set when an earlier attempt began at this moment and has no result (a crash in
+    #: the send window): it may have arrived; a notifier that can look first does
+    possibly_sent_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

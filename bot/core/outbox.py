@@ -2,7 +2,11 @@
 
 Planning enqueues (a second enqueue of the same key is a no-op); dispatching claims
 due rows, delivers them and records the outcome. At-least-once delivery, made
-exactly-once by the key.
+exactly-once by the key. Right before a send the row is marked `sending_at`; a row
+claimed again with that mark and no result may already have reached the platform (a
+crash in the send window), and the notifier is told so
+(`DirectMessage.possibly_sent_since`) to look before it sends again
+(docs/RELIABILITY.md).
 """
 
 from __future__ import annotations
@@ -53,3 +57,6 @@ class OutboxItem:
     channel_used: str | None = None
     finished_at: datetime | None = None
     last_error: str | None = None  # a short code, never message text
+    #: the first moment a send began that has no result yet (kept through a retry: a
+    #: timed-out send may have arrived); cleared when the item is finished
+    sending_at: datetime | None = None

@@ -144,6 +144,13 @@ class Ledger(Protocol):
         """Matching entries ordered by seq. `at_from` inclusive, `at_to` exclusive."""
         ...
 
+    async def sessions_evidence(
+        self, session_ids: Sequence[str], *, kinds: Sequence[EvidenceKind] | None = None
+    ) -> list[LedgerEntry]:
+        """The entries of any of these sessions (of `kinds`), ordered by seq: one read
+        for many sessions (a report's sign-offs)."""
+        ...
+
     async def ledger_page(self, *, after_seq: int = 0, limit: int = 1000) -> list[LedgerEntry]:
         """Entries with seq > after_seq, ordered by seq (for chain verification)."""
         ...
@@ -207,9 +214,13 @@ class Outbox(Protocol):
         processes never claim the same item."""
         ...
 
-    async def renew_claim(self, key: str, *, worker: str, until: datetime) -> bool:
+    async def renew_claim(
+        self, key: str, *, worker: str, until: datetime, sending_at: datetime | None = None
+    ) -> bool:
         """Extend `worker`'s claim on an item; False if it no longer holds it (its lease
-        ran out and another worker claimed it, or it was finished)."""
+        ran out and another worker claimed it, or it was finished). With `sending_at`,
+        the same write marks the send as begun: the item's `sending_at` becomes this
+        unless an earlier unfinished attempt already set it (the earliest is kept)."""
         ...
 
     async def finish(
@@ -222,7 +233,8 @@ class Outbox(Protocol):
         error: str | None = None,
         next_attempt_at: datetime | None = None,
     ) -> None:
-        """Record an outcome. PENDING with `next_attempt_at` = retry later (attempts + 1)."""
+        """Record an outcome. PENDING with `next_attempt_at` = retry later (attempts + 1);
+        it keeps `sending_at`. Any other status clears it."""
         ...
 
     async def outbox_items(
@@ -245,6 +257,10 @@ class Outbox(Protocol):
         ...
 
     async def unreachable_channels(self, person_id: str) -> set[str]: ...
+    async def unreachable_on(self, channel: str) -> set[str]:
+        """Everyone `channel` cannot reach (one read, for a whole session's records)."""
+        ...
+
     async def clear_unreachable(self, person_id: str, channel: str) -> bool:
         """Forget that mark (the channel reached them again); True if there was one."""
         ...

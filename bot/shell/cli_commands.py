@@ -8,7 +8,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sized
+from collections.abc import Iterable, Sized
 from datetime import date, datetime, timedelta
 
 from bot.config import Config
@@ -16,7 +16,7 @@ from bot.core.errors import UserError
 from bot.core.escaping import terminal
 from bot.core.integrity import parse_checkpoint
 from bot.core.reports.billing import to_csv as billing_csv
-from bot.core.reports.render import FORMATS, render
+from bot.core.reports.render import FORMATS, render_chunks
 from bot.core.timeutil import (
     day_date_time,
     iso_local,
@@ -125,6 +125,7 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
     start, end = _day_range(app, args.date_from, args.date_to)
     tz = zone(app.config.program.timezone)
     rows: Sized
+    text: Iterable[str]  # the export, piece by piece: a year's is never held whole
     if args.format == "billing":
         rows = await app.engine.billing(
             group_ids=[args.group] if args.group else None,
@@ -132,7 +133,7 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
             day_from=_date_option("--from", args.date_from) if args.date_from else None,
             day_to=_date_option("--to", args.date_to) if args.date_to else None,
         )
-        text = billing_csv(rows)
+        text = (billing_csv(rows),)
     else:
         rows = report_rows = await app.engine.report_rows(
             group_id=args.group, person_id=args.participant, start_from=start, start_to=end
@@ -141,9 +142,9 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
         if args.format == "html":
             from adapters.web.report import render_html
 
-            text = render_html(report_rows, tz, title)
+            text = (render_html(report_rows, tz, title),)
         else:
-            text = render(args.format, report_rows, tz, title=title)
+            text = render_chunks(args.format, report_rows, tz, title=title)
     if args.out:
         # the file first: a path we cannot write is an error, not an audited export
         try:
@@ -159,15 +160,16 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
     if args.out:
         print(f"wrote {len(rows)} rows to {args.out}", file=sys.stderr)
     else:
-        _out(text)
+        _out("".join(text))
     return 0
 
 
-def _write_file(path: str, text: str) -> None:
+def _write_file(path: str, text: Iterable[str]) -> None:
     tmp = f"{path}.tmp"
     try:
         with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+            for chunk in text:
+                f.write(chunk)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -20,6 +20,7 @@ import aiohttp
 
 from bot.config import Config, ConfigError, load_config
 from bot.core.calendar import occurrences
+from bot.core.errors import UserError
 from bot.core.logging_policy import describe
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
@@ -72,6 +73,7 @@ async def _database(config: Config) -> list[Finding]:
     if url == "memory://":
         return [Finding("database", "in memory (nothing is kept after a stop)")]
     from storage.backup import sqlite_path
+    from storage.cipher import KEY_ENV
     from storage.migrate import current_revision, head_revision
 
     db = sqlite_path(url)
@@ -82,6 +84,8 @@ async def _database(config: Config) -> list[Finding]:
     try:
         async with asyncio.timeout(15):
             current = await current_revision(url)
+    except UserError as e:  # the key and the file don't fit (storage.cipher)
+        return [Finding("database", str(e), f"check {KEY_ENV} (see docs/SECURITY.md)")]
     except Exception as e:
         return [
             Finding(

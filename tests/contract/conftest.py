@@ -4,6 +4,8 @@
 - sqlite: a real file under tmp_path, migrated with storage.migrate.upgrade
 - sqlite-uncached: the same with the read cache off (`cache_seconds=0`): the cached
   reads answer from whole-table indexes, the uncached ones query; both must agree
+- sqlite-encrypted: the same file encrypted with SQLCipher (``ROLLCALL_DB_KEY`` set
+  for the test: storage.cipher), the writer thread and the pool both keyed
 - postgres: a fresh database on the throwaway cluster (tests/conftest.py), migrated
 
 To keep the suite quick, each SQL backend is migrated once per session into a
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +33,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.core.ports import Store
+from storage.backup import settle
+from storage.cipher import KEY_ENV
 from storage.memory import MemoryStore
 from storage.migrate import upgrade
 from storage.sql import SqlStore, open_store
@@ -37,7 +42,10 @@ from storage.sql import SqlStore, open_store
 if TYPE_CHECKING:
     from tests.conftest import PgCluster
 
-BACKENDS = ("memory", "sqlite", "sqlite-uncached", "postgres")
+BACKENDS = ("memory", "sqlite", "sqlite-uncached", "sqlite-encrypted", "postgres")
+
+#: a raw 256-bit key (64 hex digits: no key derivation, so connections open fast)
+TEST_KEY = "6b" * 32
 
 #: tamper(chain, seq, how): how is "alter" (change a field) or "delete" (drop the row)
 Tamper = Callable[[str, int, str], Awaitable[None]]
@@ -93,6 +101,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def encrypted_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template-encrypted") / "rollcall.db"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(KEY_ENV, TEST_KEY)
+        _upgrade_blocking(f"sqlite:///{path}")
+        settle(str(path))  # one self-contained file, copied as it is
+    return path
+
+
+@pytest.fixture(scope="session")
 def pg_template(pg_cluster: PgCluster) -> str:
     name = "rollcall_template"
     pg_cluster.client("createdb", name)
@@ -128,7 +146,13 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         memory = MemoryStore()
         yield Backend(name=name, store=memory, tamper=_tamper_memory(memory))
         return
-    if name.startswith("sqlite"):
+    if name == "sqlite-encrypted":
+        path = tmp_path / "rollcall.db"
+        shutil.copyfile(request.getfixturevalue("encrypted_template"), path)
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv(KEY_ENV, TEST_KEY)
+        url = f"sqlite:///{path}"
+    elif name.startswith("sqlite"):
         path = tmp_path / "rollcall.db"
         _copy_sqlite(request.getfixturevalue("sqlite_template"), path)
         url = f"sqlite:///{path}"

@@ -212,6 +212,30 @@ async def test_evidence_filters(store: Store) -> None:
     ]
 
 
+async def test_evidence_of_many_sessions_at_once(store: Store) -> None:
+    await store.append_evidence(
+        [
+            entry("a1", session_id="s2", at=at(10)),
+            entry("a2", session_id="s1", kind=EvidenceKind.SIGNOFF, at=at(0)),
+            entry("a3", session_id="s3", kind=EvidenceKind.SIGNOFF, at=at(1)),
+            entry("a4", person_id="p-1", kind=EvidenceKind.PRESENCE, at=at(2)),
+            entry("a5", session_id="s2", kind=EvidenceKind.SIGNOFF, at=at(3)),
+            entry("a6", session_id="s1", kind=EvidenceKind.SIGNOFF, at=at(4)),
+        ]
+    )
+    # more sessions than one query's chunk: still one answer, by seq
+    many = [f"x{i}" for i in range(1200)] + ["s2", "s1"]
+
+    async def keys(ids: list[str], kinds: list[EvidenceKind] | None = None) -> list[str]:
+        return [e.key for e in await store.sessions_evidence(ids, kinds=kinds)]
+
+    assert await keys(many) == ["a1", "a2", "a5", "a6"]
+    assert await keys(many, [EvidenceKind.SIGNOFF]) == ["a2", "a5", "a6"]
+    assert await keys(["s3", "s3"], [EvidenceKind.SIGNOFF, EvidenceKind.CHECKIN]) == ["a3"]
+    assert await keys(["s2"], [EvidenceKind.PRESENCE]) == []
+    assert await keys([]) == []
+
+
 async def test_datetimes_round_trip_aware_utc_with_microseconds(store: Store) -> None:
     exact = T0.replace(microsecond=1)
     await store.append_evidence([entry("k1", at=exact, recorded_at=exact + timedelta(days=400))])

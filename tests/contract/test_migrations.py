@@ -19,10 +19,19 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from bot.core.ledger import GENESIS
+from storage.cipher import KEY_ENV
 from storage.engine import make_engine
-from storage.migrate import current_revision, downgrade, head_revision, upgrade
+from storage.migrate import (
+    _stamped,
+    current_revision,
+    downgrade,
+    head_revision,
+    newest_migration,
+    upgrade,
+)
 from storage.sql import open_store
 from storage.tables import metadata
+from tests.contract.conftest import TEST_KEY
 from tests.contract.factories import entry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,9 +52,11 @@ TABLES = {
 }
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "sqlite-encrypted", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
+    if request.param.startswith("sqlite"):
+        if request.param == "sqlite-encrypted":  # SQLCipher (storage.cipher)
+            request.getfixturevalue("monkeypatch").setenv(KEY_ENV, TEST_KEY)
         yield f"sqlite:///{tmp_path / 'rollcall.db'}"
     else:
         yield request.getfixturevalue("pg_url")
@@ -146,3 +157,21 @@ async def test_upgrade_does_not_block_the_event_loop(tmp_path: Path) -> None:
     stop.set()
     await task
     assert ticks >= 3
+
+
+def test_the_head_by_file_names_is_alembics_head() -> None:
+    assert newest_migration() == head_revision()
+
+
+async def test_a_start_at_head_reads_the_stamp_and_an_older_schema_still_migrates(
+    db_url: str,
+) -> None:
+    assert await _stamped(db_url) is None  # nothing yet: alembic creates everything
+    await upgrade(db_url)
+    assert await _stamped(db_url) == head_revision() == await current_revision(db_url)
+    await upgrade(db_url)  # at head: one read, nothing else
+    await downgrade(db_url, "0001")
+    assert await _stamped(db_url) == "0001"
+    await upgrade(db_url)  # behind: alembic brings it to head
+    assert await current_revision(db_url) == head_revision()
+    assert set(await _run_sync(db_url, lambda c: inspect(c).get_table_names())) >= TABLES

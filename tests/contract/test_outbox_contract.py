@@ -111,6 +111,35 @@ async def test_a_claim_is_renewed_only_by_its_holder(store: Store) -> None:
     assert await store.renew_claim("nope", worker="w2", until=at(9)) is False
 
 
+async def test_a_send_in_flight_is_marked_and_shown_to_the_next_claim(store: Store) -> None:
+    await store.enqueue([item("a"), item("b")])
+    await store.claim_due(at(0), worker="w1", limit=5, lease=LEASE)
+    # another worker's renewal marks nothing
+    assert await store.renew_claim("a", worker="w2", until=at(9), sending_at=at(0.2)) is False
+    assert await store.renew_claim("a", worker="w1", until=at(0.5) + LEASE, sending_at=at(0.5))
+    assert await store.renew_claim("b", worker="w1", until=at(0.6) + LEASE)  # not sending
+    marks = {i.key: i.sending_at for i in await store.outbox_items()}
+    assert marks == {"a": at(0.5), "b": None}
+    assert marks["a"] is not None and marks["a"].utcoffset() == timedelta(0)
+    # w1 dies in the send window; the item claimed again carries the mark of the
+    # attempt that never got its result, and a new attempt keeps the earliest one
+    again = await store.claim_due(at(3), worker="w2", limit=5, lease=LEASE)
+    assert {i.key: i.sending_at for i in again} == {"a": at(0.5), "b": None}
+    assert await store.renew_claim("a", worker="w2", until=at(3) + LEASE, sending_at=at(3))
+    assert await store.renew_claim("b", worker="w2", until=at(3) + LEASE, sending_at=at(3))
+    assert {i.key: i.sending_at for i in await store.outbox_items()} == {
+        "a": at(0.5),
+        "b": at(3),
+    }
+    # a retry keeps the mark (a timed-out send may have arrived); a result clears it
+    await store.finish("a", OutboxStatus.PENDING, at=at(4), error="t", next_attempt_at=at(5))
+    await store.finish("b", OutboxStatus.SENT, at=at(4), channel="chat")
+    retried = await store.claim_due(at(5), worker="w3", limit=5, lease=LEASE)
+    assert [(i.key, i.sending_at) for i in retried] == [("a", at(0.5))]
+    await store.finish("a", OutboxStatus.SENT, at=at(6), channel="chat")
+    assert {i.key: i.sending_at for i in await store.outbox_items()} == {"a": None, "b": None}
+
+
 async def test_finish_records_the_outcome(store: Store) -> None:
     await store.enqueue([item("a"), item("b")])
     await store.claim_due(at(0), worker="w", limit=5, lease=LEASE)
@@ -165,6 +194,19 @@ async def test_unreachable_channels(store: Store) -> None:
     assert await store.unreachable_channels("p-1") == {"sms"}
     assert await store.unreachable_channels("p-2") == {"email"}
     assert await store.mark_unreachable("p-1", "chat", at(9)) is True  # can be marked again
+
+
+async def test_unreachable_on_a_channel(store: Store) -> None:
+    assert await store.unreachable_on("chat") == set()
+    await store.mark_unreachable("p-1", "chat", T0)
+    await store.mark_unreachable("p-1", "sms", T0)
+    await store.mark_unreachable("p-2", "chat", T0)
+    await store.mark_unreachable("p-3", "email", T0)
+    assert await store.unreachable_on("chat") == {"p-1", "p-2"}
+    assert await store.unreachable_on("sms") == {"p-1"}
+    await store.clear_unreachable("p-1", "chat")
+    assert await store.unreachable_on("chat") == {"p-2"}
+    assert await store.unreachable_on("fax") == set()
 
 
 async def test_forget_blanks_the_words_of_their_queued_messages(store: Store) -> None:

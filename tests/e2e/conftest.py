@@ -56,8 +56,9 @@ def write_config(
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    """The environment for a child process: ours, without a ROLLCALL_CONFIG of our own."""
-    env = {k: v for k, v in os.environ.items() if k != "ROLLCALL_CONFIG"}
+    """The environment for a child process: ours, without a ROLLCALL_CONFIG or a database
+    key of our own (a test that wants one passes it)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("ROLLCALL_CONFIG", "ROLLCALL_DB_KEY")}
     env.update(extra)
     return env
 

@@ -56,14 +56,16 @@ async def _port(stderr: asyncio.StreamReader, seen: list[str]) -> int:
 
 
 @asynccontextmanager
-async def rollcall_run(config_dir: Path) -> AsyncIterator[Running]:
+async def rollcall_run(
+    config_dir: Path, env: dict[str, str] | None = None
+) -> AsyncIterator[Running]:
     proc = await asyncio.create_subprocess_exec(
         str(ROLLCALL_SCRIPT),
         "--config",
         str(config_dir / CONFIG_NAME),
         "run",
         cwd=config_dir,
-        env=child_env(),
+        env=env if env is not None else child_env(),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -6,6 +6,10 @@ so discord.py's own connection, parsing and dispatch run unchanged. The test
 drives it: `dispatch()` sends an event, `invalidate()` ends the session (the
 client reconnects with a fresh IDENTIFY), `drop()` closes the socket (the client
 RESUMEs). Every REST request is recorded; some can be scripted to fail.
+
+Messages get snowflakes made from the real time of their creation (as Discord's are),
+so GET /channels/{id}/messages?after=… answers by time; a send with a `nonce` and
+`enforce_nonce` within NONCE_WINDOW of one with the same nonce returns that message.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +28,8 @@ from aiohttp import WSMsgType, web
 from tests.fakes import discord_gateway as P
 
 API = "/api/v10"
+DISCORD_EPOCH_MS = 1_420_070_400_000
+NONCE_WINDOW = 120.0  # Discord says "the past few minutes"
 
 
 @dataclass
@@ -57,6 +64,8 @@ class FakeDiscord:
         self.failures: dict[str, list[Scripted]] = {}  # "POST /channels/{id}/messages" -> queue
         self.dm_channels: dict[str, str] = {}  # channel id -> user id
         self.messages: dict[str, dict[str, Any]] = {}
+        self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self._low = itertools.count()
         self.originals: dict[str, dict[str, Any]] = {}  # interaction token -> message
         self.callbacks: list[dict[str, Any]] = []  # interaction callbacks, in order
         self.gateway_log: list[dict[str, Any]] = []  # ops received from the client
@@ -115,8 +124,16 @@ class FakeDiscord:
     def count(self, method: str, prefix: str) -> int:
         return sum(1 for r in self.requests if r.method == method and r.path.startswith(prefix))
 
+    def sent_to(self, channel_id: str) -> list[dict[str, Any]]:
+        """The messages created in a channel, oldest first."""
+        return sorted(
+            (m for m in self.messages.values() if m["channel_id"] == channel_id),
+            key=lambda m: int(m["id"]),
+        )
+
     def _message(self, channel_id: str, body: dict[str, Any], flags: int = 0) -> dict[str, Any]:
-        mid = P.snowflake()
+        ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        mid = str((ms << 22) | (next(self._low) % (1 << 22)))
         msg = {
             "id": mid,
             "channel_id": channel_id,
@@ -153,7 +170,7 @@ class FakeDiscord:
             scripted = self._scripted(f"{request.method} {path}")
             if scripted is not None:
                 return scripted
-            return await self._route(request.method, path, body or {})
+            return await self._route(request.method, path, body or {}, dict(request.query))
         finally:
             await self._notify()
 
@@ -164,7 +181,18 @@ class FakeDiscord:
         s = queue.pop(0)
         return _json(s.body, s.status, s.headers)
 
-    async def _route(self, method: str, path: str, body: dict[str, Any]) -> web.Response:
+    def _history(self, channel_id: str, query: dict[str, str]) -> list[dict[str, Any]]:
+        """Newest first, like Discord; `after`: the `limit` messages right after it."""
+        limit = int(query.get("limit") or 50)
+        kept = self.sent_to(channel_id)
+        if "after" in query:
+            after = int(query["after"])
+            return list(reversed([m for m in kept if int(m["id"]) > after][:limit]))
+        return list(reversed(kept))[:limit]
+
+    async def _route(
+        self, method: str, path: str, body: dict[str, Any], query: dict[str, str]
+    ) -> web.Response:
         parts = path.strip("/").split("/")
         if method == "GET" and path == "/users/@me":
             return _json(P.bot_user())
@@ -199,7 +227,17 @@ class FakeDiscord:
                 return scripted
             if self.dm_channels.get(cid) in self.closed_dms:
                 return _json({"message": "Cannot send messages to this user", "code": 50007}, 403)
-            return _json(self._message(cid, body))
+            nonce = str(body.get("nonce") or "")
+            if nonce and body.get("enforce_nonce"):
+                seen = self._nonces.get((cid, nonce))
+                if seen is not None and time.time() - seen[0] < NONCE_WINDOW:
+                    return _json(seen[1])
+            msg = self._message(cid, body)
+            if nonce:
+                self._nonces[(cid, nonce)] = (time.time(), msg)
+            return _json(msg)
+        if method == "GET" and parts[0] == "channels" and parts[-1] == "messages":
+            return _json(self._history(parts[1], query))
         if method == "POST" and parts[0] == "interactions" and parts[-1] == "callback":
             return self._callback(parts[1], parts[2], body)
         if parts[0] == "webhooks" and len(parts) >= 3:

@@ -3,7 +3,8 @@ Socket Mode WebSocket. Plus helpers that sign requests like Slack does.
 
 Point `AsyncWebClient(base_url=fake.api_url)` at it. Every call is recorded as a
 `Call(method, params)`; tests can make a method fail (`fail`) or answer 429 with
-Retry-After (`rate_limit`).
+Retry-After (`rate_limit`). Posted messages are kept per channel (with their metadata)
+and `conversations.history` answers from them in Slack's documented shape.
 """
 
 from __future__ import annotations
@@ -38,7 +39,10 @@ class FakeSlack:
     failures: dict[str, str] = field(default_factory=dict)
     rate_limits: dict[str, int] = field(default_factory=dict)
     retry_after: int = 0
+    #: chat.postMessage to one channel answered 429 (channel -> times left)
+    channel_limits: dict[str, int] = field(default_factory=dict)
     user_zones: dict[str, str] = field(default_factory=dict)  # users.info `tz` by user id
+    posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by channel
     respond_status: int = 200  # what response_urls answer
     socket_acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     _runner: web.AppRunner | None = None
@@ -88,6 +92,11 @@ class FakeSlack:
         self.rate_limits[method] = times
         self.retry_after = retry_after
 
+    def rate_limit_channel(self, channel: str, times: int, retry_after: int = 0) -> None:
+        """chat.postMessage to `channel` only answers 429 `times` times."""
+        self.channel_limits[channel] = times
+        self.retry_after = retry_after
+
     # --- the Web API ---
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -95,8 +104,14 @@ class FakeSlack:
         params = await _params(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         self.calls.append(Call(method, params, token))
-        if self.rate_limits.get(method, 0) > 0:
+        channel = str(params.get("channel", ""))
+        limited = method == "chat.postMessage" and self.channel_limits.get(channel, 0) > 0
+        if limited:
+            self.channel_limits[channel] -= 1
+        elif self.rate_limits.get(method, 0) > 0:
             self.rate_limits[method] -= 1
+            limited = True
+        if limited:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"},
                 status=429,
@@ -116,12 +131,54 @@ class FakeSlack:
             user = str(params.get("user", ""))
             return ok | {"user": {"id": user, "tz": self.user_zones.get(user)}}
         if method == "chat.postMessage":
-            return ok | {"channel": params.get("channel"), "ts": f"{time.time():.6f}"}
+            message = self._post(params)
+            return ok | {"channel": params.get("channel"), "ts": message["ts"], "message": message}
+        if method == "conversations.history":
+            return ok | self._history(params)
         if method in ("views.open", "views.publish", "views.update"):
             return ok | {"view": {"id": f"V{next(self._ids)}"}}
         if method == "apps.connections.open":
             return ok | {"url": f"ws://127.0.0.1:{self.port}/ws"}
         return ok
+
+    def _post(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        kept = self.posted.setdefault(channel, [])
+        ts = time.time()
+        if kept:  # ts is unique per channel in Slack
+            ts = max(ts, float(kept[-1]["ts"]) + 0.000001)
+        message: dict[str, Any] = {
+            "type": "message",
+            "subtype": "bot_message",
+            "user": BOT_USER,
+            "bot_id": "B0001",
+            "app_id": "A0001",
+            "text": params.get("text", ""),
+            "ts": f"{ts:.6f}",
+        }
+        if isinstance(params.get("metadata"), dict):
+            message["metadata"] = params["metadata"]
+        kept.append(message)
+        return message
+
+    def _history(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Newest first; `oldest` exclusive (`inclusive` ignored), `limit` (default 100),
+        metadata only with `include_all_metadata`."""
+        kept = self.posted.get(str(params.get("channel", "")), [])
+        oldest = float(params.get("oldest") or 0)
+        limit = int(params.get("limit") or 100)
+        with_meta = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        newer = [m for m in reversed(kept) if float(m["ts"]) > oldest]
+        page = [m if with_meta else {k: v for k, v in m.items() if k != "metadata"}
+                for m in newer[:limit]]  # fmt: skip
+        return {
+            "messages": page,
+            "has_more": len(newer) > limit,
+            "pin_count": 0,
+            "channel_actions_ts": None,
+            "channel_actions_count": 0,
+            "response_metadata": {"next_cursor": ""},
+        }
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -36,6 +36,7 @@ class Reply:
     body: Any = None  # a dict is sent as JSON, bytes/str as is, None as an empty body
     headers: dict[str, str] = field(default_factory=dict)
     hang: bool = False  # answer only when the test ends (a stalled API)
+    to: str | None = None  # only for a message to this number (None: to anyone)
 
 
 class Clock(Protocol):
@@ -85,11 +86,16 @@ class FakeSms:
             )
         )
         self.got_request.set()
-        reply = self.replies.popleft() if self.replies else Reply(201, _queued(form))
+        to = str(form.get("To"))
+        reply = next((r for r in self.replies if r.to in (None, to)), None)
+        if reply is None:
+            reply = Reply(201, _queued(form))
+        else:
+            self.replies.remove(reply)
         if reply.hang or self.hold:
             await self.released.wait()
         if 200 <= reply.status < 300:
-            self.delivered[str(form.get("To"))] += 1
+            self.delivered[to] += 1
         if isinstance(reply.body, dict):
             return web.json_response(reply.body, status=reply.status, headers=reply.headers)
         body = reply.body.encode() if isinstance(reply.body, str) else reply.body

@@ -11,7 +11,7 @@ again. Guests never get attendance records of their own.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -73,24 +73,44 @@ async def guests_of(
     *,
     at_from: datetime | None = None,
     at_to: datetime | None = None,
+    around: Sequence[LedgerEntry] | None = None,
 ) -> list[Guest]:
-    """Everyone seen in a group's room who matched nobody, linked or not, by first seen."""
-    entries = await store.evidence(
-        group_id=group_id, kinds=[EvidenceKind.PRESENCE], at_from=at_from, at_to=at_to
-    )
+    """Everyone seen in a group's room who matched nobody, linked or not, by first seen.
+    `around`: the group's presence entries already read over a span that covers
+    [at_from, at_to), at least those with a guest key (then no read of the
+    ledger's presence)."""
+    if around is None:
+        entries = await store.evidence(
+            group_id=group_id, kinds=[EvidenceKind.PRESENCE], at_from=at_from, at_to=at_to
+        )
+    else:
+        entries = [
+            e
+            for e in around
+            if (at_from is None or e.at >= at_from) and (at_to is None or e.at < at_to)
+        ]
     theirs = [e.key for e in entries if e.guest_key and e.person_id is None]
     labels = await store.notes_by_key(theirs) if theirs else {}
     return _guests_from(group_id, entries, await links(store, group_id), labels)
 
 
 async def roster_guests(
-    store: Store, session: Session, window: tuple[datetime, datetime]
+    store: Store,
+    session: Session,
+    window: tuple[datetime, datetime],
+    *,
+    around: Sequence[LedgerEntry] | None = None,
 ) -> tuple[str, ...]:
     """The roster's guest lines: "label (guest key)" of the unlinked guests seen in the
-    session's presence window, so that a facilitator can `/link` them."""
+    session's presence window, so that a facilitator can `/link` them (`around`: see
+    `guests_of`)."""
     start, end = window
     guests = await guests_of(
-        store, session.group_id, at_from=start, at_to=end + timedelta(microseconds=1)
+        store,
+        session.group_id,
+        at_from=start,
+        at_to=end + timedelta(microseconds=1),
+        around=around,
     )
     # what a meeting platform called them is outside text: inert in any chat markup
     return tuple(f"{chat(g.label)} ({g.guest_key})" for g in guests if g.linked_person_id is None)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core import limits
 from bot.core.attendance.checked_in import CheckedIn
 from bot.core.attendance.intervals import LEAVE, presence_from
-from bot.core.attendance.links import linked_guest_keys
+from bot.core.attendance.links import linked_guest_keys, links
 from bot.core.attendance.rules import compute_record
+from bot.core.attendance.tail import KEPT, SessionInputs, SessionTail
 from bot.core.domain import (
     ATTENDED,
     AttendanceRecord,
@@ -54,6 +57,20 @@ def without_stale_closures(presence: Sequence[LedgerEntry]) -> list[LedgerEntry]
     return kept
 
 
+#: up to this many people, a recompute reads each person's inputs; past it, the session's
+FEW = 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recomputed:
+    records: list[AttendanceRecord]
+    #: when read whole (None: it was not): the session's evidence, by seq, and the
+    #: group's presence entries that carry a guest key, within PAIRING_MARGIN of its
+    #: window (by guest key, then seq)
+    evidence: list[LedgerEntry] | None
+    presence: list[LedgerEntry] | None
+
+
 class Recorder:
     def __init__(self, store: Store, clock: Clock, program: Program) -> None:
         self.store = store
@@ -61,6 +78,10 @@ class Recorder:
         self.program = program
         #: check-ins the ledger has confirmed, for the storm's repeats (no read)
         self.checked_in = CheckedIn()
+        #: whole sessions' evidence, kept up to date from the ledger's tail
+        self.tail = SessionTail(store)
+        #: session -> person -> (what their last record was computed from, the record)
+        self._memo: OrderedDict[str, dict[str, tuple[object, AttendanceRecord]]] = OrderedDict()
 
     @property
     def policy(self) -> Policy:
@@ -116,9 +137,9 @@ class Recorder:
         signed_off_seq: int | None = None,
     ) -> AttendanceRecord:
         """One record; `signed_off_seq`: the seq of the session's sign-off entry, if any
-        (bot.core.attendance.signoff)."""
-        policy = self.program.policy
-        start, end = session.window(policy)
+        (bot.core.attendance.signoff). Four small reads: for one person or a few
+        (a check-in); `recompute` reads a whole session's inputs at once."""
+        start, end = session.window(self.policy)
         own = await self.store.evidence(session_id=session.id, person_id=person_id)
         presence = await self.store.evidence(
             group_id=session.group_id,
@@ -136,8 +157,33 @@ class Recorder:
                 at_from=start - PAIRING_MARGIN,
                 at_to=end + PAIRING_MARGIN,
             )
+        return self._record(
+            session,
+            group,
+            person_id,
+            own,
+            presence,
+            made_up_by=await self._made_up_by(session, person_id),
+            dm_unreachable="chat" in await self.store.unreachable_channels(person_id),
+            signed_off_seq=signed_off_seq,
+        )
+
+    def _record(
+        self,
+        session: Session,
+        group: Group,
+        person_id: str,
+        own: Sequence[LedgerEntry],
+        presence: Sequence[LedgerEntry],
+        *,
+        made_up_by: str | None,
+        dm_unreachable: bool,
+        signed_off_seq: int | None,
+    ) -> AttendanceRecord:
+        """The record from what was read: `own`, the person's evidence of the session;
+        `presence`, theirs and their linked guests' around its window (pure)."""
         seen = {e.key for e in own}
-        entries = without_stale_closures(own + [e for e in presence if e.key not in seen])
+        entries = without_stale_closures([*own, *(e for e in presence if e.key not in seen)])
         booked_for = next(
             (
                 str(e.data.get("makeup_for"))
@@ -151,32 +197,103 @@ class Recorder:
             group=group,
             person_id=person_id,
             entries=entries,
-            policy=policy,
+            policy=self.policy,
             now=self.clock.now(),
-            made_up_by=await self._made_up_by(session, person_id),
+            made_up_by=made_up_by,
             makeup_for=booked_for,
-            dm_unreachable="chat" in await self.store.unreachable_channels(person_id),
+            dm_unreachable=dm_unreachable,
             signed_off_seq=signed_off_seq,
         )
 
     async def _made_up_by(self, session: Session, person_id: str) -> str | None:
         """An attended make-up for `session`: a booked one, or a dedicated make-up session."""
-        candidates: list[str] = [
-            e.session_id
-            for e in await self.store.evidence(
-                person_id=person_id, kinds=[EvidenceKind.MAKEUP_BOOKING]
-            )
-            if e.data.get("makeup_for") == session.id and e.session_id
-        ]
+        return (await self._made_up_by_all(session, [person_id])).get(person_id)
+
+    async def _made_up_by_all(self, session: Session, person_ids: Sequence[str]) -> dict[str, str]:
+        """person -> the attended make-up of `session` (booked first, then a dedicated
+        make-up session), for everyone in `person_ids` who has one."""
+        wanted = set(person_ids)
+        booked: dict[str, list[str]] = {}
+        for e in await self.store.evidence(
+            person_id=person_ids[0] if len(person_ids) == 1 else None,
+            kinds=[EvidenceKind.MAKEUP_BOOKING],
+        ):
+            if e.person_id in wanted and e.data.get("makeup_for") == session.id and e.session_id:
+                booked.setdefault(e.person_id, []).append(e.session_id)
         later = await self.store.list_sessions(
             start_from=session.start, states=[SessionState.SCHEDULED, SessionState.ENDED]
         )
-        candidates += [s.id for s in later if s.makeup_for == session.id]
-        for sid in candidates:
-            recs = await self.store.records(session_id=sid, person_id=person_id)
-            if recs and recs[0].status in ATTENDED:
-                return sid
-        return None
+        dedicated = [s.id for s in later if s.makeup_for == session.id]
+        if not booked and not dedicated:
+            return {}
+        records: dict[str, dict[str, AttendanceRecord]] = {}
+        out: dict[str, str] = {}
+        for pid in person_ids:
+            for sid in [*booked.get(pid, []), *dedicated]:
+                if sid not in records:
+                    one = len(person_ids) == 1
+                    found = await self.store.records(session_id=sid, person_id=pid if one else None)
+                    records[sid] = {r.person_id: r for r in found}
+                r = records[sid].get(pid)
+                if r is not None and r.status in ATTENDED:
+                    out[pid] = sid
+                    break
+        return out
+
+    async def _compute_all(
+        self,
+        session: Session,
+        group: Group,
+        person_ids: Sequence[str],
+        inputs: SessionInputs,
+        signed_off_seq: int | None,
+    ) -> list[AttendanceRecord]:
+        """Everyone's records from one read of each input (`inputs`: the session's
+        evidence and presence, already read), however many people: the same records
+        as `compute` gives."""
+        own, by_person, by_guest = inputs.own, inputs.by_person, inputs.by_guest
+        guests_of: dict[str, list[str]] = {}
+        for key, pid in (await links(self.store, session.group_id)).items():
+            guests_of.setdefault(pid, []).append(key)
+        made_up = await self._made_up_by_all(session, person_ids)
+        unreachable = await self.store.unreachable_on("chat")
+        memo = self._memo.pop(session.id, {})
+        self._memo[session.id] = memo
+        while len(self._memo) > KEPT:
+            self._memo.popitem(last=False)
+        shared = (session, group, self.policy, self.clock.now(), signed_off_seq)
+        out: list[AttendanceRecord] = []
+        for pid in person_ids:
+            mine = own.get(pid, [])
+            keys = sorted(guests_of.get(pid, []))
+            lists = [by_person.get(pid, []), *(by_guest.get(k, []) for k in keys)]
+            # the same inputs at the same instant give the same record: reuse it (the
+            # lists only grow, by seq: their lengths and last seqs say what is in them)
+            inputs_of = (
+                shared,
+                made_up.get(pid),
+                pid in unreachable,
+                tuple(keys),
+                tuple((len(x), x[-1].seq if x else 0) for x in (mine, *lists)),
+            )
+            hit = memo.get(pid)
+            if hit is not None and hit[0] == inputs_of:
+                out.append(hit[1])
+                continue
+            presence = [e for x in lists for e in x]
+            record = self._record(
+                session,
+                group,
+                pid,
+                mine,
+                presence,
+                made_up_by=made_up.get(pid),
+                dm_unreachable=pid in unreachable,
+                signed_off_seq=signed_off_seq,
+            )
+            memo[pid] = (inputs_of, record)
+            out.append(record)
+        return out
 
     async def recompute(
         self, session: Session, person_ids: Sequence[str] | None = None
@@ -186,26 +303,61 @@ class Recorder:
         A make-up session also refreshes the missed session's record. Before a
         session opens only the records asked for (say, an absence notice) exist.
         """
+        return (await self.recompute_session(session, person_ids)).records
+
+    async def recompute_session(
+        self, session: Session, person_ids: Sequence[str] | None = None
+    ) -> Recomputed:
+        """`recompute`, with the session's evidence it read (for a roster)."""
+        nothing = Recomputed(records=[], evidence=None, presence=None)
         if session.state is SessionState.CANCELLED:
-            return []
+            return nothing
         group = await self.store.get_group(session.group_id)
         if group is None:
-            return []
+            return nothing
         if person_ids is None and session.opens_at(self.policy) > self.clock.now():
             # nobody can have missed a session that has not opened yet
-            return []
-        ids = list(person_ids) if person_ids is not None else await self.participants(session)
-        signoff = await self.store.evidence(session_id=session.id, kinds=[EvidenceKind.SIGNOFF])
-        seq = signoff[0].seq if signoff else None
-        records = [await self.compute(session, group, pid, signed_off_seq=seq) for pid in ids]
-        await self.store.save_records(records)
+            return nothing
+        evidence: list[LedgerEntry] | None = None
+        presence: list[LedgerEntry] | None = None
+        if person_ids is not None and len(person_ids) <= FEW:
+            signoff = await self.store.evidence(session_id=session.id, kinds=[EvidenceKind.SIGNOFF])
+            seq = signoff[0].seq if signoff else None
+            records = [
+                await self.compute(session, group, pid, signed_off_seq=seq) for pid in person_ids
+            ]
+        else:
+            start, end = session.window(self.policy)
+            inputs = await self.tail.read(session, start - PAIRING_MARGIN, end + PAIRING_MARGIN)
+            evidence = inputs.evidence
+            presence = [e for x in inputs.by_guest.values() for e in x]
+            signoffs = [e.seq for e in evidence if e.kind is EvidenceKind.SIGNOFF]
+            if person_ids is None:
+                enrolled = {e.person_id for e in await self.store.enrollments(group_id=group.id)}
+                seen = {e.person_id for e in evidence if e.person_id is not None}
+                ids = sorted(enrolled | seen)
+            else:
+                ids = list(person_ids)
+            records = await self._compute_all(
+                session, group, ids, inputs, signoffs[0] if signoffs else None
+            )
+        await self._save_changed(session, records)
         # a make-up's attendance decides the missed session's record
         for r in records:
             if r.makeup_for and r.makeup_for != session.id:
                 original = await self.store.get_session(r.makeup_for)
                 if original is not None:
                     await self.recompute(original, [r.person_id])
-        return records
+        return Recomputed(records=records, evidence=evidence, presence=presence)
+
+    async def _save_changed(self, session: Session, records: Sequence[AttendanceRecord]) -> None:
+        """Store the records that differ from the stored ones (a roster asked twice
+        writes nothing the second time); a few are written without reading first."""
+        if len(records) > FEW:
+            stored = {r.person_id: r for r in await self.store.records(session_id=session.id)}
+            records = [r for r in records if stored.get(r.person_id) != r]
+        if records:
+            await self.store.save_records(records)
 
     async def sessions_around(self, group_id: str, times: Iterable[datetime]) -> list[Session]:
         """The opened, non-cancelled sessions of a group whose records presence at any of

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from functools import lru_cache
 
 from bot.core.actions import Button, RosterRow, RosterView
 from bot.core.attendance.guests import roster_guests
@@ -15,6 +16,7 @@ from bot.core.domain import (
     AttendanceRecord,
     EvidenceKind,
     Flag,
+    LedgerEntry,
     Participation,
     Session,
     SessionState,
@@ -72,6 +74,7 @@ def rank(status: str) -> int:
     return _RANK.get(_kind(status), 0)
 
 
+@lru_cache(maxsize=4096)
 def row_buttons(session_id: str, person_id: str) -> tuple[Button, ...]:
     marks = tuple(
         Button(
@@ -86,11 +89,17 @@ def row_buttons(session_id: str, person_id: str) -> tuple[Button, ...]:
     return marks + levels
 
 
-async def _notices(store: Store, session: Session) -> dict[str, datetime]:
-    """person id -> when their (latest) absence notice for the session came."""
+async def _notices(
+    store: Store, session: Session, evidence: Sequence[LedgerEntry] | None
+) -> dict[str, datetime]:
+    """person id -> when their (latest) absence notice for the session came
+    (`evidence`: the session's, if already read)."""
     out: dict[str, datetime] = {}
-    for e in await store.evidence(session_id=session.id, kinds=[EvidenceKind.ABSENCE_NOTICE]):
-        if e.person_id:
+    kinds = [EvidenceKind.ABSENCE_NOTICE]
+    if evidence is None:
+        evidence = await store.evidence(session_id=session.id, kinds=kinds)
+    for e in evidence:
+        if e.person_id and e.kind is EvidenceKind.ABSENCE_NOTICE:
             out[e.person_id] = max(e.at, out.get(e.person_id, e.at))
     return out
 
@@ -110,10 +119,11 @@ async def build_roster(
     store = recorder.store
     group = await store.get_group(session.group_id)
     group_name = group.name if group else session.group_id
-    records = await recorder.recompute(session)
+    done = await recorder.recompute_session(session)
+    records = done.records
     running = now < session.end and session.state is SessionState.SCHEDULED
     camera_known = bool(group and group.discord_voice_channel_id)
-    notices = await _notices(store, session)
+    notices = await _notices(store, session, done.evidence)
     hints = (
         shown(
             await store.hints([r.person_id for r in records]),
@@ -151,7 +161,9 @@ async def build_roster(
     rows.sort(key=lambda r: (rank(r.status), r.display_name.casefold(), r.person_id))
     buttons = [(r.person_id, row_buttons(session.id, r.person_id)) for r in rows]
     # unlinked guests as "label (guest key)", so that a facilitator can /link them
-    guests = await roster_guests(store, session, session.window(recorder.policy))
+    guests = await roster_guests(
+        store, session, session.window(recorder.policy), around=done.presence
+    )
     counts = Counter(_kind(r.status) for r in rows)
     in_room = sum(1 for r in rows if r.in_room)
     notes: tuple[str, ...] = ()

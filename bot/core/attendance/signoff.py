@@ -77,11 +77,11 @@ async def signoff_of(store: Store, session_id: str) -> SignOff | None:
 
 
 async def signoffs(store: Store, session_ids: Iterable[str]) -> dict[str, SignOff]:
+    """session -> its sign-off (the first), for those signed off: one read."""
     out: dict[str, SignOff] = {}
-    for sid in sorted(set(session_ids)):
-        s = await signoff_of(store, sid)
-        if s is not None:
-            out[sid] = s
+    for e in await store.sessions_evidence(sorted(set(session_ids)), kinds=[EvidenceKind.SIGNOFF]):
+        if e.session_id and e.session_id not in out:  # by seq: the first wins
+            out[e.session_id] = from_entry(e)
     return out
 
 

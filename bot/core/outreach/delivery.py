@@ -3,6 +3,7 @@ of preference, record the outcome. Never raises for a platform's failure."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -20,9 +21,15 @@ from bot.core.timeutil import zone
 
 log = logging.getLogger("rollcall.dispatch")
 
-LEASE = timedelta(minutes=5)  # time to deliver one claimed batch (an e-mail may take 45 s)
+LEASE = timedelta(minutes=5)  # time to deliver one claimed item (an e-mail may take 45 s)
 MAX_ATTEMPTS = 6
-BATCH = 5
+#: most items claimed at once
+BATCH = 16
+#: most items one drain (one scheduler tick) delivers: 5,000 reminders due at once go
+#: out in three ticks, and a tick stays well inside the scheduler's health window
+DRAIN = 2000
+#: recipients sent to at once (a channel's pacing or Retry-After holds only its own)
+CONCURRENCY = 16
 NOTIFICATIONS = "rollcall_notifications_total"
 
 
@@ -60,34 +67,91 @@ class Dispatcher:
         self.telemetry = telemetry
 
     async def run_once(self, limit: int = BATCH) -> int:
-        """Claim and deliver one batch; the number of items handled."""
-        items = await self.store.claim_due(
-            self.clock.now(), worker=self.worker, limit=limit, lease=self.lease
-        )
-        for item in items:
-            # the lease restarts for each item, right before it is sent: a slow channel
-            # can't let another worker's claim of the same item overlap this send
-            renewed = await self.store.renew_claim(
-                item.key, worker=self.worker, until=self.clock.now() + self.lease
-            )
-            if not renewed:
-                log.warning("outbox item %s: claim lost before sending; skipped", item.key)
-                continue
-            try:
-                await self._deliver(item)
-            except Exception as e:
-                log.error("delivering outbox item %s failed: %s", item.key, describe(e))
-                await self._finish(item, OutboxStatus.PENDING, error="internal", retry=True)
-        return len(items)
+        """Claim one batch of at most `limit` items and deliver it; the number of items
+        handled (see `drain`)."""
+        return await self.drain(max_items=limit, batch=limit)
 
-    async def drain(self, max_batches: int = 20) -> int:
-        total = 0
-        for _ in range(max_batches):
-            n = await self.run_once()
-            total += n
-            if n == 0:
-                break
-        return total
+    async def drain(self, max_items: int = DRAIN, batch: int = BATCH) -> int:
+        """Deliver what is due, up to `max_items`; the number of items handled.
+
+        Sends to different recipients go concurrently (at most CONCURRENCY at once),
+        and more items are claimed as sends finish: a platform's pacing or Retry-After
+        for one channel holds that channel's sends only, never the others. One
+        recipient's items (a person's DMs, a group's posts) go one after another, in
+        the order claimed."""
+        lanes: dict[str, list[OutboxItem]] = {}
+        running: set[asyncio.Task[None]] = set()
+        handled = 0
+
+        async def lane(recipient: str) -> None:
+            queue = lanes[recipient]
+            try:
+                while queue:
+                    await self._one(queue[0])
+                    queue.pop(0)
+            finally:
+                del lanes[recipient]
+
+        try:
+            while True:
+                free = min(CONCURRENCY - len(running), batch, max_items - handled)
+                # claim when nothing runs, or when enough slots are free to be worth a write
+                if free > 0 and (not running or free >= CONCURRENCY // 2):
+                    now = self.clock.now()
+                    try:
+                        items = await self.store.claim_due(
+                            now, worker=self.worker, limit=free, lease=self.lease
+                        )
+                    except Exception:
+                        # the sends under way finish (and are recorded) before this fails
+                        await asyncio.gather(*running, return_exceptions=True)
+                        running = set()
+                        raise
+                    handled += len(items)
+                    for item in items:
+                        recipient = _recipient(item)
+                        if recipient in lanes:  # already being sent to: after those
+                            lanes[recipient].append(item)
+                        else:
+                            lanes[recipient] = [item]
+                            running.add(asyncio.create_task(lane(recipient)))
+                    if not items and not running:
+                        break
+                elif not running:
+                    break  # max_items handled
+                if running:
+                    done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        task.result()
+        finally:
+            for task in running:
+                task.cancel()
+        return handled
+
+    async def _one(self, item: OutboxItem) -> None:
+        # the lease restarts for each item, right before it is sent: a slow channel can't
+        # let another worker's claim of the same item overlap this send; the same write
+        # marks the send as begun (item.sending_at still tells whether an earlier attempt
+        # began and never got its result), so it is never skipped
+        now = self.clock.now()
+        try:
+            renewed = await self.store.renew_claim(
+                item.key, worker=self.worker, until=now + self.lease, sending_at=now
+            )
+        except Exception as e:  # left claimed: its lease runs out and it is claimed again
+            log.error("renewing outbox item %s failed: %s", item.key, describe(e))
+            return
+        if not renewed:
+            log.warning("outbox item %s: claim lost before sending; skipped", item.key)
+            return
+        try:
+            await self._deliver(item)
+        except Exception as e:
+            log.error("delivering outbox item %s failed: %s", item.key, describe(e))
+            try:
+                await self._finish(item, OutboxStatus.PENDING, error="internal", retry=True)
+            except Exception as again:  # its lease runs out and it is claimed again
+                log.error("outbox item %s: not released: %s", item.key, describe(again))
 
     async def _finish(
         self,
@@ -176,6 +240,7 @@ class Dispatcher:
                 kind=item.kind.value,
                 key=item.key,
                 buttons=item.buttons,
+                possibly_sent_since=item.sending_at,
             )
             results = [await n.deliver(person, message) for n in self.notifiers[channel]]
             if Delivery.DELIVERED in results:
@@ -252,6 +317,13 @@ class Dispatcher:
             await self._finish(item, OutboxStatus.PENDING, error="post_failed", retry=True)
         else:
             await self._finish(item, OutboxStatus.DROPPED, error="no_channel")
+
+
+def _recipient(item: OutboxItem) -> str:
+    """Whose items must go in order: a person's, or a group's channel posts."""
+    if item.kind is Kind.SESSION_OPEN or item.person_id is None:
+        return f"group:{item.group_id}"
+    return f"person:{item.person_id}"
 
 
 def _retry_after(notifier: Notifier) -> timedelta:

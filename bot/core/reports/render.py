@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import TYPE_CHECKING
@@ -80,13 +81,48 @@ class ReportRow:
         }
 
 
-def to_csv(rows: Sequence[ReportRow], tz: tzinfo) -> str:
+#: columns that hold words (ids, status, flags): what a spreadsheet could take for a
+#: formula; the others are numbers and ISO times, which never start like one
+_TEXT_COLUMNS = frozenset(
+    {
+        "session_id",
+        "group_id",
+        "participant_id",
+        "status",
+        "flags",
+        "verified_by",
+        "makeup_for",
+    }
+)
+_CSV_ESCAPED = tuple(c in _TEXT_COLUMNS for c in COLUMNS)
+#: rows per chunk a streamed rendering yields
+CHUNK = 500
+#: JSON without spaces (and through json's C encoder, which `indent` would turn off)
+_COMPACT = (",", ":")
+
+
+def csv_chunks(rows: Iterable[ReportRow], tz: tzinfo) -> Iterator[str]:
+    """The CSV, a few hundred rows at a time (an export writes them as they come)."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: csv_cell(v) for k, v in row.cells(tz).items()})
-    return buf.getvalue()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for n, row in enumerate(rows, 1):
+        cells = row.cells(tz)
+        writer.writerow(
+            [
+                csv_cell(cells[c]) if escaped else cells[c]
+                for c, escaped in zip(COLUMNS, _CSV_ESCAPED, strict=True)
+            ]
+        )
+        if n % CHUNK == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+def to_csv(rows: Sequence[ReportRow], tz: tzinfo) -> str:
+    return "".join(csv_chunks(rows, tz))
 
 
 def to_json(rows: Sequence[ReportRow], tz: tzinfo) -> str:
@@ -171,6 +207,81 @@ def _period(row: ReportRow, tz: tzinfo) -> tuple[dict[str, str], bool]:
     return {"start": iso_local(start, tz), "end": iso_local(end, tz)}, True
 
 
+def _encounter(row: ReportRow, tz: tzinfo, eid: str) -> dict[str, object]:
+    """The Encounter entry of one record (see `to_fhir`); `eid`, its id."""
+    r = row.record
+    period, attended = _period(row, tz)
+    encounter: dict[str, object] = {
+        "resourceType": "Encounter",
+        "id": eid,
+        "identifier": [
+            {"system": "urn:rollcall:session", "value": r.session_id},
+            {"system": "urn:rollcall:group", "value": r.group_id},
+        ],
+        "status": _FHIR_STATUS.get(r.status.value, "unknown"),
+        "class": {
+            "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+            "code": "VR",
+            "display": "virtual",
+        },
+        "subject": _ref("Patient", "urn:rollcall:person", r.person_id),
+        "period": period,
+        "extension": [
+            {"url": f"{_ROLLCALL}:status", "valueCode": r.status.value},
+            *({"url": f"{_ROLLCALL}:flag", "valueCode": f.value} for f in r.flags),
+            # engagement: camera time (context, never a penalty) and participation
+            {
+                "url": f"{_ROLLCALL}:camera-minutes",
+                "valueQuantity": {
+                    "value": r.camera_minutes,
+                    "unit": "min",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "min",
+                },
+            },
+            *(
+                [{"url": f"{_ROLLCALL}:participation", "valueCode": r.participation.value}]
+                if r.participation
+                else []
+            ),
+        ],
+    }
+    if attended:
+        encounter["length"] = {
+            "value": r.attended_minutes,
+            "unit": "min",
+            "system": "http://unitsofmeasure.org",
+            "code": "min",
+        }
+    if r.verified_by:
+        encounter["participant"] = [
+            {"individual": _ref("Practitioner", "urn:rollcall:person", r.verified_by)}
+        ]
+    return {"fullUrl": f"urn:uuid:{eid}", "resource": encounter}
+
+
+def fhir_chunks(rows: Sequence[ReportRow], tz: tzinfo) -> Iterator[str]:
+    """A FHIR R4 Bundle (type "collection") of Encounter resources, one per record:
+    the participant as `subject` (Patient/<participant_id>), the session and group as
+    identifiers, the attended span as `period` and the minutes as `length` (only for
+    someone who attended; length never exceeds the period), and rollcall's own status
+    and flags (attested_minutes among them) as extensions, so an EHR can import what a
+    billing team needs. Every `fullUrl` is `urn:uuid:` + a UUID v5 of the record's key,
+    and `Encounter.id` is that UUID, whatever the configured ids look like; a signed-off
+    session adds a Provenance (see `_provenances`)."""
+    # written entry by entry, one a line: the bundle's id needs every fullUrl first
+    # (cheap), never every resource at once
+    provenances = _provenances(rows, tz)
+    eids = [fhir_uuid("encounter", r.record.session_id, r.record.person_id) for r in rows]
+    urls = [f"urn:uuid:{eid}" for eid in eids] + [str(p["fullUrl"]) for p in provenances]
+    head = {"resourceType": "Bundle", "id": fhir_uuid("bundle", *urls), "type": "collection"}
+    yield json.dumps(head, separators=_COMPACT)[:-1] + ',"entry":['
+    encounters = (_encounter(row, tz, eid) for row, eid in zip(rows, eids, strict=True))
+    for n, entry in enumerate(itertools.chain(encounters, provenances)):
+        yield ("\n" if n == 0 else ",\n") + json.dumps(entry, separators=_COMPACT)
+    yield "\n]}\n"
+
+
 def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     """A FHIR R4 Bundle (type "collection") of Encounter resources, one per record:
     the participant as `subject` (Patient/<participant_id>), the session and group as
@@ -180,66 +291,7 @@ def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     billing team needs. Every `fullUrl` is `urn:uuid:` + a UUID v5 of the record's key,
     and `Encounter.id` is that UUID, whatever the configured ids look like; a signed-off
     session adds a Provenance (see `_provenances`)."""
-    entries: list[dict[str, object]] = []
-    for row in rows:
-        r = row.record
-        period, attended = _period(row, tz)
-        eid = fhir_uuid("encounter", r.session_id, r.person_id)
-        encounter: dict[str, object] = {
-            "resourceType": "Encounter",
-            "id": eid,
-            "identifier": [
-                {"system": "urn:rollcall:session", "value": r.session_id},
-                {"system": "urn:rollcall:group", "value": r.group_id},
-            ],
-            "status": _FHIR_STATUS.get(r.status.value, "unknown"),
-            "class": {
-                "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-                "code": "VR",
-                "display": "virtual",
-            },
-            "subject": _ref("Patient", "urn:rollcall:person", r.person_id),
-            "period": period,
-            "extension": [
-                {"url": f"{_ROLLCALL}:status", "valueCode": r.status.value},
-                *({"url": f"{_ROLLCALL}:flag", "valueCode": f.value} for f in r.flags),
-                # engagement: camera time (context, never a penalty) and participation
-                {
-                    "url": f"{_ROLLCALL}:camera-minutes",
-                    "valueQuantity": {
-                        "value": r.camera_minutes,
-                        "unit": "min",
-                        "system": "http://unitsofmeasure.org",
-                        "code": "min",
-                    },
-                },
-                *(
-                    [{"url": f"{_ROLLCALL}:participation", "valueCode": r.participation.value}]
-                    if r.participation
-                    else []
-                ),
-            ],
-        }
-        if attended:
-            encounter["length"] = {
-                "value": r.attended_minutes,
-                "unit": "min",
-                "system": "http://unitsofmeasure.org",
-                "code": "min",
-            }
-        if r.verified_by:
-            encounter["participant"] = [
-                {"individual": _ref("Practitioner", "urn:rollcall:person", r.verified_by)}
-            ]
-        entries.append({"fullUrl": f"urn:uuid:{eid}", "resource": encounter})
-    entries += _provenances(rows, tz)
-    bundle = {
-        "resourceType": "Bundle",
-        "id": fhir_uuid("bundle", *(str(e["fullUrl"]) for e in entries)),
-        "type": "collection",
-        "entry": entries,
-    }
-    return json.dumps(bundle, indent=2) + "\n"
+    return "".join(fhir_chunks(rows, tz))
 
 
 def _provenances(rows: Sequence[ReportRow], tz: tzinfo) -> list[dict[str, object]]:
@@ -280,6 +332,17 @@ def _provenances(rows: Sequence[ReportRow], tz: tzinfo) -> list[dict[str, object
         }
         out.append({"fullUrl": f"urn:uuid:{pid}", "resource": provenance})
     return out
+
+
+def render_chunks(
+    fmt: str, rows: Sequence[ReportRow], tz: tzinfo, title: str = ""
+) -> Iterator[str]:
+    """`render`, piece by piece: CSV and FHIR are never held whole (a year's export)."""
+    if fmt == "csv":
+        return csv_chunks(rows, tz)
+    if fmt == "fhir":
+        return fhir_chunks(rows, tz)
+    return iter((render(fmt, rows, tz, title),))
 
 
 def render(fmt: str, rows: Sequence[ReportRow], tz: tzinfo, title: str = "") -> str:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from adapters.discord.notifier import DiscordNotifier
+from discord.utils import time_snowflake
+
+from adapters.discord.notifier import HISTORY_SKEW, DiscordNotifier
+from adapters.discord.translate import message_nonce
 from bot.core.actions import Button, ChannelPost, DirectMessage
 from bot.core.domain import Person
 from bot.core.ports import Delivery, Notifier, Poster
@@ -110,3 +113,34 @@ async def test_channel_posts_go_to_the_groups_text_channel(h: Harness) -> None:
     assert await poster.post(unbound, post) is Delivery.UNREACHABLE
     h.fake.failures[f"POST /channels/{TEXT}/messages"] = [Scripted(503, {"message": "down"})]
     assert await poster.post(group, post) is Delivery.RETRY
+
+
+async def test_a_dm_cut_in_the_send_window_is_found_not_sent_again(h: Harness) -> None:
+    """After a crash between Discord's answer and the outbox's "sent" row, the message
+    comes back marked possibly sent: found among the DM's messages, it is not sent again;
+    one that never left is sent once. Every send carries the key's nonce."""
+    notifier = h.bot.notifier
+    assert await notifier.deliver(J, dm("r1")) is Delivery.DELIVERED  # then the crash
+    (first,) = [r for r in h.fake.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert first.body["nonce"] == message_nonce("r1") and first.body["enforce_nonce"] is True
+    assert "p-001" not in first.body["nonce"] and len(first.body["nonce"]) <= 25
+    began = datetime.now(UTC) - timedelta(seconds=5)
+    again = replace(dm("r1"), possibly_sent_since=began)
+    assert await notifier.deliver(J, again) is Delivery.DELIVERED
+    assert sends(h) == 1  # found: nothing posted again
+    (looked,) = [r for r in h.fake.requests if r.method == "GET" and r.path.endswith("/messages")]
+    assert int(looked.query["after"]) == time_snowflake(began - HISTORY_SKEW)
+    # the same words to someone else, or other words to J: not found, sent once
+    other = replace(dm("r2"), text="Other words.", possibly_sent_since=began)
+    assert await notifier.deliver(J, other) is Delivery.DELIVERED
+    assert await notifier.deliver(M, replace(dm("r3"), possibly_sent_since=began)) is (
+        Delivery.DELIVERED
+    )
+    assert sends(h) == 3
+    contents = [m["content"] for m in h.fake.messages.values() if m["channel_id"] != "0"]
+    assert sorted(contents) == sorted([dm().text, "Other words.", dm().text])
+
+
+async def test_a_first_attempt_never_reads_the_dm(h: Harness) -> None:
+    assert await h.bot.notifier.deliver(J, dm("r1")) is Delivery.DELIVERED
+    assert h.fake.count("GET", "/channels/") == 0

@@ -29,7 +29,7 @@ def test_every_command_is_a_slash_command() -> None:
 
 def test_scopes_events_and_interactivity() -> None:
     text = _manifest()
-    for needed in ("commands", "chat:write", "im:write", "users:read"):
+    for needed in ("commands", "chat:write", "im:write", "im:history", "users:read"):
         assert f"- {needed} " in text or f"- {needed}\n" in text, needed
     for event in ("app_home_opened", "user_huddle_changed"):
         assert f"- {event}" in text

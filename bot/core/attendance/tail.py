@@ -1,0 +1,136 @@
+"""What a whole session's records are computed from, kept between recomputes.
+
+A roster asked again and again (a facilitator watching a live session) would read
+the session's evidence and its group's presence around the window every time:
+tens of thousands of rows. The ledger is append-only and its `seq` follows commit
+order (every append holds the chain head), so what was read stays true and only
+entries past the last seen `seq` can be new: each use reads the chain head, and the
+ledger's tail past it only when the head moved. A head that went back or changed
+under the same `seq` (a restored backup) drops everything kept.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.domain import EvidenceKind, LedgerEntry, Session
+from bot.core.ports import Store
+
+#: sessions kept (the ones being watched live; a report's sweep reads through)
+KEPT = 4
+#: past this many new entries since the last use, read the session afresh instead
+TAIL_LIMIT = 5000
+_PAGE = 1000
+
+
+@dataclass(slots=True, kw_only=True)
+class _Kept:
+    head: tuple[int, str]
+    evidence: list[LedgerEntry] = field(default_factory=list)
+    presence: list[LedgerEntry] = field(default_factory=list)
+    own: dict[str | None, list[LedgerEntry]] = field(default_factory=dict)
+    by_person: dict[str | None, list[LedgerEntry]] = field(default_factory=dict)
+    by_guest: dict[str, list[LedgerEntry]] = field(default_factory=dict)
+
+    def add_evidence(self, e: LedgerEntry) -> None:
+        self.evidence.append(e)
+        self.own.setdefault(e.person_id, []).append(e)
+
+    def add_presence(self, e: LedgerEntry) -> None:
+        self.presence.append(e)
+        self.by_person.setdefault(e.person_id, []).append(e)
+        if e.guest_key:
+            self.by_guest.setdefault(e.guest_key, []).append(e)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionInputs:
+    """What was read, by seq, and grouped. The lists and maps are shared with the
+    kept copy: read them, never change them."""
+
+    #: the session's evidence
+    evidence: list[LedgerEntry]
+    #: the group's presence (guests' too) in [at_from, at_to)
+    presence: list[LedgerEntry]
+    #: the session's evidence by person; the presence by person and by guest key
+    own: dict[str | None, list[LedgerEntry]]
+    by_person: dict[str | None, list[LedgerEntry]]
+    by_guest: dict[str, list[LedgerEntry]]
+
+
+class SessionTail:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._kept: OrderedDict[tuple[str, datetime, datetime], _Kept] = OrderedDict()
+
+    async def read(self, session: Session, at_from: datetime, at_to: datetime) -> SessionInputs:
+        """The session's evidence and its group's presence in [at_from, at_to), as
+        they are in the ledger now."""
+        key = (session.id, at_from, at_to)
+        head = await self.store.chain_head("ledger")
+        kept = self._kept.get(key)
+        if kept is not None and not await self._catch_up(kept, head, session, at_from, at_to):
+            kept = None
+        if kept is None:
+            kept = _Kept(head=head)
+            for e in await self.store.evidence(session_id=session.id):
+                kept.add_evidence(e)
+            for e in await self.store.evidence(
+                group_id=session.group_id,
+                kinds=[EvidenceKind.PRESENCE],
+                at_from=at_from,
+                at_to=at_to,
+            ):
+                kept.add_presence(e)
+            self._kept[key] = kept
+            while len(self._kept) > KEPT:
+                self._kept.popitem(last=False)
+        self._kept.move_to_end(key)
+        return SessionInputs(
+            evidence=kept.evidence,
+            presence=kept.presence,
+            own=kept.own,
+            by_person=kept.by_person,
+            by_guest=kept.by_guest,
+        )
+
+    async def _catch_up(
+        self,
+        kept: _Kept,
+        head: tuple[int, str],
+        session: Session,
+        at_from: datetime,
+        at_to: datetime,
+    ) -> bool:
+        """Add what was appended since; False when the kept copy cannot be trusted
+        (the ledger went back, or too much is new)."""
+        if head == kept.head:
+            return True
+        if head[0] <= kept.head[0] or head[0] - kept.head[0] > TAIL_LIMIT:
+            return False
+        after = kept.head[0]
+        new: list[LedgerEntry] = []
+        while after < head[0]:
+            page = await self.store.ledger_page(after_seq=after, limit=_PAGE)
+            if not page:
+                break
+            new += page
+            after = page[-1].seq
+        # entries a fresh read already saw (it may have run past the head it was
+        # paired with) come again here: skip what is not past the newest kept
+        last_evidence = kept.evidence[-1].seq if kept.evidence else 0
+        last_presence = kept.presence[-1].seq if kept.presence else 0
+        for e in new:
+            if e.session_id == session.id and e.seq > last_evidence:
+                kept.add_evidence(e)
+            if (
+                e.kind is EvidenceKind.PRESENCE
+                and e.group_id == session.group_id
+                and at_from <= e.at < at_to
+                and e.seq > last_presence
+            ):
+                kept.add_presence(e)
+        kept.head = (after, new[-1].hash) if new else head
+        return True

@@ -1,0 +1,150 @@
+"""A whole session's recompute reads each input once (SessionTail, the recorder's bulk
+path); its records must be exactly those computed one person at a time, and stay
+true as evidence keeps arriving between two recomputes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.attendance.recorder import FEW, Recorder
+from bot.core.clock import FakeClock
+from bot.core.domain import EvidenceKind, LedgerEntry, Program, Session, SessionState
+from storage.memory import MemoryStore
+from tests.unit.evidence import GROUP_ID, PRESENCE_GROUP, SESSION, t
+
+PEOPLE = [f"p-{i}" for i in range(FEW + 5)]
+
+
+def _presence(
+    n: int, action: str, when: str, *, person: str | None, guest: str | None = None
+) -> LedgerEntry:
+    return LedgerEntry(
+        key=f"zoom:{n}:{action}:{when}:{person}:{guest}",
+        kind=EvidenceKind.PRESENCE,
+        group_id=GROUP_ID,
+        at=t(when),
+        recorded_at=t(when),
+        source="zoom",
+        person_id=person,
+        guest_key=guest,
+        data={"action": action, "source": "zoom", "stream": f"s-{n}", "reconciled": False},
+    )
+
+
+def _checkin(person: str, when: str, session_id: str = SESSION.id) -> LedgerEntry:
+    return LedgerEntry(
+        key=f"checkin:{session_id}:{person}",
+        kind=EvidenceKind.CHECKIN,
+        group_id=GROUP_ID,
+        at=t(when),
+        recorded_at=t(when),
+        source="slack",
+        session_id=session_id,
+        person_id=person,
+    )
+
+
+async def _world(now: str) -> tuple[MemoryStore, Recorder, FakeClock]:
+    store = MemoryStore()
+    clock = FakeClock(t(now))
+    await store.upsert_group(PRESENCE_GROUP)
+    for pid in PEOPLE:
+        await store.seed_enrollment(pid, GROUP_ID, t("08:00"))
+    await store.add_session(SESSION)
+    return store, Recorder(store, clock, Program()), clock
+
+
+async def _one_by_one(recorder: Recorder, session: Session) -> list:  # type: ignore[type-arg]
+    group = await recorder.store.get_group(session.group_id)
+    assert group is not None
+    return [await recorder.compute(session, group, pid) for pid in PEOPLE]
+
+
+async def test_the_bulk_recompute_agrees_with_one_person_at_a_time() -> None:
+    store, recorder, _ = await _world("23:00")
+    made_up = Session(
+        id="s-makeup",
+        group_id=GROUP_ID,
+        start=t("21:30"),
+        end=t("22:30"),
+        state=SessionState.ENDED,
+        makeup_for=SESSION.id,
+    )
+    await store.add_session(made_up)
+    await store.append_evidence(
+        [
+            _checkin("p-0", "17:58"),
+            _checkin("p-1", "18:20"),
+            _presence(1, "join", "18:01", person="p-1"),
+            _presence(1, "leave", "19:00", person="p-1"),
+            _presence(2, "join", "18:05", person="p-2"),  # never left: closed at the end
+            _presence(3, "join", "18:00", person=None, guest="zoom:guest-a"),
+            _presence(3, "leave", "20:55", person=None, guest="zoom:guest-a"),
+            _presence(4, "join", "18:10", person=None, guest="zoom:guest-b"),  # unlinked
+            _presence(5, "join", "21:35", person="p-4"),  # the make-up session only
+            _presence(5, "leave", "22:25", person="p-4"),
+            LedgerEntry(
+                key="link:guest-a",
+                kind=EvidenceKind.GUEST_LINK,
+                group_id=GROUP_ID,
+                at=t("21:10"),
+                recorded_at=t("21:10"),
+                source="cli",
+                person_id="p-3",
+                guest_key="zoom:guest-a",
+            ),
+        ]
+    )
+    await recorder.recompute(made_up, ["p-4"])
+    await store.mark_unreachable("p-5", "chat", t("12:00"))
+
+    bulk = await recorder.recompute(SESSION)
+    assert [r.person_id for r in bulk] == PEOPLE
+    assert bulk == await _one_by_one(recorder, SESSION)
+    by_person = {r.person_id: r for r in bulk}
+    assert by_person["p-3"].attended_minutes > 0  # the linked guest's presence counts
+    assert by_person["p-4"].status.value == "made_up"
+    assert await store.records(session_id=SESSION.id) == bulk
+
+
+async def test_evidence_after_a_recompute_is_seen_by_the_next() -> None:
+    store, recorder, clock = await _world("18:30")
+    await store.append_evidence([_presence(1, "join", "18:02", person="p-1")])
+    first = {r.person_id: r for r in await recorder.recompute(SESSION)}
+    assert first["p-1"].in_room and not first["p-2"].in_room
+    # more arrives; the kept inputs catch up from the ledger's tail
+    await store.append_evidence(
+        [
+            _presence(1, "leave", "18:31", person="p-1"),
+            _presence(2, "join", "18:31", person="p-2"),
+            _checkin("p-6", "18:31"),
+        ]
+    )
+    clock.advance(timedelta(minutes=2))
+    second = await recorder.recompute(SESSION)
+    assert second == await _one_by_one(recorder, SESSION)
+    by_person = {r.person_id: r for r in second}
+    assert not by_person["p-1"].in_room and by_person["p-2"].in_room
+    assert by_person["p-6"].checked_in_at == t("18:31")
+    # asked again at the same instant with nothing new: the same records, stored
+    assert await recorder.recompute(SESSION) == second
+    assert await store.records(session_id=SESSION.id) == second
+
+
+async def test_a_roster_recompute_writes_only_what_changed() -> None:
+    store, recorder, _ = await _world("23:00")
+    await store.append_evidence([_checkin("p-0", "17:58")])
+    first = await recorder.recompute(SESSION)
+    saved: list[int] = []
+    save = store.save_records
+
+    async def counting(records):  # type: ignore[no-untyped-def]
+        saved.append(len(records))
+        await save(records)
+
+    store.save_records = counting  # type: ignore[method-assign]
+    assert await recorder.recompute(SESSION) == first
+    await store.append_evidence([_checkin("p-1", "18:40")])
+    again = await recorder.recompute(SESSION)
+    assert saved == [1]  # nothing the first time; p-1's record the second
+    assert again[1] != first[1] and again[0] == first[0]
