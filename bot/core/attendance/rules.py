@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core.attendance.alternatives import FLAGS as MAKEUP_FLAGS
+from bot.core.attendance.alternatives import Done, done_of
 from bot.core.attendance.intervals import (
     Interval,
     Pairing,
@@ -35,18 +37,27 @@ from bot.core.domain import (
 )
 
 FLAG_ORDER = tuple(Flag)
+_MISSED = (Status.ABSENT, Status.EXCUSED)
+#: evidence that changes a signed-off record: an amendment
+_CHANGES = (EvidenceKind.VERIFY, EvidenceKind.MAKEUP_ALTERNATIVE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Verification:
-    status: Status
+    #: the latest status a facilitator set; None when they only marked participation
+    status: Status | None
     by: str | None
+    #: when the latest status was set: (at, recorded_at, seq), to order it with make-ups
+    at: tuple[datetime, datetime, int] | None
+    #: the latest participation level a facilitator set (with a status or alone)
     participation: Participation | None
     #: minutes attested by a facilitator (`/verify ... minutes=N`), the latest that said so
     minutes: int | None = None
 
 
 def _latest_verification(entries: Sequence[LedgerEntry]) -> _Verification | None:
+    """The facilitator's marks: a status mark overrides the computed status, a
+    participation mark (no status) records participation only."""
     verifications = sorted(
         (e for e in entries if e.kind is EvidenceKind.VERIFY),
         key=lambda e: (e.at, e.recorded_at, e.key),
@@ -54,17 +65,19 @@ def _latest_verification(entries: Sequence[LedgerEntry]) -> _Verification | None
     if not verifications:
         return None
     # the latest decision wins; ties broken by the unique key for determinism
-    last = verifications[-1]
-    raw = last.data.get("participation")
+    decisions = [e for e in verifications if e.data.get("status")]
+    levels = [str(raw) for e in verifications if (raw := e.data.get("participation"))]
     attested = [
         m
-        for e in verifications
+        for e in decisions
         if isinstance(m := e.data.get("minutes"), int) and not isinstance(m, bool)
     ]
+    last = decisions[-1] if decisions else None
     return _Verification(
-        status=Status(str(last.data["status"])),
-        by=last.actor_id,
-        participation=Participation(str(raw)) if raw else None,
+        status=Status(str(last.data["status"])) if last else None,
+        by=last.actor_id if last else None,
+        at=(last.at, last.recorded_at, last.seq) if last else None,
+        participation=Participation(levels[-1]) if levels else None,
         minutes=attested[-1] if attested else None,
     )
 
@@ -181,6 +194,10 @@ class Prepared:
     notice_in_time: bool
     verification: _Verification | None
     amended: bool
+    #: a completed make-up by recorded content or a one-on-one
+    alternative: Done | None
+    #: whether the facilitator's status mark decides the status
+    decided: bool
     #: the presence when no stay or camera span is open (then the clock cannot change it)
     settled: _Seen | None
 
@@ -219,6 +236,19 @@ def prepare(
     )
     notices = [e for e in own if e.kind is EvidenceKind.ABSENCE_NOTICE]
     deadline = session.start - timedelta(hours=policy.advance_notice_hours)
+    verification = _latest_verification(own)
+    # a make-up by recorded content or a one-on-one: it beats a facilitator's "absent" or
+    # "excused" set before it (that is what made the session one to make up)
+    alternative = done_of(own)
+    decided = verification is not None and verification.status is not None
+    if (
+        alternative is not None
+        and verification is not None
+        and verification.status in _MISSED
+        and verification.at is not None
+        and verification.at < alternative.order
+    ):
+        decided = False
     return Prepared(
         session=session,
         group=group,
@@ -237,9 +267,11 @@ def prepare(
         ),
         noticed=bool(notices),
         notice_in_time=any(e.at <= deadline for e in notices),
-        verification=_latest_verification(own),
+        verification=verification,
         amended=signed_off_seq is not None
-        and any(e.kind is EvidenceKind.VERIFY and e.seq > signed_off_seq for e in own),
+        and any(e.kind in _CHANGES and e.seq > signed_off_seq for e in own),
+        alternative=alternative,
+        decided=decided,
         settled=None
         if stays.open_stays or stays.open_cameras
         else _seen(stays, session, policy, session.end),
@@ -336,18 +368,28 @@ def record_at(p: Prepared, now: datetime) -> AttendanceRecord:
         flags.add(Flag.SIGNED_OFF)
         if p.amended:
             flags.add(Flag.AMENDED)
+    alternative, decided = p.alternative, p.decided
 
     status: Status
     verified_by: str | None = None
     participation: Participation | None = None
     if verification is not None:
+        participation = verification.participation
+    if decided and verification is not None and verification.status is not None:
         status = verification.status
         verified_by = verification.by
-        participation = verification.participation
         flags.add(Flag.OVERRIDE)
         if verification.minutes is not None:
             attended_minutes = max(0, min(verification.minutes, session.minutes))
             flags.add(Flag.ATTESTED_MINUTES)
+    elif alternative is not None:
+        status = Status.MADE_UP
+        flags.add(MAKEUP_FLAGS[alternative.kind])
+        # a one-on-one is confirmed by the facilitator who held it: a verification
+        # (PRODUCT.md: flag override, verified_by set)
+        if alternative.kind == "one_on_one":
+            verified_by = alternative.by
+            flags.add(Flag.OVERRIDE)
     elif p.made_up_by is not None:
         status = Status.MADE_UP
     elif not attended_evidence and notice_in_time:
