@@ -280,12 +280,14 @@ class Dispatcher:
             order = [c for c in order if c != "sms"]
         # a channel known not to reach them is skipped while another one might
         order = [c for c in order if c not in blocked] or order
+        tried = False
         for channel in order:
             held = self.held.get(channel)
             if held is not None and held > now:  # its platform asked it to wait
                 retry = True
                 wait = max(wait, held - now)
                 continue
+            tried = True
             link = None
             if channel == "email" and session is not None and self.reply_link is not None:
                 link = self.reply_link(person, session) if item.kind is Kind.REMINDER else None
@@ -317,6 +319,11 @@ class Dispatcher:
                 continue
             # every notifier of this channel says it cannot reach them
             await self._unreachable(person, channel, now)
+        if not tried and retry:
+            # every channel is held by its platform's Retry-After: nothing was attempted,
+            # so no attempt is counted; the claim is parked until the hold ends
+            await self.store.renew_claim(item.key, worker=self.worker, until=now + wait)
+            return
         await self._finish(
             item,
             OutboxStatus.FAILED,

@@ -61,11 +61,16 @@ async def test_a_429_with_retry_after_holds_every_sms_and_only_sms(twilio: FakeS
         assert await dispatcher.drain() == 3
         assert len(twilio.requests) == 1  # the other texts wait out the Retry-After
         assert chat.sent == ["chat"]  # the chat message does not
-        waiting = await store.outbox_items(status=OutboxStatus.PENDING)
-        assert sorted(i.key for i in waiting) == ["first", "second", "third"]
-        for i in waiting:
-            assert i.next_attempt_at is not None
-            assert i.next_attempt_at >= NOW + timedelta(seconds=120)
+        [first] = await store.outbox_items(status=OutboxStatus.PENDING)
+        assert first.key == "first" and first.next_attempt_at is not None
+        assert first.next_attempt_at >= NOW + timedelta(seconds=120)
+        # nothing was attempted for the two held texts: no attempt is counted, their claim
+        # is parked until the hold ends
+        parked = await store.outbox_items(status=OutboxStatus.CLAIMED)
+        assert sorted(i.key for i in parked) == ["second", "third"]
+        for i in parked:
+            assert i.attempts == 0 and i.claimed_until is not None
+            assert i.claimed_until >= NOW + timedelta(seconds=120)
 
         clock.advance(timedelta(minutes=3))
         assert await dispatcher.drain() == 3
