@@ -10,11 +10,16 @@ An entry is fresh for half of `ttl`; in the second half it is still answered whi
 one refill runs in the background (at the top of the hour, 12,000 people are not
 re-read on some request's time); past `ttl`, or after a write through this store,
 it is read afresh before answering.
+
+A cached read that calls another one (an index built from `list_people`) reads the
+inner one afresh while it fills: otherwise a refill would re-cache what the inner
+entry held, half a `ttl` old, for another whole `ttl`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import time
 from collections.abc import Callable, Coroutine
@@ -25,6 +30,17 @@ R = TypeVar("R")
 
 
 FRESH, STALE, MISS = "fresh", "stale", "miss"
+
+#: set while a cached read fills its entry: the cached reads it makes go to the source
+_filling: contextvars.ContextVar[bool] = contextvars.ContextVar("_filling", default=False)
+
+
+async def _fill(read: Callable[[], Coroutine[Any, Any, R]]) -> R:
+    token = _filling.set(True)
+    try:
+        return await read()
+    finally:
+        _filling.reset(token)
 
 
 class ReadCache:
@@ -75,7 +91,7 @@ class ReadCache:
 
         async def run() -> None:
             try:
-                value = await read()
+                value = await _fill(read)
             except BaseException as e:  # the next read past the grace reads afresh
                 flight.set_exception(e if isinstance(e, Exception) else RuntimeError("cancelled"))
                 flight.exception()
@@ -117,7 +133,7 @@ def cached(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine
     @functools.wraps(method)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         cache: ReadCache = args[0]._cache  # type: ignore[attr-defined]
-        if cache.ttl <= 0:
+        if cache.ttl <= 0 or _filling.get():  # off, or filling a derived entry
             return await method(*args, **kwargs)
         # a cheap key (this runs on every hot-path read); keyword order is the call
         # site's, so two orders are two entries, which is harmless
@@ -143,7 +159,7 @@ def cached(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine
         flight = asyncio.get_running_loop().create_future()
         cache.flights[(generation, key)] = flight
         try:
-            result = await method(*args, **kwargs)
+            result = await _fill(lambda: method(*args, **kwargs))
         except asyncio.CancelledError:
             flight.cancel()
             raise

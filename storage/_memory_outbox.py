@@ -88,9 +88,13 @@ class MemoryOutbox:
         channel: str | None = None,
         error: str | None = None,
         next_attempt_at: datetime | None = None,
+        unsent_since: datetime | None = None,
     ) -> None:
         async with self._lock:
             i = self._outbox[key]
+            sending = i.sending_at if status is OutboxStatus.PENDING else None
+            if unsent_since is not None and sending == unsent_since:
+                sending = None  # this attempt's own mark, and it sent nothing
             self._outbox[key] = dataclasses.replace(
                 i,
                 status=status,
@@ -101,7 +105,7 @@ class MemoryOutbox:
                 channel_used=channel,
                 finished_at=None if status is OutboxStatus.PENDING else at,
                 last_error=error,
-                sending_at=i.sending_at if status is OutboxStatus.PENDING else None,
+                sending_at=sending,
             )
 
     async def outbox_items(

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, func, literal, or_, select, update
+from sqlalchemy import and_, case, delete, func, literal, or_, select, update
 
 from bot.core.outbox import OutboxItem, OutboxStatus
 from storage._base import SqlBase
@@ -113,8 +113,13 @@ class OutboxSql(SqlBase):
         channel: str | None = None,
         error: str | None = None,
         next_attempt_at: datetime | None = None,
+        unsent_since: datetime | None = None,
     ) -> None:
         retry = status is OutboxStatus.PENDING
+        sending: object = outbox.c.sending_at if retry else None
+        if retry and unsent_since is not None:  # this attempt's own mark: it sent nothing
+            mine = outbox.c.sending_at == literal(unsent_since, type_=outbox.c.sending_at.type)
+            sending = case((mine, None), else_=outbox.c.sending_at)
         stmt = (
             update(outbox)
             .where(outbox.c.key == key)
@@ -127,7 +132,7 @@ class OutboxSql(SqlBase):
                 channel_used=channel,
                 finished_at=None if retry else at,
                 last_error=error,
-                sending_at=outbox.c.sending_at if retry else None,
+                sending_at=sending,
             )
         )
         async with self._write() as conn:

@@ -13,7 +13,9 @@ minutes), and when the outbox says an earlier attempt may have reached Discord
 (`DirectMessage.possibly_sent_since`), the DM channel's messages since then are read
 first: one of ours with the same content means it was delivered. (Discord keeps no
 metadata on a message; a reminder worded again later — "in 53 minutes" — is not the
-same content and is sent again.)
+same content and is sent again.) A failure Discord answered with a 4xx (a 429 past
+discord.py's waits, `RateLimited`) is a refused `Retry`: nothing was sent, so the next
+attempt reads nothing first.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from adapters.discord.translate import (
 from adapters.discord.views import build_view
 from bot.core.actions import DirectMessage
 from bot.core.domain import Person
-from bot.core.ports import Clock, Delivery
+from bot.core.ports import Clock, Delivery, Retry
 
 log = logging.getLogger("rollcall.discord")
 
@@ -73,7 +75,7 @@ class DiscordNotifier:
     def _remember(self, user_id: str) -> None:
         self._closed_until[user_id] = self._clock.now() + self.unreachable_for
 
-    async def deliver(self, person: Person, message: DirectMessage) -> Delivery:
+    async def deliver(self, person: Person, message: DirectMessage) -> Delivery | Retry:
         user_id = person.discord_user_id
         if not user_id or not user_id.isdigit():
             return Delivery.UNREACHABLE
@@ -81,7 +83,7 @@ class DiscordNotifier:
             return Delivery.UNREACHABLE
         client = self._client()
         if client is None or client.is_closed():
-            return Delivery.RETRY
+            return Retry(refused=True)  # nothing was sent
         view = build_view(rows_of(button_specs(message.buttons)))
         content = clip_content(message.text)
         nonce = message_nonce(message.key)
@@ -95,7 +97,7 @@ class DiscordNotifier:
                 await channel.send(content=content, nonce=nonce)
             else:
                 await channel.send(content=content, nonce=nonce, view=view)
-        except discord.RateLimited:
+        except discord.RateLimited:  # raised before sending: the wait was too long
             result = Delivery.RETRY
             status, code = 429, 0
         except discord.HTTPException as e:
@@ -116,6 +118,8 @@ class DiscordNotifier:
             status,
             code,
         )
+        if result is Delivery.RETRY and 400 <= status < 500:  # answered: not sent
+            return Retry(refused=True)
         return result
 
 

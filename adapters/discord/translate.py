@@ -227,15 +227,41 @@ def _page_rows(view: RosterView) -> list[RosterRow]:
     return list(view.rows[page * PAGE_PEOPLE : (page + 1) * PAGE_PEOPLE])
 
 
+#: the marks shown at a time (five action rows can't hold both sets): action, switch label
+_MARKINGS = {
+    "status": ("mark", "Participation marks ▸"),
+    "participation": ("engage", "Attendance marks ▸"),
+}
+
+
+def _marking(view: RosterView) -> str:
+    return view.marking if view.marking in _MARKINGS else "status"
+
+
 def _nav(view: RosterView) -> tuple[ButtonSpec, ...]:
+    """Previous / Next (keeping the marks shown), the switch between attendance and
+    participation marks, and the end pass's Sign off."""
     page, count = _page(view)
+    marking = _marking(view)
+    keep = "" if marking == "status" else f"|{marking}"
     buttons: list[Button] = []
     if page > 0:
         buttons.append(
-            Button(label="◀ Previous", action="page", value=f"{view.session_id}|{page - 1}")
+            Button(label="◀ Previous", action="page", value=f"{view.session_id}|{page - 1}{keep}")
         )
     if page < count - 1:
-        buttons.append(Button(label="Next ▶", action="page", value=f"{view.session_id}|{page + 1}"))
+        buttons.append(
+            Button(label="Next ▶", action="page", value=f"{view.session_id}|{page + 1}{keep}")
+        )
+    if view.rows:
+        other = "participation" if marking == "status" else ""
+        buttons.append(
+            Button(
+                label=_MARKINGS[marking][1],
+                action="page",
+                value=f"{view.session_id}|{page}" + (f"|{other}" if other else ""),
+            )
+        )
     buttons.extend(view.controls)
     return tuple(button_specs(buttons)[:5])
 
@@ -243,11 +269,14 @@ def _nav(view: RosterView) -> tuple[ButtonSpec, ...]:
 def roster_rows(view: RosterView) -> list[Row]:
     """Mark controls for the page shown: a row of buttons per person for up to four
     people, else one select menu per mark ("Mark present…") listing the page's people
-    (25 at most); the last row holds Previous / Next and the end pass's Sign off.
-    At most five rows, so every person of any group can be marked, page by page."""
+    (25 at most); the last row holds Previous / Next, the switch to the other set of
+    marks (attendance: present / late / absent / excused; participation: high / medium /
+    low) and the end pass's Sign off. At most five rows, so every person of any group
+    can be marked both ways, page by page."""
     page, _ = _page(view)
     shown = _page_rows(view)
     marks = dict(view.buttons_for)
+    action = _MARKINGS[_marking(view)][0]
     rows: list[Row] = []
     if len(view.rows) <= BUTTON_PEOPLE:
         for r in shown:
@@ -258,15 +287,15 @@ def roster_rows(view: RosterView) -> list[Row]:
                     style=b.style,
                 )
                 for b in marks.get(r.person_id, ())
-                if b.action == "mark" and (cid := custom_id(b.action, b.value)) is not None
+                if b.action == action and (cid := custom_id(b.action, b.value)) is not None
             ][:5]
             if specs:
                 rows.append(tuple(specs))
     else:
         first = next((bs for bs in marks.values() if bs), ())
-        for b in [b for b in first if b.action == "mark"][: MAX_ROWS - 1]:
-            session_id, _, status = b.value.split("|")
-            cid = f"{PICK_PREFIX}:{b.action}:{session_id}|{PICK_SLOT}|{status}|{page}"
+        for b in [b for b in first if b.action == action][: MAX_ROWS - 1]:
+            session_id, _, word = b.value.split("|")
+            cid = f"{PICK_PREFIX}:{b.action}:{session_id}|{PICK_SLOT}|{word}|{page}"
             if len(cid) > MAX_CUSTOM_ID:
                 continue
             options = tuple(

@@ -3,7 +3,9 @@
 A DM is `conversations.open` (once per user, cached) and `chat.postMessage`, paced to
 one message per second per channel. 429s are retried by the client's
 `AsyncRateLimitErrorRetryHandler` (it honours Retry-After); what still fails is
-mapped to a `Delivery`, never raised.
+mapped to a `Delivery`, never raised. An error Slack answered (`ok: false`, a 429
+past the retries) is a refused `Retry`: nothing was posted, so the next attempt need
+not read the history first.
 
 Each DM carries message metadata tagging it with a digest of its outbox key. When the
 outbox says an earlier attempt may have reached Slack (a crash in the send window:
@@ -29,7 +31,7 @@ from adapters.slack.limits import ChannelPacer, SeenRecently
 from adapters.slack.translate import channel_message, dm_message, has_tagged, message_tag
 from bot.core.actions import ChannelPost, DirectMessage
 from bot.core.domain import Group, Person
-from bot.core.ports import Delivery
+from bot.core.ports import Delivery, Retry
 
 log = logging.getLogger("rollcall.slack")
 
@@ -119,7 +121,7 @@ class SlackNotifier:
             self._zones.popitem(last=False)
         return name
 
-    async def deliver(self, person: Person, message: DirectMessage) -> Delivery:
+    async def deliver(self, person: Person, message: DirectMessage) -> Delivery | Retry:
         user_id = person.slack_user_id
         if not user_id or person.forgotten:
             return Delivery.UNREACHABLE
@@ -133,8 +135,9 @@ class SlackNotifier:
                 self._sent.check_and_add(message.key)
                 return Delivery.DELIVERED
             await self.post(channel, dm_message(message))
-        except SlackApiError as e:
-            return self._failed(e, person.id, message.kind)
+        except SlackApiError as e:  # Slack answered: this attempt posted nothing
+            outcome = self._failed(e, person.id, message.kind)
+            return Retry(refused=True) if outcome is Delivery.RETRY else outcome
         except NoDmChannel:
             log.warning("slack DM to %s: no DM channel -> unreachable", person.id)
             return Delivery.UNREACHABLE

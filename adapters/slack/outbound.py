@@ -22,6 +22,7 @@ from adapters.slack.notifier import SlackNotifier
 from adapters.slack.translate import channel_message, reply_message, survey_view
 from bot.core.actions import Action, ChannelPost, DirectMessage, Reply
 from bot.core.engine import Engine
+from bot.core.ports import Delivery
 from bot.core.timeutil import zone
 
 log = logging.getLogger("rollcall.slack")
@@ -146,7 +147,8 @@ class Outbound:
             log.warning("slack DM %s: no person %s", message.key, message.person_id)
             return
         outcome = await self.notifier.deliver(person, message)
-        log.info("slack DM %s to %s: %s", message.key, person.id, outcome.value)
+        shown = outcome.value if isinstance(outcome, Delivery) else "retry"
+        log.info("slack DM %s to %s: %s", message.key, person.id, shown)
 
     async def channel_post(self, post: ChannelPost) -> None:
         group = await self.engine.group(post.group_id)

@@ -9,9 +9,11 @@ Never raises for API or network errors; maps them to a `Delivery`:
 - DELIVERED: 2xx, the API accepted (queued) the message.
 - UNREACHABLE: no usable number, or a 400 whose Twilio error code says this number
   cannot get SMS (invalid, landline, unsubscribed, ...: `UNREACHABLE_CODES`).
-- RETRY: 429 (its Retry-After is kept in `last_retry_after`), 5xx, timeouts and
-  network errors; also 401/403/404 and other 4xx, which mean our configuration is
-  wrong: those are logged at ERROR.
+- a refused `Retry` (nothing was sent): 429, with its Retry-After (the caller holds
+  the whole SMS channel that long); also 401/403/404 and other 4xx, which mean our
+  configuration is wrong: those are logged at ERROR.
+- RETRY (or a `Retry` with the Retry-After of a 5xx): 5xx, timeouts and network
+  errors, where the message may have gone out.
 
 Logs carry the person id, message kind and key, the HTTP status and Twilio error
 code only: never a number, the text or a response body (it echoes both).
@@ -22,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import aiohttp
@@ -36,7 +38,7 @@ from adapters.sms.translate import (
 )
 from bot.core.actions import DirectMessage
 from bot.core.domain import Person
-from bot.core.ports import Delivery
+from bot.core.ports import Delivery, Retry
 from bot.core.settings import SmsConfig
 
 log = logging.getLogger("rollcall.sms")
@@ -58,9 +60,6 @@ class SmsNotifier:
         """Without `session`, one is created on first use and closed by `close()`."""
         self.config = config
         self.timeout = timeout
-        #: seconds the API asked us to wait, from the last 429/5xx with Retry-After;
-        #: None after any other answer. The caller backs the whole channel off by it.
-        self.last_retry_after: float | None = None
         self._session = session
         self._owns_session = session is None
         self._slots = asyncio.Semaphore(max_concurrency)
@@ -69,7 +68,7 @@ class SmsNotifier:
         base = config.api_base_url.rstrip("/")
         self.url = f"{base}/Accounts/{quote(config.account_sid, safe='')}/Messages.json"
 
-    async def deliver(self, person: Person, message: DirectMessage) -> Delivery:
+    async def deliver(self, person: Person, message: DirectMessage) -> Delivery | Retry:
         to_number = recipient_number(person)
         if to_number is None:
             self._note("unreachable: no usable number", person, message, logging.INFO)
@@ -79,7 +78,7 @@ class SmsNotifier:
         )
         if not self._owns_session and self._session is not None and self._session.closed:
             self._note("retry: the given HTTP session is closed", person, message, logging.ERROR)
-            return self._retry(None)
+            return Retry(refused=True)  # nothing was sent
         try:
             async with self._slots:
                 session = self._ensure_session()
@@ -95,25 +94,27 @@ class SmsNotifier:
                     body = b"" if status < 300 else await _read_capped(resp)
         except TimeoutError:
             self._note("retry: timed out", person, message, logging.WARNING)
-            return self._retry(None)
+            return Delivery.RETRY
         except (aiohttp.ClientError, OSError) as exc:
             self._note(f"retry: {type(exc).__name__}", person, message, logging.WARNING)
-            return self._retry(None)
+            return Delivery.RETRY
         code = error_code(body) if body else None
         outcome = classify(status, code)
         where = f"status={status} code={code}"
         if outcome.delivery is Delivery.DELIVERED:
-            self.last_retry_after = None
             self._note(f"delivered {where}", person, message, logging.INFO)
         elif outcome.delivery is Delivery.UNREACHABLE:
-            self.last_retry_after = None
             self._note(f"unreachable {where}", person, message, logging.INFO)
         elif outcome.misconfigured:
-            self.last_retry_after = None
             self._note(f"retry: check [sms] settings {where}", person, message, logging.ERROR)
+            return Retry(refused=True)
         else:
             self._note(f"retry {where}", person, message, logging.WARNING)
-            return self._retry(retry_after)
+            seconds = parse_retry_after(retry_after, datetime.now(UTC))
+            after = timedelta(seconds=seconds) if seconds else timedelta(0)
+            if status >= 500 and not after:  # it may have been taken: unknown
+                return Delivery.RETRY
+            return Retry(refused=status < 500, after=after)
         return outcome.delivery
 
     async def close(self) -> None:
@@ -127,10 +128,6 @@ class SmsNotifier:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
         return self._session
-
-    def _retry(self, retry_after: str | None) -> Delivery:
-        self.last_retry_after = parse_retry_after(retry_after, datetime.now(UTC))
-        return Delivery.RETRY
 
     @staticmethod
     def _note(what: str, person: Person, message: DirectMessage, level: int) -> None:

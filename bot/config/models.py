@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from bot.config import values as v
 from bot.config.checks import check_roster
@@ -33,6 +33,7 @@ from bot.config.types import (
     TimeOfDay,
     from_env,
     problems,
+    unique,
 )
 from bot.core.domain import BillingRules, Policy, Program, Role
 from bot.core.settings import (
@@ -199,6 +200,11 @@ class PolicyTable(Table):
     max_absences_per_cycle: Annotated[int, Int(0)] = _POLICY.max_absences_per_cycle
     cycle_days: Annotated[int, Int(1)] = _POLICY.cycle_days
     signoff_reminder_hours: Annotated[float, Num(0)] = _POLICY.signoff_reminder_hours
+    makeup_alternatives: Annotated[
+        tuple[Literal["recorded", "one_on_one"], ...], AfterValidator(unique)
+    ] = _POLICY.makeup_alternatives  # type: ignore[assignment]
+    """Make-ups a facilitator may offer besides another group's session: recorded content
+    (the participant sends a short reflection) and a one-on-one check-in."""
 
 
 class BillingTable(Table):

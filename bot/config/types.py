@@ -117,7 +117,7 @@ def Str(  # used like a type, hence the capital
     return Check(run, schema={"type": ["string", "integer"]} if allow_int else None)
 
 
-def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
+def unique(items: tuple[str, ...]) -> tuple[str, ...]:
     for i, item in enumerate(items):
         if item in items[:i]:
             raise ValueError(f"{v.quote(item)} is listed twice")
@@ -147,7 +147,7 @@ Text = Annotated[str, Str()]
 Secret = Annotated[str, Str(empty=True)]
 Id = Annotated[str, Str(v.check_id)]
 Bool = Annotated[bool, Field(strict=True)]
-Strings = Annotated[tuple[Text, ...], AfterValidator(_unique)]
+Strings = Annotated[tuple[Text, ...], AfterValidator(unique)]
 Day = Annotated[date, Check(v.parse_date, schema={"type": "string", "format": "date"})]
 TimeOfDay = Annotated[time, Check(v.parse_time_of_day, schema={"type": "string", "pattern": _HHMM})]
 Duration = Annotated[

@@ -50,6 +50,9 @@ class RosterView:
     page: int = 0
     #: lines under the roster: the end pass's survey summary (counts only, no names)
     notes: tuple[str, ...] = ()
+    #: which marks a platform that shows one set at a time shows: "status" (present,
+    #: late, absent, excused) or "participation" (high, medium, low); others show both
+    marking: str = "status"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -51,6 +51,9 @@ class Flag(StrEnum):
     IMPORTED = "imported"
     SIGNED_OFF = "signed_off"
     AMENDED = "amended"
+    #: made up by a facilitator-approved alternative (bot.core.attendance.alternatives)
+    MAKEUP_RECORDED = "makeup_recorded"
+    MAKEUP_ONE_ON_ONE = "makeup_one_on_one"
 
 
 class Participation(StrEnum):
@@ -76,6 +79,8 @@ class EvidenceKind(StrEnum):
     MAKEUP_BOOKING = "makeup_booking"  # session_id: the make-up; data: makeup_for
     OUTREACH = "outreach"  # data: how, outcome, resolves; the note is kept apart (erasable)
     SIGNOFF = "signoff"  # session-wide (no person): data: attested (pid=status:minutes;...)
+    #: session_id: the missed session; data: kind (recorded|one_on_one), stage (offered|done)
+    MAKEUP_ALTERNATIVE = "makeup_alternative"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,6 +98,8 @@ class Policy:
     max_absences_per_cycle: int = 3
     cycle_days: int = 28
     signoff_reminder_hours: float = 12
+    #: the make-ups besides another group's session a facilitator may offer (/makeup)
+    makeup_alternatives: tuple[str, ...] = ("recorded", "one_on_one")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

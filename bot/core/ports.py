@@ -7,6 +7,7 @@ suite runs over all of them (tests/contract/).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -228,7 +229,8 @@ class Outbox(Protocol):
         """Extend `worker`'s claim on an item; False if it no longer holds it (its lease
         ran out and another worker claimed it, or it was finished). With `sending_at`,
         the same write marks the send as begun: the item's `sending_at` becomes this
-        unless an earlier unfinished attempt already set it (the earliest is kept)."""
+        unless an earlier unfinished attempt already set it (the earliest is kept).
+        `until` = now gives the item back (claimable again; no attempt counted)."""
         ...
 
     async def finish(
@@ -240,9 +242,13 @@ class Outbox(Protocol):
         channel: str | None = None,
         error: str | None = None,
         next_attempt_at: datetime | None = None,
+        unsent_since: datetime | None = None,
     ) -> None:
         """Record an outcome. PENDING with `next_attempt_at` = retry later (attempts + 1);
-        it keeps `sending_at`. Any other status clears it."""
+        it keeps `sending_at`, unless `unsent_since` says this attempt (the one whose
+        `renew_claim` marked it begun at that time) surely sent nothing: then a mark it
+        set is cleared (an earlier unfinished attempt's stays). Any other status clears
+        it."""
         ...
 
     async def outbox_items(
@@ -351,13 +357,25 @@ class Delivery(StrEnum):
     RETRY = "retry"  # a passing failure (rate limit, 5xx, network): try again later
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Retry:
+    """`Delivery.RETRY` with more to say. `refused`: the platform answered that it did
+    not take the message (a 429, another 4xx): nothing went out, so the next attempt
+    need not look whether it did; `after`: how long the platform asked this whole
+    channel to wait (its Retry-After), zero if it did not say."""
+
+    refused: bool = False
+    after: timedelta = timedelta(0)
+
+
 class Notifier(Protocol):
     """Delivers a private message to one person on one channel ("chat", "email", "sms")."""
 
     channel: str
 
-    async def deliver(self, person: Person, message: DirectMessage) -> Delivery:
-        """Send it. Must not raise for platform errors: map them to a `Delivery`."""
+    async def deliver(self, person: Person, message: DirectMessage) -> Delivery | Retry:
+        """Send it. Must not raise for platform errors: map them to a `Delivery` (or a
+        `Retry` when the platform said it sent nothing, or how long to wait)."""
         ...
 
 

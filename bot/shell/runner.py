@@ -84,6 +84,7 @@ async def run(
         console = console_adapter(app.engine, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout)
         tasks.append(asyncio.create_task(_console_then_stop(console, stop), name="console"))
     channels = build_channels(config, adapters, console)
+    tick_seconds = _env_seconds("ROLLCALL_TICK_SECONDS", TICK_SECONDS)
     dispatcher = Dispatcher(
         app.store,
         app.clock,
@@ -97,6 +98,7 @@ async def run(
         zones=channels.zones,
         reply_link=reply_link(config),
         telemetry=metrics.TELEMETRY,
+        drain_seconds=tick_seconds,
     )
 
     async def materialize_ahead() -> int:
@@ -108,7 +110,7 @@ async def run(
     scheduler = Scheduler(
         autopilot,
         scheduler_leader(config),
-        tick_seconds=_env_seconds("ROLLCALL_TICK_SECONDS", TICK_SECONDS),
+        tick_seconds=tick_seconds,
         retention=Retention(app.store, app.clock, config.privacy),
     )
     scheduler.start()

@@ -140,6 +140,28 @@ async def test_a_send_in_flight_is_marked_and_shown_to_the_next_claim(store: Sto
     assert {i.key: i.sending_at for i in await store.outbox_items()} == {"a": None, "b": None}
 
 
+async def test_a_refused_attempt_clears_only_its_own_mark(store: Store) -> None:
+    await store.enqueue([item("a"), item("b")])
+    await store.claim_due(at(0), worker="w1", limit=5, lease=LEASE)
+    assert await store.renew_claim("a", worker="w1", until=at(1) + LEASE, sending_at=at(1))
+    # "a" times out (unknown: may have arrived) on its first attempt
+    await store.finish("a", OutboxStatus.PENDING, at=at(1.5), error="t", next_attempt_at=at(2))
+    # "b" is refused (a 429 with a response): it surely sent nothing
+    assert await store.renew_claim("b", worker="w1", until=at(1) + LEASE, sending_at=at(1))
+    await store.finish(
+        "b", OutboxStatus.PENDING, at=at(1.5), error="r", next_attempt_at=at(2), unsent_since=at(1)
+    )
+    again = await store.claim_due(at(2), worker="w2", limit=5, lease=LEASE)
+    assert {i.key: i.sending_at for i in again} == {"a": at(1), "b": None}
+    assert {i.key: i.attempts for i in again} == {"a": 1, "b": 1}
+    # a refusal after an unknown attempt keeps that attempt's mark: it may have arrived
+    assert await store.renew_claim("a", worker="w2", until=at(2) + LEASE, sending_at=at(2))
+    await store.finish(
+        "a", OutboxStatus.PENDING, at=at(2.5), error="r", next_attempt_at=at(3), unsent_since=at(2)
+    )
+    assert {i.key: i.sending_at for i in await store.outbox_items()}["a"] == at(1)
+
+
 async def test_finish_records_the_outcome(store: Store) -> None:
     await store.enqueue([item("a"), item("b")])
     await store.claim_due(at(0), worker="w", limit=5, lease=LEASE)

@@ -5,8 +5,13 @@ never hidden by a read that began before it."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+from bot.core.domain import Group
 from storage._cache import ReadCache, cached, invalidates
+from storage.sql import open_store
+from tests.contract.conftest import _copy_sqlite
+from tests.contract.factories import person
 
 
 class Table:
@@ -79,3 +84,43 @@ async def test_a_failed_refill_leaves_the_next_read_to_try_again() -> None:
     await _settle(t)
     t.now = 16.5
     assert await t.read() == "v1" and t.reads == 2
+
+
+async def test_another_stores_change_is_seen_within_the_lifetime_through_the_indexes(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """Two processes on one SQLite file: what one writes, the other's derived lookups
+    (a person by id or chat id, a group by channel) show within ttl (+ one refill),
+    not up to twice that (an index refilled from a stale `list_people`)."""
+    path = tmp_path / "rollcall.db"
+    _copy_sqlite(sqlite_template, path)
+    reader = await open_store(f"sqlite:///{path}", cache_seconds=10.0)
+    writer = await open_store(f"sqlite:///{path}", cache_seconds=0)
+    now = [0.0]
+    reader._cache._clock = lambda: now[0]
+    try:
+        await writer.upsert_person(person("p1", slack_user_id="U1"))
+        await writer.upsert_group(Group(id="g1", name="G", slack_channel="C1"))
+        assert [p.id for p in await reader.list_people()] == ["p1"]  # read at t=0
+        assert [g.id for g in await reader.list_groups()] == ["g1"]
+        await writer.upsert_person(person("p2", slack_user_id="U2"))  # just after t=0
+        await writer.upsert_group(Group(id="g2", name="H", slack_channel="C2"))
+        now[0] = 9.0  # the indexes are first built while the lists are stale
+        await reader.get_person("p1")
+        await reader.find_group_by_channel(platform="slack", channel_id="C1")
+        await asyncio.gather(*reader._cache._refills)
+        now[0] = 10.5  # past the lifetime of what was read at t=0: one read, one refill
+        for _ in range(2):
+            await reader.get_person("p2")
+            await reader.find_group_by_channel(platform="slack", channel_id="C2")
+            await asyncio.gather(*reader._cache._refills)
+        found = await reader.get_person("p2")
+        assert found is not None and found.id == "p2"
+        by_chat = await reader.find_person(platform="slack", user_id="U2")
+        assert by_chat is not None and by_chat.id == "p2"
+        group = await reader.find_group_by_channel(platform="slack", channel_id="C2")
+        assert group is not None and group.id == "g2"
+        assert [p.id for p in await reader.list_people()] == ["p1", "p2"]
+    finally:
+        await reader.close()
+        await writer.close()

@@ -200,6 +200,31 @@ def survey(when: When, *, attended: bool = True, session: Session = SESSION) -> 
     )
 
 
+def makeup_done(
+    when: When, kind: str, *, by: str = PERSON, session: Session = SESSION
+) -> LedgerEntry:
+    """A completed make-up by recorded content or a one-on-one (see attendance.alternatives)."""
+    return _entry(
+        EvidenceKind.MAKEUP_ALTERNATIVE,
+        when,
+        source="slack",
+        session_id=session.id,
+        data={"kind": kind, "stage": "done"},
+        actor_id=by,
+    )
+
+
+def makeup_offered(when: When, *, session: Session = SESSION) -> LedgerEntry:
+    return _entry(
+        EvidenceKind.MAKEUP_ALTERNATIVE,
+        when,
+        source="slack",
+        session_id=session.id,
+        data={"kind": "recorded", "stage": "offered"},
+        actor_id=FACILITATOR,
+    )
+
+
 def record(
     entries: Iterable[LedgerEntry],
     *,

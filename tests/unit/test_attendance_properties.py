@@ -264,7 +264,35 @@ def test_a_verification_always_determines_the_status(
     assert r.status is Status(status)
     assert Flag.OVERRIDE in r.flags
     assert r.verified_by == "f-final"
-    assert r.participation == (Participation(participation) if participation else None)
+    # a mark without a level keeps the participation marked before (the latest that set one)
+    earlier = [
+        str(e.data["participation"])
+        for e in sorted(entries, key=lambda e: (e.at, e.recorded_at, e.key))
+        if e.kind is EvidenceKind.VERIFY and e.data.get("participation")
+    ]
+    kept = participation or (earlier[-1] if earlier else None)
+    assert r.participation == (Participation(kept) if kept else None)
+
+
+@FAST
+@given(scenarios(), st.data())
+def test_a_participation_mark_alone_never_changes_the_status(
+    scenario: dict[str, object], data: st.DataObject
+) -> None:
+    session: Session = scenario["session"]  # type: ignore[assignment]
+    entries: list[LedgerEntry] = scenario["entries"]  # type: ignore[assignment]
+    latest_at = max((e.at for e in entries), default=session.end) + timedelta(minutes=1)
+    level = data.draw(st.sampled_from(list(Participation)))
+    mark = dataclasses.replace(
+        verify(latest_at, Status.PRESENT, by="f-final", participation=level, session=session),
+        data={"participation": level.value},
+    )
+    before = compute(scenario)
+    after = compute(scenario, data.draw(st.permutations([*entries, mark])))
+    assert after.status is before.status
+    assert after.verified_by == before.verified_by
+    assert (Flag.OVERRIDE in after.flags) == (Flag.OVERRIDE in before.flags)
+    assert after.participation is level
 
 
 @FAST

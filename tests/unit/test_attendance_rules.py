@@ -30,6 +30,8 @@ from tests.unit.evidence import (
     checkout,
     join,
     leave,
+    makeup_done,
+    makeup_offered,
     notice,
     record,
     stay,
@@ -668,3 +670,26 @@ def test_custom_policy() -> None:
     assert r.attended_minutes == 114
     assert r.status is Status.LATE
     assert r.flags == (LEFT_EARLY,)  # 20:00 < 20:55
+
+
+# --- make-ups by recorded content or a one-on-one ----------------------------------------
+
+
+def test_an_offer_alone_changes_nothing_a_completed_alternative_is_made_up() -> None:
+    assert record([makeup_offered("23:30")], now=AFTER).status is Status.ABSENT
+    r = record([makeup_offered("23:30"), makeup_done("23:50", "recorded")])
+    assert r.status is Status.MADE_UP
+    assert r.flags == (Flag.MAKEUP_RECORDED,) and r.verified_by is None
+    one = record([makeup_done("23:50", "one_on_one", by=FACILITATOR)])
+    assert one.status is Status.MADE_UP
+    assert one.flags == (Flag.OVERRIDE, Flag.MAKEUP_ONE_ON_ONE) and one.verified_by == FACILITATOR
+
+
+def test_a_make_up_beats_an_earlier_absent_mark_and_a_later_status_beats_it() -> None:
+    earlier = record([verify("21:30", "absent"), makeup_done("23:50", "recorded")])
+    assert earlier.status is Status.MADE_UP and OVERRIDE not in earlier.flags
+    later = record([makeup_done("21:30", "recorded"), verify("23:50", "absent")])
+    assert later.status is Status.ABSENT and OVERRIDE in later.flags
+    # a "present" the facilitator set is not a miss: it stands
+    present = record([verify("21:30", "present"), makeup_done("23:50", "one_on_one")])
+    assert present.status is Status.PRESENT

@@ -133,6 +133,7 @@ async def test_button_matrix(button: str, who: str) -> None:
         "checkin": w.monday.id,
         "survey": w.monday.id,
         "makeup": f"{w.monday.id}|{w.wednesday.id}",
+        "reflect": w.monday.id,
     }[button]
     before = await _head(w)
     actions = await w.engine.handle(

@@ -195,3 +195,77 @@ async def test_a_roster_recompute_writes_only_what_changed() -> None:
     again = await recorder.recompute(SESSION)
     assert saved == [1]  # nothing the first time; p-1's record the second
     assert again[1] != first[1] and again[0] == first[0]
+
+
+def _camera(n: int, action: str, when: str, person: str) -> LedgerEntry:
+    return LedgerEntry(
+        key=f"discord:{n}:{action}:{when}:{person}",
+        kind=EvidenceKind.PRESENCE,
+        group_id=GROUP_ID,
+        at=t(when),
+        recorded_at=t(when),
+        source="discord",
+        person_id=person,
+        data={"action": action, "source": "discord", "stream": f"d-{n}", "reconciled": False},
+    )
+
+
+async def test_a_kept_roster_agrees_with_a_fresh_one_as_the_clock_moves() -> None:
+    """The recorder keeps each person's clock-free part between views and only applies
+    the new instant; at every step its records are those of a recorder that starts
+    from nothing (and of one person at a time), with stays open across the steps."""
+    store, kept, clock = await _world("17:50")
+    arrivals: dict[str, list[LedgerEntry]] = {
+        "18:00": [
+            _presence(1, "join", "17:55", person="p-1"),
+            _presence(2, "join", "18:12", person="p-2"),  # late, still in the room
+            _camera(1, "join", "18:01", "p-3"),
+            _camera(1, "camera_on", "18:02", "p-3"),
+        ],
+        "18:30": [
+            _presence(1, "leave", "18:20", person="p-1"),
+            _presence(6, "join", "18:21", person="p-1"),  # a reconnect within the gap
+            _checkin("p-4", "18:25"),
+            _camera(1, "camera_off", "18:28", "p-3"),
+        ],
+        "20:40": [
+            _presence(6, "leave", "20:35", person="p-1"),  # leaves early
+            LedgerEntry(
+                key="close:p-2",
+                kind=EvidenceKind.PRESENCE,
+                group_id=GROUP_ID,
+                at=t("20:39"),
+                recorded_at=t("20:39"),
+                source="zoom",
+                person_id="p-2",
+                data={
+                    "action": "leave",
+                    "source": "zoom",
+                    "stream": "s-2",
+                    "reconciled": True,
+                    "closed_by": "meeting_end",
+                },
+            ),
+            _presence(2, "leave", "20:38", person="p-2"),  # the platform's own, late
+        ],
+    }
+    moments = ["17:59", "18:00", "18:00:30", "18:10", "18:30", "18:30:01", "19:00"]
+    moments += ["20:40", "20:55", "21:00", "21:05", "23:00"]
+    seen_open = seen_minutes_grow = False
+    previous: dict[str, int] = {}
+    for moment in moments:
+        clock.set(t(moment))
+        for when in [w for w in arrivals if t(w) <= t(moment)]:
+            await store.append_evidence(arrivals.pop(when))
+        mine = await kept.recompute(SESSION)
+        fresh = await Recorder(store, clock, Program()).recompute(SESSION)
+        assert mine == fresh, moment
+        assert mine == await _one_by_one(kept, SESSION), moment
+        by_person = {r.person_id: r for r in mine}
+        seen_open = seen_open or by_person["p-2"].in_room
+        p2 = by_person["p-2"].attended_minutes
+        seen_minutes_grow = seen_minutes_grow or p2 > previous.get("p-2", p2)
+        previous["p-2"] = p2
+    # the steps did exercise an open stay whose minutes grew with the clock
+    assert seen_open and seen_minutes_grow
+    assert "left_early" in {f.value for f in {r.person_id: r for r in mine}["p-1"].flags}

@@ -74,6 +74,41 @@ async def test_participation_marks_are_verifications_kept_by_later_marks(w: Worl
     assert isinstance(refused, Reply) and "Only this group's facilitators" in refused.text
 
 
+async def test_a_participation_mark_records_participation_only(w: World) -> None:
+    """From the roster or `/verify … participation=`, a participation mark never freezes
+    the status: it stays computed from the evidence (no override, no verified_by)."""
+    w.at(MON + timedelta(minutes=20))
+    await w.say("p-001", "/checkin")  # checked in 20 minutes late: late, as evidence says
+    high = f"{w.monday.id}|p-001|high|0"
+    (reply,) = await w.chat.press("f-001", "engage", high)
+    assert isinstance(reply, Reply) and reply.view is not None
+    row = next(r for r in reply.view.rows if r.person_id == "p-001")
+    assert (row.status, row.participation) == ("late", "high")
+    (rec,) = await w.store.records(session_id=w.monday.id, person_id="p-001")
+    assert rec.flags == () and rec.verified_by is None
+    # someone nobody has seen stays "not here yet", then absent: the mark is no evidence
+    text = await w.say("f-001", "/verify @p-002 participation=low")
+    assert text.startswith("Recorded M. with participation low for Evening Group A")
+    (rec,) = await w.store.records(session_id=w.monday.id, person_id="p-002")
+    assert rec.status.value == "absent" and rec.participation is Participation.LOW
+    assert rec.flags == () and rec.verified_by is None
+    row = next(r for r in (await _view(w)).rows if r.person_id == "p-002")
+    assert row.status == "not here yet"
+    # a status set afterwards overrides and keeps the participation marked before
+    await w.say("f-001", "/verify @p-002 excused")
+    (rec,) = await w.store.records(session_id=w.monday.id, person_id="p-002")
+    assert rec.status.value == "excused" and rec.participation is Participation.LOW
+    assert rec.verified_by == "f-001"
+    audited = [a for a in await w.audit_actions() if a[0].startswith("attendance.")]
+    assert audited == [
+        ("attendance.participation", "f-001", f"{w.monday.id}/p-001"),
+        ("attendance.participation", "f-001", f"{w.monday.id}/p-002"),
+        ("attendance.override", "f-001", f"{w.monday.id}/p-002"),
+    ]
+    # minutes are attested with a status, never alone
+    assert "Say the status too" in await w.say("f-001", "/verify @p-002 minutes=30")
+
+
 async def test_page_button_answers_with_that_page(w: World) -> None:
     w.at(MON + timedelta(minutes=5))
     view = await _view(w)

@@ -39,7 +39,38 @@ def _stream(entry: LedgerEntry) -> tuple[str, str]:
     return (str(entry.data.get("source") or entry.source), str(entry.data.get("stream") or ""))
 
 
-def _pair(events: Sequence[LedgerEntry], now: datetime) -> Presence:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Paired:
+    """One stream's closed intervals, and when its stay and camera still open began."""
+
+    stays: tuple[Interval, ...]
+    camera: tuple[Interval, ...]
+    stay_since: datetime | None
+    cam_since: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pairing:
+    """Presence before the clock is applied (open stays have no end yet): worked out
+    once from the entries, then `at(now)` for any instant without pairing again."""
+
+    streams: tuple[_Paired, ...]
+
+    def at(self, now: datetime) -> Presence:
+        """The stays and camera intervals, open ones running to `now`."""
+        stays: list[Interval] = []
+        camera: list[Interval] = []
+        for p in self.streams:
+            stays.extend(p.stays)
+            if p.stay_since is not None:
+                stays.append(Interval(start=p.stay_since, end=max(now, p.stay_since), open=True))
+            camera.extend(p.camera)
+            if p.cam_since is not None:
+                camera.append(Interval(start=p.cam_since, end=max(now, p.cam_since), open=True))
+        return Presence(stays=tuple(stays), camera=tuple(camera))
+
+
+def _pair(events: Sequence[LedgerEntry]) -> _Paired:
     """Pair one stream's events into stays and camera-on intervals.
 
     Events are grouped by timestamp; within one instant, an open stay closes
@@ -102,26 +133,24 @@ def _pair(events: Sequence[LedgerEntry], now: datetime) -> Presence:
                     close_camera(at)
                 else:
                     close_stay(at, leave_uncertain)
-    if stay_since is not None:
-        stays.append(Interval(start=stay_since, end=max(now, stay_since), open=True))
-    if cam_since is not None:
-        camera.append(Interval(start=cam_since, end=max(now, cam_since), open=True))
-    return Presence(stays=tuple(stays), camera=tuple(camera))
+    return _Paired(
+        stays=tuple(stays), camera=tuple(camera), stay_since=stay_since, cam_since=cam_since
+    )
 
 
-def presence_from(entries: Iterable[LedgerEntry], now: datetime) -> Presence:
-    """All stays and camera intervals of one person, from every source and stream."""
+def pairing_from(entries: Iterable[LedgerEntry]) -> Pairing:
+    """One person's presence from every source and stream, before the clock applies.
+    Each entry is looked at once: grouped by stream, then each stream paired."""
     streams: dict[tuple[str, str], list[LedgerEntry]] = defaultdict(list)
     for e in entries:
         if e.kind is EvidenceKind.PRESENCE:
             streams[_stream(e)].append(e)
-    stays: list[Interval] = []
-    camera: list[Interval] = []
-    for key in sorted(streams):
-        p = _pair(streams[key], now)
-        stays.extend(p.stays)
-        camera.extend(p.camera)
-    return Presence(stays=tuple(stays), camera=tuple(camera))
+    return Pairing(streams=tuple(_pair(streams[key]) for key in sorted(streams)))
+
+
+def presence_from(entries: Iterable[LedgerEntry], now: datetime) -> Presence:
+    """All stays and camera intervals of one person, from every source and stream."""
+    return pairing_from(entries).at(now)
 
 
 def overlapping(intervals: Iterable[Interval], start: datetime, end: datetime) -> list[Interval]:

@@ -12,7 +12,7 @@ from bot.core import limits
 from bot.core.attendance.checked_in import CheckedIn
 from bot.core.attendance.intervals import LEAVE, presence_from
 from bot.core.attendance.links import linked_guest_keys, links
-from bot.core.attendance.rules import compute_record
+from bot.core.attendance.rules import Prepared, prepare, record_at
 from bot.core.attendance.tail import KEPT, SessionInputs, SessionTail
 from bot.core.domain import (
     ATTENDED,
@@ -62,6 +62,14 @@ FEW = 3
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class _Memo:
+    inputs: object
+    prepared: Prepared
+    at: datetime
+    record: AttendanceRecord
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Recomputed:
     records: list[AttendanceRecord]
     #: when read whole (None: it was not): the session's evidence, by seq, and the
@@ -80,8 +88,9 @@ class Recorder:
         self.checked_in = CheckedIn()
         #: whole sessions' evidence, kept up to date from the ledger's tail
         self.tail = SessionTail(store)
-        #: session -> person -> (what their last record was computed from, the record)
-        self._memo: OrderedDict[str, dict[str, tuple[object, AttendanceRecord]]] = OrderedDict()
+        #: session -> person -> (what their last record was computed from, its clock-free
+        #: part, the instant and the record): a new instant only applies the clock
+        self._memo: OrderedDict[str, dict[str, _Memo]] = OrderedDict()
 
     @property
     def policy(self) -> Policy:
@@ -182,6 +191,31 @@ class Recorder:
     ) -> AttendanceRecord:
         """The record from what was read: `own`, the person's evidence of the session;
         `presence`, theirs and their linked guests' around its window (pure)."""
+        prepared = self._prepare(
+            session,
+            group,
+            person_id,
+            own,
+            presence,
+            made_up_by=made_up_by,
+            dm_unreachable=dm_unreachable,
+            signed_off_seq=signed_off_seq,
+        )
+        return record_at(prepared, self.clock.now())
+
+    def _prepare(
+        self,
+        session: Session,
+        group: Group,
+        person_id: str,
+        own: Sequence[LedgerEntry],
+        presence: Sequence[LedgerEntry],
+        *,
+        made_up_by: str | None,
+        dm_unreachable: bool,
+        signed_off_seq: int | None,
+    ) -> Prepared:
+        """`_record` before the clock applies (kept by a roster between views)."""
         seen = {e.key for e in own}
         entries = without_stale_closures([*own, *(e for e in presence if e.key not in seen)])
         booked_for = next(
@@ -192,13 +226,12 @@ class Recorder:
             ),
             None,
         )
-        return compute_record(
+        return prepare(
             session=session,
             group=group,
             person_id=person_id,
             entries=entries,
             policy=self.policy,
-            now=self.clock.now(),
             made_up_by=made_up_by,
             makeup_for=booked_for,
             dm_unreachable=dm_unreachable,
@@ -257,7 +290,8 @@ class Recorder:
         self._memo[session.id] = memo
         while len(self._memo) > KEPT:
             self._memo.popitem(last=False)
-        shared = (session, group, self.policy, self.clock.now(), signed_off_seq)
+        now = self.clock.now()
+        shared = (session, group, self.policy, signed_off_seq)
         out: list[AttendanceRecord] = []
         for pid in person_ids:
             mine = own.get(pid, [])
@@ -273,21 +307,29 @@ class Recorder:
                 tuple((len(x), x[-1].seq if x else 0) for x in (mine, *lists)),
             )
             hit = memo.get(pid)
-            if hit is not None and hit[0] == inputs_of:
-                out.append(hit[1])
+            if hit is not None and hit.inputs == inputs_of:
+                if hit.at != now:
+                    hit = _Memo(
+                        inputs=inputs_of,
+                        prepared=hit.prepared,
+                        at=now,
+                        record=record_at(hit.prepared, now),
+                    )
+                    memo[pid] = hit
+                out.append(hit.record)
                 continue
-            presence = [e for x in lists for e in x]
-            record = self._record(
+            prepared = self._prepare(
                 session,
                 group,
                 pid,
                 mine,
-                presence,
+                [e for x in lists for e in x],
                 made_up_by=made_up.get(pid),
                 dm_unreachable=pid in unreachable,
                 signed_off_seq=signed_off_seq,
             )
-            memo[pid] = (inputs_of, record)
+            record = record_at(prepared, now)
+            memo[pid] = _Memo(inputs=inputs_of, prepared=prepared, at=now, record=record)
             out.append(record)
         return out
 

@@ -19,6 +19,7 @@ from bot.core.commands.dashboard import dashboard
 from bot.core.commands.enroll import enroll, unenroll
 from bot.core.commands.link import link
 from bot.core.commands.makeup import book_button, makeup_command
+from bot.core.commands.reflect import reflect_button
 from bot.core.commands.roster import page_button, roster
 from bot.core.commands.signoff import signoff, signoff_button
 from bot.core.commands.survey import submit, survey_button, survey_command
@@ -102,7 +103,8 @@ COMMANDS: dict[str, CommandSpec] = {
             handler=makeup_command,
             access=Access.ENROLLED,
             usage="/makeup",
-            summary="book a make-up for a session you missed",
+            summary="make up a session you missed: another group's session, or what your "
+            "facilitator offered",
             options=(),
         ),
         CommandSpec(
@@ -127,16 +129,16 @@ COMMANDS: dict[str, CommandSpec] = {
             name="verify",
             handler=verify,
             access=Access.FACILITATOR,
-            usage="/verify @person present|late|partial|absent|excused "
-            "[participation=high|medium|low] [minutes=N] [note]",
-            summary="confirm or correct someone's attendance",
+            usage="/verify @person present|late|partial|absent|excused|made_up "
+            "[participation=high|medium|low] [minutes=N] [kind=recorded|one_on_one] [note]",
+            summary="confirm or correct someone's attendance, or record a make-up",
             denied=FACILITATORS_ONLY,
             options=(
                 person("person", "who"),
                 text(
                     "status",
-                    "their attendance for the open (or most recent) session",
-                    required=True,
+                    "their attendance for the open (or most recent) session; "
+                    "empty: participation only",
                     choices=STATUS_CHOICES,
                 ),
                 text(
@@ -150,6 +152,13 @@ COMMANDS: dict[str, CommandSpec] = {
                     "minutes attended, as you attest them (say, someone who joined by phone)",
                     lo=0,
                     hi=MAX_MINUTES,
+                    keyed=True,
+                ),
+                text(
+                    "kind",
+                    "with made_up: recorded content (they reflect via /makeup) "
+                    "or a one-on-one held",
+                    choices=("recorded", "one_on_one"),
                     keyed=True,
                 ),
                 text("note", "a private note"),
@@ -261,6 +270,9 @@ BUTTONS: dict[str, CommandSpec] = {
         ),
         CommandSpec(
             name="makeup", handler=book_button, access=Access.ENROLLED, usage="", summary=""
+        ),
+        CommandSpec(
+            name="reflect", handler=reflect_button, access=Access.ENROLLED, usage="", summary=""
         ),
     )
 }

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.core.actions import Action, Button, Reply
+from bot.core.attendance.alternatives import WORDS, allowed
 from bot.core.attendance.makeup import LOOK_BACK, MISSED, booking_for, options
+from bot.core.commands.reflect import offered_buttons
 from bot.core.context import Context
 from bot.core.domain import EvidenceKind, Flag, Session, SessionState, Status
 from bot.core.errors import UserError
@@ -25,30 +27,52 @@ async def last_missed(ctx: Context) -> Session | None:
     return None
 
 
+def _ask_line(ctx: Context) -> str:
+    """The alternatives the program allows, for a participant to ask their facilitator."""
+    kinds = allowed(ctx.services.program.policy.makeup_alternatives)
+    if not kinds:
+        return ""
+    return (
+        f"Your facilitator can also offer {' or '.join(WORDS[k] for k in kinds)} instead — "
+        "ask them."
+    )
+
+
 async def makeup_command(ctx: Context) -> list[Action]:
+    """Recordings offered (and not yet reflected on) first, then the sessions with room
+    for the last missed session, then the alternatives the program allows."""
+    watched = await offered_buttons(ctx)
     missed = await last_missed(ctx)
-    if missed is None:
+    if missed is None and not watched:
         return ctx.reply("You have no missed session to make up right now. Thank you!")
-    found = await options(ctx.store, missed, ctx.person.id, ctx.at)
-    when = day_date_time(missed.start, ctx.tz)
-    if not found:
-        return ctx.reply(
-            f"There's no session with room to make up {when} in the next two weeks. "
-            "Your facilitator can arrange another way (a recording or a one-on-one check-in)."
+    lines: list[str] = []
+    buttons: list[Button] = list(watched)
+    if watched:
+        lines.append(
+            "Your facilitator offered you a recording as a make-up. Once you've watched it, "
+            "press the button for two quick questions; then it counts."
         )
-    buttons = []
-    for s in found:
-        group = await ctx.store.get_group(s.group_id)
-        name = group.name if group else s.group_id
-        buttons.append(
-            Button(
-                label=f"{name} — {day_date_time(s.start, ctx.tz)}",
-                action="makeup",
-                value=f"{missed.id}|{s.id}",
-                style="primary",
+    if missed is not None:
+        found = await options(ctx.store, missed, ctx.person.id, ctx.at)
+        when = day_date_time(missed.start, ctx.tz)
+        if found:
+            lines.append(f"To make up {when}, pick one:")
+        else:
+            lines.append(f"There's no session with room to make up {when} in the next two weeks.")
+        for s in found:
+            group = await ctx.store.get_group(s.group_id)
+            name = group.name if group else s.group_id
+            buttons.append(
+                Button(
+                    label=f"{name} — {day_date_time(s.start, ctx.tz)}",
+                    action="makeup",
+                    value=f"{missed.id}|{s.id}",
+                    style="primary",
+                )
             )
-        )
-    return [Reply(text=f"To make up {when}, pick one:", buttons=tuple(buttons))]
+        if ask := _ask_line(ctx):
+            lines.append(ask)
+    return [Reply(text="\n".join(lines), buttons=tuple(buttons))]
 
 
 async def book_button(ctx: Context) -> list[Action]:

@@ -3,6 +3,7 @@ of the most recent one that ended within `signoff_reminder_hours` and awaits sig
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from bot.core.actions import Action, Reply
@@ -37,8 +38,17 @@ async def roster(ctx: Context) -> list[Action]:
     return [await roster_reply(ctx, s) for s in ended]
 
 
+#: the marks a roster shows where a platform shows one set at a time (RosterView.marking)
+MARKINGS = ("status", "participation")
+
+
 async def roster_reply(
-    ctx: Context, session: Session, *, replace: bool = False, page: int = 0
+    ctx: Context,
+    session: Session,
+    *,
+    replace: bool = False,
+    page: int = 0,
+    marking: str = "status",
 ) -> Reply:
     end_pass = session.end <= ctx.at and await signoff_of(ctx.store, session.id) is None
     view = await build_roster(
@@ -59,17 +69,22 @@ async def roster_reply(
             detail={"platform": ctx.actor.platform},
         )
     )
+    view = dataclasses.replace(view, marking=marking)
     return Reply(text=render_roster(view, ctx.tz), view=view, replace_original=replace)
 
 
 async def page_button(ctx: Context) -> list[Action]:
-    """A roster's page control: value "session|page"."""
+    """A roster's page control: value "session|page[|marking]" (marking: which marks a
+    platform that shows one set at a time shows, see RosterView.marking)."""
     try:
-        session_id, page = ctx.extra["value"].split("|")
+        session_id, page, *rest = ctx.extra["value"].split("|")
         number = int(page)
     except ValueError:
         raise UserError("That button is out of date; run /roster again.") from None
+    marking = rest[0] if rest else "status"
+    if len(rest) > 1 or marking not in MARKINGS:
+        raise UserError("That button is out of date; run /roster again.")
     session = await ctx.services.sessions.get(session_id)
     if session.group_id not in {g.id for g in await managed_groups(ctx)}:
         raise PermissionError
-    return [await roster_reply(ctx, session, replace=True, page=number)]
+    return [await roster_reply(ctx, session, replace=True, page=number, marking=marking)]

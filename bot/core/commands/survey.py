@@ -7,7 +7,9 @@ from __future__ import annotations
 import uuid
 
 from bot.core.actions import Action, Button, Reply
+from bot.core.attendance.alternatives import REFLECTION_PREFIX
 from bot.core.attendance.surveys import clean_answer, done_key, form_for, invite_key
+from bot.core.commands.reflect import submit_reflection
 from bot.core.context import Context
 from bot.core.domain import AuditEntry, EvidenceKind, LedgerEntry, Session, SessionState
 from bot.core.errors import UserError
@@ -89,7 +91,10 @@ async def survey_button(ctx: Context) -> list[Action]:
 
 
 async def submit(ctx: Context) -> list[Action]:
-    """Store a `SurveySubmitted` (ctx.extra: "session_id", and "answer:<question id>")."""
+    """Store a `SurveySubmitted` (ctx.extra: "session_id", and "answer:<question id>");
+    a make-up's reflection goes to bot.core.commands.reflect."""
+    if ctx.extra["session_id"].startswith(REFLECTION_PREFIX):
+        return await submit_reflection(ctx)
     session = await ctx.services.sessions.get(ctx.extra["session_id"])
     answers = {
         k.removeprefix("answer:"): v for k, v in ctx.extra.items() if k.startswith("answer:")

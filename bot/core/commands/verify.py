@@ -5,11 +5,11 @@ from __future__ import annotations
 from bot.core import limits
 from bot.core.actions import Action
 from bot.core.attendance.signoff import signoff_of
+from bot.core.commands.offer import made_up
 from bot.core.commands.people import enrolled_group_ids, managed_groups, resolve_person
 from bot.core.commands.roster import roster_reply
 from bot.core.context import Context
 from bot.core.domain import (
-    ATTENDED,
     VERIFIABLE,
     AuditEntry,
     EvidenceKind,
@@ -24,12 +24,15 @@ from bot.core.errors import UserError
 from bot.core.timeutil import day_date_time
 
 #: what /verify may set, in the order platforms offer them
-STATUS_CHOICES = tuple(s.value for s in Status if s in VERIFIABLE)
+STATUS_CHOICES = tuple(s.value for s in Status if s in VERIFIABLE or s is Status.MADE_UP)
 
 USAGE = (
     "Usage: /verify @person present|late|partial|absent|excused "
-    "[participation=high|medium|low] [minutes=N] [note]"
+    "[participation=high|medium|low] [minutes=N] [note]; "
+    "/verify @person participation=high|medium|low (participation only); "
+    "/verify @person made_up kind=recorded|one_on_one [note] (a make-up)"
 )
+_KEYED = ("participation=", "minutes=")
 
 
 def parse_status(word: str) -> Status:
@@ -46,11 +49,15 @@ async def verify(ctx: Context) -> list[Action]:
     if len(ctx.args) < 2:
         raise UserError(USAGE)
     target = await resolve_person(ctx, ctx.args[0])
-    status = parse_status(ctx.args[1])
-    rest = ctx.args[2:]
+    if ctx.args[1].lower() == "made_up":
+        return await made_up(ctx, target, ctx.args[2:])
+    # no status word: a participation mark only (the status stays computed)
+    keyed_first = ctx.args[1].lower().startswith(_KEYED)
+    status = None if keyed_first else parse_status(ctx.args[1])
+    rest = ctx.args[1:] if keyed_first else ctx.args[2:]
     participation: Participation | None = None
     minutes: int | None = None
-    while rest and rest[0].lower().startswith(("participation=", "minutes=")):
+    while rest and rest[0].lower().startswith(_KEYED):
         key, _, value = rest.pop(0).partition("=")
         if key.lower() == "minutes":
             minutes = _parse_minutes(value)
@@ -59,6 +66,13 @@ async def verify(ctx: Context) -> list[Action]:
             participation = Participation(value.lower())
         except ValueError:
             raise UserError(f"participation must be high, medium or low. {USAGE}") from None
+    if status is None and (participation is None or minutes is not None):
+        # minutes are attested with the status they go with
+        raise UserError(
+            f"Say the status too, e.g. /verify {ctx.args[0]} present minutes=170. {USAGE}"
+        )
+    if any(word.lower().startswith("kind=") for word in rest):
+        raise UserError(f"kind= goes with made_up. {USAGE}")
     note = limits.note(" ".join(rest))
     session = await _target_session(ctx, target)
     if minutes is not None and minutes > session.minutes:
@@ -67,7 +81,7 @@ async def verify(ctx: Context) -> list[Action]:
     if signed is not None and note is None:
         raise UserError(
             f"That session is signed off, so this is an amendment: add the reason, e.g. "
-            f"/verify {ctx.args[0]} {status.value} confirmed by phone."
+            f"/verify {' '.join(ctx.args[:2])} confirmed by phone."
         )
     await record_verification(
         ctx,
@@ -81,9 +95,13 @@ async def verify(ctx: Context) -> list[Action]:
     )
     group = await ctx.store.get_group(session.group_id)
     name = group.name if group else session.group_id
+    what = (
+        f"as {status.value}"
+        if status is not None
+        else f"with participation {participation.value if participation else ''}"
+    )
     return ctx.reply(
-        f"Recorded {target.display_name} as {status.value} for {name}, "
-        f"{day_date_time(session.start, ctx.tz)}."
+        f"Recorded {target.display_name} {what} for {name}, {day_date_time(session.start, ctx.tz)}."
     )
 
 
@@ -114,13 +132,15 @@ async def record_verification(
     ctx: Context,
     session: Session,
     target: Person,
-    status: Status,
+    status: Status | None,
     participation: Participation | None,
     note: str | None,
     *,
     minutes: int | None = None,
     amendment: bool = False,
 ) -> None:
+    """One VERIFY entry and its audit row. `status` None: a participation mark only,
+    which leaves the status computed from the evidence (bot.core.attendance.rules)."""
     entry = LedgerEntry(
         key=f"verify:{session.id}:{target.id}:{ctx.request_id}",
         kind=EvidenceKind.VERIFY,
@@ -132,7 +152,7 @@ async def record_verification(
         recorded_at=ctx.services.clock.now(),
         source=ctx.actor.platform,
         data={
-            "status": status.value,
+            **({"status": status.value} if status is not None else {}),
             "participation": participation.value if participation else None,
             **({"minutes": minutes} if minutes is not None else {}),
         },
@@ -144,9 +164,19 @@ async def record_verification(
         AuditEntry(
             at=ctx.services.clock.now(),
             actor_id=ctx.person.id,
-            action="attendance.amend" if amendment else "attendance.override",
+            action=(
+                "attendance.amend"
+                if amendment
+                else "attendance.override"
+                if status is not None
+                else "attendance.participation"
+            ),
             target=f"{session.id}/{target.id}",
-            detail={"status": status.value, "minutes": minutes},
+            detail={
+                "status": status.value if status else None,
+                "participation": participation.value if participation else None,
+                "minutes": minutes,
+            },
         )
     )
     await ctx.services.recorder.recompute(session, [target.id])
@@ -180,25 +210,19 @@ async def mark_button(ctx: Context) -> list[Action]:
     session_id, person_id, word, page = _button_value(ctx)
     session, target = await _button_target(ctx, session_id, person_id)
     status = parse_status(word)
-    current = await ctx.store.records(session_id=session.id, person_id=target.id)
-    kept = current[0].participation if current else None
-    await record_verification(ctx, session, target, status, kept, None)
+    # the participation already marked stays (the latest participation mark counts)
+    await record_verification(ctx, session, target, status, None, None)
     return [await roster_reply(ctx, session, replace=True, page=page)]
 
 
 async def engage_button(ctx: Context) -> list[Action]:
-    """A participation mark: value "session|person|level[|page]". A /verify that keeps the
-    status as it stands (someone whose participation is judged took part: present, when
-    the record says they didn't)."""
+    """A participation mark: value "session|person|level[|page]". It records the
+    participation only; the status stays as the evidence (or an earlier status mark) has it."""
     session_id, person_id, word, page = _button_value(ctx)
     session, target = await _button_target(ctx, session_id, person_id)
     try:
         level = Participation(word)
     except ValueError:
         raise UserError("That button is out of date; run /roster again.") from None
-    current = await ctx.store.records(session_id=session.id, person_id=target.id)
-    status = current[0].status if current else Status.PRESENT
-    if status not in ATTENDED:
-        status = Status.PRESENT
-    await record_verification(ctx, session, target, status, level, None)
-    return [await roster_reply(ctx, session, replace=True, page=page)]
+    await record_verification(ctx, session, target, None, level, None)
+    return [await roster_reply(ctx, session, replace=True, page=page, marking="participation")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -14,7 +15,16 @@ from bot.core.logging_policy import describe
 from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach import messages
 from bot.core.outreach.planner import planned_start
-from bot.core.ports import Clock, Delivery, Notifier, Poster, Store, Telemetry, ZoneSource
+from bot.core.ports import (
+    Clock,
+    Delivery,
+    Notifier,
+    Poster,
+    Retry,
+    Store,
+    Telemetry,
+    ZoneSource,
+)
 from bot.core.replies import SMS_STOPPED
 from bot.core.telemetry import NULL as NULL_TELEMETRY
 from bot.core.timeutil import zone
@@ -26,11 +36,16 @@ MAX_ATTEMPTS = 6
 #: most items claimed at once
 BATCH = 16
 #: most items one drain (one scheduler tick) delivers: 5,000 reminders due at once go
-#: out in three ticks, and a tick stays well inside the scheduler's health window
+#: out in three ticks
 DRAIN = 2000
+#: and the seconds a drain goes on claiming (about one scheduler tick): a slow platform
+#: never keeps a tick past the scheduler's health window (/readyz: three ticks)
+DRAIN_SECONDS = 15.0
 #: recipients sent to at once (a channel's pacing or Retry-After holds only its own)
 CONCURRENCY = 16
 NOTIFICATIONS = "rollcall_notifications_total"
+#: the longest a platform's Retry-After holds a channel
+MAX_HOLD = timedelta(hours=1)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -52,9 +67,12 @@ class Dispatcher:
         zones: ZoneSource | None = None,
         reply_link: Callable[[Person, Session], str | None] | None = None,
         telemetry: Telemetry = NULL_TELEMETRY,
+        drain_seconds: float = DRAIN_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """`program`: its zone words reminders for people without one (`zones` may know
-        theirs); `reply_link`: the one-click "can't come" link e-mailed reminders carry."""
+        theirs); `reply_link`: the one-click "can't come" link e-mailed reminders carry;
+        `drain_seconds`: how long one drain goes on claiming (by `monotonic`)."""
         self.store = store
         self.clock = clock
         self.notifiers = notifiers
@@ -65,6 +83,10 @@ class Dispatcher:
         self.zones = zones
         self.reply_link = reply_link
         self.telemetry = telemetry
+        self.drain_seconds = drain_seconds
+        self.monotonic = monotonic
+        #: channel -> when its platform's Retry-After ends: its sends wait until then
+        self.held: dict[str, datetime] = {}
 
     async def run_once(self, limit: int = BATCH) -> int:
         """Claim one batch of at most `limit` items and deliver it; the number of items
@@ -72,21 +94,29 @@ class Dispatcher:
         return await self.drain(max_items=limit, batch=limit)
 
     async def drain(self, max_items: int = DRAIN, batch: int = BATCH) -> int:
-        """Deliver what is due, up to `max_items`; the number of items handled.
+        """Deliver what is due, up to `max_items` and for about `drain_seconds` (it
+        claims nothing more after that; the sends under way finish); the number of items
+        handled. What is left goes on the next drain.
 
         Sends to different recipients go concurrently (at most CONCURRENCY at once),
         and more items are claimed as sends finish: a platform's pacing or Retry-After
         for one channel holds that channel's sends only, never the others. One
         recipient's items (a person's DMs, a group's posts) go one after another, in
-        the order claimed."""
+        the order claimed.
+
+        Cancelled (the bot stops), it gives back at once the items it claimed and has
+        not begun to send (no attempt counted): they are not left to their lease."""
         lanes: dict[str, list[OutboxItem]] = {}
         running: set[asyncio.Task[None]] = set()
+        begun: set[str] = set()
         handled = 0
+        deadline = self.monotonic() + self.drain_seconds
 
         async def lane(recipient: str) -> None:
             queue = lanes[recipient]
             try:
                 while queue:
+                    begun.add(queue[0].key)
                     await self._one(queue[0])
                     queue.pop(0)
             finally:
@@ -95,6 +125,8 @@ class Dispatcher:
         try:
             while True:
                 free = min(CONCURRENCY - len(running), batch, max_items - handled)
+                if self.monotonic() >= deadline:
+                    free = 0  # time is up: finish what runs, claim nothing more
                 # claim when nothing runs, or when enough slots are free to be worth a write
                 if free > 0 and (not running or free >= CONCURRENCY // 2):
                     now = self.clock.now()
@@ -118,15 +150,30 @@ class Dispatcher:
                     if not items and not running:
                         break
                 elif not running:
-                    break  # max_items handled
+                    break  # max_items handled, or time is up
                 if running:
                     done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                     for task in done:
                         task.result()
         finally:
-            for task in running:
-                task.cancel()
+            if running:
+                waiting = [i for q in lanes.values() for i in q if i.key not in begun]
+                for task in running:
+                    task.cancel()
+                await asyncio.gather(*running, return_exceptions=True)
+                await self._release(waiting)
         return handled
+
+    async def _release(self, items: list[OutboxItem]) -> None:
+        """End this worker's claim on items it never began to send: claimable again at
+        once, with no attempt counted (a send begun keeps its claim to its lease end:
+        whether it went out is unknown)."""
+        now = self.clock.now()
+        for item in items:
+            try:
+                await self.store.renew_claim(item.key, worker=self.worker, until=now)
+            except Exception as e:  # its lease runs out and it is claimed again
+                log.error("outbox item %s: not released: %s", item.key, describe(e))
 
     async def _one(self, item: OutboxItem) -> None:
         # the lease restarts for each item, right before it is sent: a slow channel can't
@@ -145,7 +192,7 @@ class Dispatcher:
             log.warning("outbox item %s: claim lost before sending; skipped", item.key)
             return
         try:
-            await self._deliver(item)
+            await self._deliver(item, begun=now)
         except Exception as e:
             log.error("delivering outbox item %s failed: %s", item.key, describe(e))
             try:
@@ -162,6 +209,7 @@ class Dispatcher:
         error: str | None = None,
         retry: bool = False,
         not_before: timedelta = timedelta(0),
+        unsent_since: datetime | None = None,
     ) -> None:
         now = self.clock.now()
         if retry and item.attempts + 1 < MAX_ATTEMPTS:
@@ -172,6 +220,7 @@ class Dispatcher:
                 at=now,
                 error=error,
                 next_attempt_at=now + max(backoff(item.attempts), not_before),
+                unsent_since=unsent_since,
             )
             return
         if retry:
@@ -194,7 +243,7 @@ class Dispatcher:
             NOTIFICATIONS, kind=item.kind.value, channel=channel or "none", result=result
         )
 
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def _deliver(self, item: OutboxItem, *, begun: datetime) -> None:
         now = self.clock.now()
         if not item.text:  # its words were erased on request (participant forget)
             await self._finish(item, OutboxStatus.DROPPED, error="erased")
@@ -223,6 +272,7 @@ class Dispatcher:
                 return
             text = await self._reminder_text(session, person, now) or text
         retry = False
+        unknown = False  # a send whose outcome is unknown (it may have arrived)
         wait = timedelta(0)
         order = _channel_order(person, self.notifiers)
         blocked = await self.store.unreachable_channels(person.id)
@@ -230,7 +280,14 @@ class Dispatcher:
             order = [c for c in order if c != "sms"]
         # a channel known not to reach them is skipped while another one might
         order = [c for c in order if c not in blocked] or order
+        tried = False
         for channel in order:
+            held = self.held.get(channel)
+            if held is not None and held > now:  # its platform asked it to wait
+                retry = True
+                wait = max(wait, held - now)
+                continue
+            tried = True
             link = None
             if channel == "email" and session is not None and self.reply_link is not None:
                 link = self.reply_link(person, session) if item.kind is Kind.REMINDER else None
@@ -248,16 +305,32 @@ class Dispatcher:
                     await self.store.clear_unreachable(person.id, channel)
                 await self._finish(item, OutboxStatus.SENT, channel=channel)
                 return
-            if Delivery.RETRY in results:
+            later = [_retry(r) for r in results if r is Delivery.RETRY or isinstance(r, Retry)]
+            if later:
                 # a passing failure: fall to the next channel now, and if none delivers,
-                # try again later (honouring the platform's Retry-After)
+                # try again later (the platform's Retry-After holds the whole channel)
                 retry = True
-                wait = max([_retry_after(n) for n in self.notifiers[channel]], default=wait)
+                unknown |= any(not r.refused for r in later)
+                after = max(r.after for r in later)
+                if after > timedelta(0):
+                    until = self.clock.now() + min(after, MAX_HOLD)
+                    self.held[channel] = max(until, self.held.get(channel, until))
+                    wait = max(wait, until - now)
                 continue
             # every notifier of this channel says it cannot reach them
             await self._unreachable(person, channel, now)
+        if not tried and retry:
+            # every channel is held by its platform's Retry-After: nothing was attempted,
+            # so no attempt is counted; the claim is parked until the hold ends
+            await self.store.renew_claim(item.key, worker=self.worker, until=now + wait)
+            return
         await self._finish(
-            item, OutboxStatus.FAILED, error="unreachable", retry=retry, not_before=wait
+            item,
+            OutboxStatus.FAILED,
+            error="unreachable",
+            retry=retry,
+            not_before=wait,
+            unsent_since=None if unknown else begun,
         )
 
     async def _moot(
@@ -326,12 +399,9 @@ def _recipient(item: OutboxItem) -> str:
     return f"person:{item.person_id}"
 
 
-def _retry_after(notifier: Notifier) -> timedelta:
-    """A notifier may say how long the platform asked it to wait (HTTP Retry-After)."""
-    seconds = getattr(notifier, "last_retry_after", None)
-    if isinstance(seconds, int | float) and seconds > 0:
-        return timedelta(seconds=min(float(seconds), 3600.0))
-    return timedelta(0)
+def _retry(result: Delivery | Retry) -> Retry:
+    """A plain RETRY: the outcome is unknown, no wait asked."""
+    return result if isinstance(result, Retry) else Retry()
 
 
 def _channel_order(person: Person, notifiers: Mapping[str, Sequence[Notifier]]) -> list[str]:

@@ -50,6 +50,7 @@ _FHIR_STATUS = {
     "excused": "cancelled",
     "unverified": "unknown",
 }
+_MAKEUP_KINDS = {"recorded": Flag.MAKEUP_RECORDED, "one_on_one": Flag.MAKEUP_ONE_ON_ONE}
 _ROLLCALL = "urn:rollcall:attendance"  # our own code system for status and flags
 _PROVENANCE_TYPES = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 
@@ -135,6 +136,10 @@ def to_json(rows: Sequence[ReportRow], tz: tzinfo) -> str:
             cells[key] = cells[key] or None
         cells["participation"] = (
             row.record.participation.value if row.record.participation else None
+        )
+        # a made_up row's make-up by recorded content or a one-on-one (also in `flags`)
+        cells["makeup_kind"] = next(
+            (kind for kind, flag in _MAKEUP_KINDS.items() if flag in row.record.flags), None
         )
         cells.update(_signoff_cells(row, tz))
         out.append(cells)

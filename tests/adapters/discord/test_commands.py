@@ -78,5 +78,7 @@ async def test_options_are_the_registry_s() -> None:
         "partial",
         "absent",
         "excused",
+        "made_up",
     ]
+    assert [c["value"] for c in verify["kind"]["choices"]] == ["recorded", "one_on_one"]
     assert verify["person"]["type"] == 6 and verify["minutes"]["type"] == 4

@@ -62,7 +62,12 @@ async def test_login_syncs_commands_and_identifies_with_unprivileged_intents(h: 
         "partial",
         "absent",
         "excused",
+        "made_up",
     ]
+    # participation alone needs no status; a make-up says its kind
+    assert status.get("required", False) is False
+    kind = next(o for o in verify["options"] if o["name"] == "kind")
+    assert [c["value"] for c in kind["choices"]] == ["recorded", "one_on_one"]
     assert next(o for o in verify["options"] if o["name"] == "person")["type"] == 6
     # the global copies are for DMs with the bot only, so a server shows no duplicates
     assert global_put.path == f"/applications/{P.APP_ID}/commands"

@@ -85,7 +85,10 @@ async def test_roster_buttons_mark_and_update_the_roster_in_place(h: Harness) ->
     (embed,) = cb["data"]["embeds"]
     assert "**J.** — present · in the room · 30 min · camera 30 min" in embed["description"]
     buttons = [c for row in cb["data"]["components"] for c in row["components"]]
-    assert len(buttons) == 16  # four people, four marks each (present/late/absent/excused)
+    # four people, four marks each (present/late/absent/excused), and the switch to
+    # the participation marks
+    assert len(buttons) == 17
+    assert buttons[-1]["label"] == "Participation marks ▸"
     excuse = next(b for b in buttons if b["label"] == "A.: Excused")
     assert excuse["custom_id"] == "rollcall:mark:evening-a-20261130-1800|p-003|excused"
 
@@ -109,7 +112,7 @@ async def test_large_rosters_mark_through_select_menus(h: Harness) -> None:
     h.clock.set(START + timedelta(minutes=5))
     cb = await h.command("roster", FAC)
     menus = [c for row in cb["data"]["components"] for c in row["components"]]
-    assert [m["type"] for m in menus] == [3, 3, 3, 3]
+    assert [m["type"] for m in menus] == [3, 3, 3, 3, 2]  # four marks, and the switch
     present = menus[0]
     assert present["custom_id"] == "rollcallpick:mark:evening-a-20261130-1800|{}|present|0"
     payload = P.component(
@@ -125,6 +128,56 @@ async def test_large_rosters_mark_through_select_menus(h: Harness) -> None:
     assert picked["type"] == 7
     (record,) = await store.records(person_id="p-002")
     assert record.status is Status.PRESENT and record.verified_by == "f-001"
+
+
+async def test_participation_marks_from_the_roster_controls(h: Harness) -> None:
+    """Discord's five action rows can't hold both sets of marks: a switch shows the
+    participation marks (a select per level for big groups), and a mark records
+    participation only — the status stays computed."""
+    store = h.engine_app.store
+    for i in range(5, 10):
+        await store.seed_enrollment(f"p-00{i}", "evening-a", h.clock.now())
+    h.clock.set(START + timedelta(minutes=5))
+    cb = await h.command("roster", FAC)
+    switch = [c for row in cb["data"]["components"] for c in row["components"]][-1]
+    assert switch["label"] == "Participation marks ▸"
+    shown = await press(h, FAC, switch["custom_id"], message_of(cb, h))
+    assert shown["type"] == 7
+    rows = shown["data"]["components"]
+    assert len(rows) <= 5 and all(len(r["components"]) <= 5 for r in rows)
+    menus = [c for row in rows for c in row["components"]]
+    assert [m.get("placeholder") for m in menus if m["type"] == 3] == [
+        "Mark participation high…",
+        "Mark participation medium…",
+        "Mark participation low…",
+    ]
+    assert len(menus[0]["options"]) == 9  # everyone of the page, at most 25
+    assert menus[-1]["label"] == "Attendance marks ▸"
+    high = menus[0]
+    assert high["custom_id"] == "rollcallpick:engage:evening-a-20261130-1800|{}|high|0"
+    # the roster message as updated in place (Discord sends back what it shows)
+    message = {**message_of(cb, h), "components": rows}
+    payload = P.component(
+        high["custom_id"],
+        FAC,
+        message=message,
+        guild_id=GUILD,
+        channel=text_channel(),
+        component_type=3,
+        values=["p-002"],
+    )
+    (picked,) = await h.interact(payload)
+    assert picked["type"] == 7
+    (embed,) = picked["data"]["embeds"]
+    assert "**M.** — not here yet" in embed["description"]
+    assert "participation high" in embed["description"]
+    # the roster stays on the participation marks after a mark
+    after = [c for row in picked["data"]["components"] for c in row["components"]]
+    assert after[0]["custom_id"].startswith("rollcallpick:engage:")
+    (record,) = await store.records(person_id="p-002")
+    assert record.participation is not None and record.participation.value == "high"
+    assert record.status is Status.ABSENT and record.verified_by is None
+    assert "override" not in [f.value for f in record.flags]
 
 
 class SlowEngine:

@@ -11,7 +11,7 @@ from adapters.discord.notifier import HISTORY_SKEW, DiscordNotifier
 from adapters.discord.translate import message_nonce
 from bot.core.actions import Button, ChannelPost, DirectMessage
 from bot.core.domain import Person
-from bot.core.ports import Delivery, Notifier, Poster
+from bot.core.ports import Delivery, Notifier, Poster, Retry
 from tests.adapters.discord.harness import P1, P2, TEXT, Harness
 from tests.fakes.discord import Scripted
 
@@ -71,7 +71,8 @@ async def test_rate_limits_are_honoured_then_reported(h: Harness) -> None:
     assert sends(h) == 2
     # a 429 without Discord's proxy header is a Cloudflare block: no retry at all
     h.fake.failures["POST /channels/*/messages"] = [Scripted(429, limited)]
-    assert await notifier.deliver(J, dm("r2")) is Delivery.RETRY
+    # refused: nothing was sent, the next attempt need not read the DM first
+    assert await notifier.deliver(J, dm("r2")) == Retry(refused=True)
     assert sends(h) == 3
     assert await notifier.deliver(J, dm("r3")) is Delivery.DELIVERED  # not remembered
 
@@ -91,7 +92,7 @@ async def test_nobody_to_reach(h: Harness) -> None:
 
 async def test_a_stopped_client_asks_for_a_retry(h: Harness) -> None:
     await h.bot.stop()
-    assert await h.bot.notifier.deliver(J, dm()) is Delivery.RETRY
+    assert await h.bot.notifier.deliver(J, dm()) == Retry(refused=True)
 
 
 async def test_network_failure_is_a_retry(h: Harness) -> None:

@@ -108,6 +108,10 @@ def _roster(n: int) -> RosterView:
                 tuple(
                     Button(label=label, action="mark", value=f"s-1|{pid}|{label.lower()}")
                     for label in ("Present", "Absent", "Excused")
+                )
+                + tuple(
+                    Button(label=f"Participation {lv}", action="engage", value=f"s-1|{pid}|{lv}")
+                    for lv in ("high", "medium", "low")
                 ),
             )
         )
@@ -124,7 +128,10 @@ def _roster(n: int) -> RosterView:
 
 def test_small_rosters_get_a_row_of_buttons_per_person() -> None:
     rows = T.roster_rows(_roster(3))
-    assert len(rows) == 3
+    assert len(rows) == 4  # a person a row, and the switch to the participation marks
+    assert [(b.label, b.custom_id) for b in rows[-1]] == [  # type: ignore[union-attr]
+        ("Participation marks ▸", "rollcall:page:s-1|0|participation")
+    ]
     first = rows[0]
     assert isinstance(first, tuple)
     assert [b.custom_id for b in first] == [
@@ -137,20 +144,29 @@ def test_small_rosters_get_a_row_of_buttons_per_person() -> None:
 
 def test_large_rosters_get_one_select_menu_per_mark() -> None:
     rows = T.roster_rows(_roster(12))
-    assert len(rows) == 3  # present, absent, excused (this roster's marks)
+    assert len(rows) == 4  # present, absent, excused (this roster's marks), the switch
     pick = rows[0]
     assert isinstance(pick, T.PickSpec)
     assert pick.custom_id == "rollcallpick:mark:s-1|{}|present|0"
     assert len(pick.options) == 12 and pick.options[1] == ("P1", "p-001")
     assert T.picked_value("s-1|{}|present|0", "p-001") == "s-1|p-001|present|0"
+    # the participation marks: a select per level, and the switch back
+    engage = T.roster_rows(dataclasses.replace(_roster(12), marking="participation"))
+    assert [r.custom_id for r in engage if isinstance(r, T.PickSpec)] == [
+        "rollcallpick:engage:s-1|{}|high|0",
+        "rollcallpick:engage:s-1|{}|medium|0",
+        "rollcallpick:engage:s-1|{}|low|0",
+    ]
+    assert [b.custom_id for b in engage[-1]] == ["rollcall:page:s-1|0"]  # type: ignore[union-attr]
 
 
 def _embed_size(embed: dict[str, Any]) -> int:
     return len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"])
 
 
+@pytest.mark.parametrize("marking", ["status", "participation"])
 @pytest.mark.parametrize("n", [1, 25, 26, 45, 46, 60, 150])
-def test_every_person_of_any_roster_can_be_seen_and_marked(n: int) -> None:
+def test_every_person_of_any_roster_can_be_seen_and_marked(n: int, marking: str) -> None:
     """Discord's documented limits: 5 action rows, 5 buttons or 1 select a row (25
     components), 25 options a select, 100 characters a custom_id, 80 a label; an embed
     title 256, description 4,096, footer 2,048, 6,000 characters a message."""
@@ -165,7 +181,10 @@ def test_every_person_of_any_roster_can_be_seen_and_marked(n: int) -> None:
             )
             for r in base.rows
         ),
+        marking=marking,
     )
+    first, suffix = ("present", "") if marking == "status" else ("high", "|participation")
+    first_action = "mark" if marking == "status" else "engage"
     count = T.roster_pages(base)
     markable: list[str] = []
     for page in range(count):
@@ -178,14 +197,16 @@ def test_every_person_of_any_roster_can_be_seen_and_marked(n: int) -> None:
                 components += 1
                 assert 1 <= len(row.options) <= 25 and len(row.custom_id) <= 100
                 assert all(len(label) <= 80 for label, _ in row.options)
-                if row.custom_id.startswith("rollcallpick:mark:s-1|{}|present"):
+                if row.custom_id.startswith(f"rollcallpick:{first_action}:s-1|{{}}|{first}"):
                     markable += [pid for _, pid in row.options]
             else:
                 assert len(row) <= 5
                 components += len(row)
                 for b in row:
                     assert len(b.custom_id) <= 100 and len(b.label) <= 80
-                    if b.custom_id.endswith("|present"):
+                    if b.custom_id.endswith(f"|{first}") and b.custom_id.startswith(
+                        f"rollcall:{first_action}:"
+                    ):
                         markable.append(b.custom_id.split("|")[1])
         assert components <= 25
         embed = T.roster_embed(view, UTC)
@@ -197,9 +218,9 @@ def test_every_person_of_any_roster_can_be_seen_and_marked(n: int) -> None:
         assert len(shown) == len(markable[page * 25 :])  # whoever can be marked is shown
         nav = [b.custom_id for b in rows[-1]] if count > 1 and isinstance(rows[-1], tuple) else []
         if page < count - 1:
-            assert f"rollcall:page:s-1|{page + 1}" in nav
+            assert f"rollcall:page:s-1|{page + 1}{suffix}" in nav
         if page > 0:
-            assert f"rollcall:page:s-1|{page - 1}" in nav
+            assert f"rollcall:page:s-1|{page - 1}{suffix}" in nav
         if count > 1:
             assert embed["title"].endswith(f"({page + 1}/{count})")
     assert markable == [f"p-{i:03}" for i in range(n)]  # everyone, once, in order

@@ -53,7 +53,8 @@ def test_descriptions_and_hints_come_from_the_registry() -> None:
     verify = COMMANDS["verify"]
     assert verify.usage.startswith("/verify ")
     assert f'usage_hint: "{verify.usage.removeprefix("/verify ")}"' in text
-    assert 'description: "Facilitators — confirm or correct someone\'s attendance"' in text
+    wanted = "Facilitators — confirm or correct someone's attendance, or record a make-up"
+    assert f'description: "{wanted}"' in text
     assert 'description: "Check in to the session that\'s open now"' in text
     for line in re.findall(r"^\s+description: (.+)$", text, re.MULTILINE):
         assert len(line.strip('"')) <= manifest.MAX_DESCRIPTION

@@ -14,7 +14,7 @@ from adapters.slack.limits import ChannelPacer
 from adapters.slack.notifier import SlackNotifier, SlackPoster
 from bot.core.actions import Button, ChannelPost, DirectMessage
 from bot.core.domain import Group, Person
-from bot.core.ports import Delivery
+from bot.core.ports import Delivery, Retry
 from tests.fakes.slack import FakeSlack
 
 PERSON = Person(id="p-001", display_name="Jordan Q.", slack_user_id="U0001")
@@ -69,7 +69,8 @@ async def test_people_slack_cannot_reach(fake: FakeSlack) -> None:
     fake.fail("chat.postMessage", "messages_tab_disabled")
     assert await notifier.deliver(PERSON, _dm("k3")) is Delivery.UNREACHABLE
     fake.fail("chat.postMessage", "invalid_auth")
-    assert await notifier.deliver(PERSON, _dm("k4")) is Delivery.RETRY
+    # Slack answered: nothing was posted (the next attempt need not read the history)
+    assert await notifier.deliver(PERSON, _dm("k4")) == Retry(refused=True)
 
 
 async def test_429_is_retried_after_retry_after(fake: FakeSlack) -> None:
@@ -81,10 +82,10 @@ async def test_429_is_retried_after_retry_after(fake: FakeSlack) -> None:
     assert len(fake.called("chat.postMessage")) == 2
 
 
-async def test_429_past_the_retries_is_a_retry_later(fake: FakeSlack) -> None:
+async def test_429_past_the_retries_is_a_refused_retry_later(fake: FakeSlack) -> None:
     notifier = _notifier(fake, retries=1)
     fake.rate_limit("chat.postMessage", times=5, retry_after=0)
-    assert await notifier.deliver(PERSON, _dm()) is Delivery.RETRY
+    assert await notifier.deliver(PERSON, _dm()) == Retry(refused=True)
     assert len(fake.called("chat.postMessage")) == 2
 
 

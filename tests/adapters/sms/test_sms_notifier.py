@@ -16,7 +16,7 @@ from adapters.sms.notifier import SmsNotifier
 from adapters.sms.translate import CHAT_HINT, MAX_BODY
 from bot.core.actions import Button, DirectMessage
 from bot.core.domain import Person
-from bot.core.ports import Delivery, Notifier
+from bot.core.ports import Delivery, Notifier, Retry
 from tests.fakes.sms import FROM, SID, TOKEN, FakeSms, Reply, twilio_error
 
 NUMBER = "+15557654321"
@@ -54,7 +54,6 @@ async def test_delivers_with_basic_auth_and_the_form_fields(
     assert seen.auth == (SID, TOKEN)
     assert seen.content_type == "application/x-www-form-urlencoded"
     assert seen.form == {"To": NUMBER, "From": FROM, "Body": TEXT}
-    assert notifier.last_retry_after is None
 
 
 async def test_a_trailing_slash_in_the_base_url_is_fine(twilio: FakeSms) -> None:
@@ -65,16 +64,16 @@ async def test_a_trailing_slash_in_the_base_url_is_fine(twilio: FakeSms) -> None
         await sms.close()
 
 
-async def test_a_rate_limit_is_a_retry_with_its_retry_after_then_delivery(
+async def test_a_rate_limit_is_a_refusal_with_its_retry_after_then_delivery(
     twilio: FakeSms, notifier: SmsNotifier
 ) -> None:
     twilio.replies.append(Reply(429, twilio_error(20429, 429), headers={"Retry-After": "7"}))
 
-    assert await notifier.deliver(PERSON, MESSAGE) is Delivery.RETRY
-    assert notifier.last_retry_after == 7.0
-
+    # nothing was sent, and the whole channel is to wait 7 s
+    assert await notifier.deliver(PERSON, MESSAGE) == Retry(
+        refused=True, after=timedelta(seconds=7)
+    )
     assert await notifier.deliver(PERSON, MESSAGE) is Delivery.DELIVERED
-    assert notifier.last_retry_after is None
     assert len(twilio.requests) == 2
 
 
@@ -82,15 +81,14 @@ async def test_retry_after_as_an_http_date(twilio: FakeSms, notifier: SmsNotifie
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     twilio.replies.append(Reply(503, None, headers={"Retry-After": when}))
 
-    assert await notifier.deliver(PERSON, MESSAGE) is Delivery.RETRY
-    assert notifier.last_retry_after is not None
-    assert 25 <= notifier.last_retry_after <= 30
+    result = await notifier.deliver(PERSON, MESSAGE)
+    assert isinstance(result, Retry) and not result.refused  # a 503: maybe taken
+    assert timedelta(seconds=25) <= result.after <= timedelta(seconds=30)
 
 
 async def test_a_rate_limit_without_retry_after(twilio: FakeSms, notifier: SmsNotifier) -> None:
     twilio.replies.append(Reply(429, twilio_error(20429, 429)))
-    assert await notifier.deliver(PERSON, MESSAGE) is Delivery.RETRY
-    assert notifier.last_retry_after is None
+    assert await notifier.deliver(PERSON, MESSAGE) == Retry(refused=True)
 
 
 @pytest.mark.parametrize("code", [21211, 21614, 21610, 21612])
@@ -134,7 +132,7 @@ async def test_our_misconfiguration_is_a_retry_logged_as_an_error(
 ) -> None:
     twilio.replies.append(reply)
     with caplog.at_level(logging.DEBUG, logger="rollcall.sms"):
-        assert await notifier.deliver(PERSON, MESSAGE) is Delivery.RETRY
+        assert await notifier.deliver(PERSON, MESSAGE) == Retry(refused=True)
     assert [r.levelno for r in caplog.records if r.name.startswith("rollcall")] == [logging.ERROR]
     assert f"status={reply.status}" in our_logs(caplog)
     assert TOKEN not in our_logs(caplog)
@@ -216,7 +214,7 @@ async def test_a_given_session_closed_under_us_is_a_retry(twilio: FakeSms) -> No
     session = aiohttp.ClientSession()
     await session.close()
     sms = SmsNotifier(twilio.config(), session)
-    assert await sms.deliver(PERSON, MESSAGE) is Delivery.RETRY
+    assert await sms.deliver(PERSON, MESSAGE) == Retry(refused=True)
     assert twilio.requests == []
 
 
