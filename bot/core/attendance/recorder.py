@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 
 from bot.core import limits
 from bot.core.attendance.checked_in import CheckedIn
-from bot.core.attendance.intervals import LEAVE, presence_from
+from bot.core.attendance.closures import without_stale_closures
 from bot.core.attendance.links import linked_guest_keys, links
-from bot.core.attendance.rules import Prepared, prepare, record_at
+from bot.core.attendance.prepared import Prepared, prepare
+from bot.core.attendance.rules import record_at
 from bot.core.attendance.tail import KEPT, SessionInputs, SessionTail
 from bot.core.domain import (
     ATTENDED,
@@ -29,32 +30,6 @@ from bot.core.ports import Clock, Store
 
 #: how far around a session's window presence events are read to pair joins with leaves
 PAIRING_MARGIN = timedelta(hours=12)
-
-
-def _is_closure(e: LedgerEntry) -> bool:
-    """A leave we wrote to close a stay (meeting or session end), not the platform's."""
-    return e.data.get("action") == LEAVE and bool(e.data.get("closed_by"))
-
-
-def without_stale_closures(presence: Sequence[LedgerEntry]) -> list[LedgerEntry]:
-    """Drop each closing leave that closes nothing: the platform's own leave for that
-    stream was delivered late, after the closure. Kept, it would read as a moment of
-    presence at the closing time (a wrong last_seen, a lost left_early)."""
-    closures = sorted((e for e in presence if _is_closure(e)), key=lambda e: (e.at, e.key))
-    if not closures:
-        return list(presence)
-    kept = [e for e in presence if not _is_closure(e)]
-    for c in closures:
-        stream = (c.data.get("source") or c.source, c.data.get("stream") or "")
-        before = [
-            e
-            for e in kept
-            if e.at <= c.at
-            and (e.data.get("source") or e.source, e.data.get("stream") or "") == stream
-        ]
-        if any(i.open for i in presence_from(before, c.at).stays):
-            kept.append(c)
-    return kept
 
 
 #: up to this many people, a recompute reads each person's inputs; past it, the session's

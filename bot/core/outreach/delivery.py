@@ -15,6 +15,7 @@ from bot.core.logging_policy import describe
 from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach import messages
 from bot.core.outreach.planner import planned_start
+from bot.core.outreach.routing import as_retry, channel_order, recipient_of
 from bot.core.ports import (
     Clock,
     Delivery,
@@ -141,7 +142,7 @@ class Dispatcher:
                         raise
                     handled += len(items)
                     for item in items:
-                        recipient = _recipient(item)
+                        recipient = recipient_of(item)
                         if recipient in lanes:  # already being sent to: after those
                             lanes[recipient].append(item)
                         else:
@@ -274,7 +275,7 @@ class Dispatcher:
         retry = False
         unknown = False  # a send whose outcome is unknown (it may have arrived)
         wait = timedelta(0)
-        order = _channel_order(person, self.notifiers)
+        order = channel_order(person, self.notifiers)
         blocked = await self.store.unreachable_channels(person.id)
         if SMS_STOPPED in blocked:  # they replied STOP: never text them
             order = [c for c in order if c != "sms"]
@@ -305,7 +306,7 @@ class Dispatcher:
                     await self.store.clear_unreachable(person.id, channel)
                 await self._finish(item, OutboxStatus.SENT, channel=channel)
                 return
-            later = [_retry(r) for r in results if r is Delivery.RETRY or isinstance(r, Retry)]
+            later = [as_retry(r) for r in results if r is Delivery.RETRY or isinstance(r, Retry)]
             if later:
                 # a passing failure: fall to the next channel now, and if none delivers,
                 # try again later (the platform's Retry-After holds the whole channel)
@@ -390,20 +391,3 @@ class Dispatcher:
             await self._finish(item, OutboxStatus.PENDING, error="post_failed", retry=True)
         else:
             await self._finish(item, OutboxStatus.DROPPED, error="no_channel")
-
-
-def _recipient(item: OutboxItem) -> str:
-    """Whose items must go in order: a person's, or a group's channel posts."""
-    if item.kind is Kind.SESSION_OPEN or item.person_id is None:
-        return f"group:{item.group_id}"
-    return f"person:{item.person_id}"
-
-
-def _retry(result: Delivery | Retry) -> Retry:
-    """A plain RETRY: the outcome is unknown, no wait asked."""
-    return result if isinstance(result, Retry) else Retry()
-
-
-def _channel_order(person: Person, notifiers: Mapping[str, Sequence[Notifier]]) -> list[str]:
-    """The person's own channels, in their order of preference."""
-    return [c for c in person.channels if c in notifiers]
