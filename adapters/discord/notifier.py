@@ -90,7 +90,10 @@ class DiscordNotifier:
         try:
             channel = await client.create_dm(discord.Object(id=int(user_id)))
             since = message.possibly_sent_since
-            if since is not None and await _posted_since(client, channel, content, since):
+            earlier = {content} | (
+                {clip_content(message.earlier_text)} if message.earlier_text else set()
+            )
+            if since is not None and await _posted_since(client, channel, earlier, since):
                 log.info("dm %s to person %s was already sent: not again", message.kind, person.id)
                 return Delivery.DELIVERED
             if view is None:
@@ -124,9 +127,10 @@ class DiscordNotifier:
 
 
 async def _posted_since(
-    client: discord.Client, channel: discord.DMChannel, content: str, since: datetime
+    client: discord.Client, channel: discord.DMChannel, contents: set[str], since: datetime
 ) -> bool:
-    """Whether the DM holds a message of ours with this content, sent since about `since`
+    """Whether the DM holds a message of ours with one of these contents (the words now,
+    or the words of the attempt that may have sent it), sent since about `since`
     (GET /channels/{id}/messages?after=the snowflake of that moment). A refusal is
     logged and counts as no: the message is sent then (at least once). Network errors
     propagate (retry later)."""
@@ -136,7 +140,7 @@ async def _posted_since(
     after = discord.Object(id=discord.utils.time_snowflake(since - HISTORY_SKEW))
     try:
         async for m in channel.history(limit=HISTORY_LIMIT, after=after):
-            if m.author.id == me.id and m.content == content:
+            if m.author.id == me.id and m.content in contents:
                 return True
     except discord.HTTPException as e:
         log.warning("reading a DM's messages: status %s, code %s; sending again", e.status, e.code)

@@ -99,6 +99,9 @@ class DirectMessage:
     #: set when an earlier attempt began at this moment and has no result (a crash in
     #: the send window): it may have arrived; a notifier that can look first does
     possibly_sent_since: datetime | None = None
+    #: with `possibly_sent_since`: the words that earlier attempt sent, when they differ
+    #: (a reminder is worded at each attempt: "in 59 minutes", then "in 53 minutes")
+    earlier_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,7 +6,8 @@ due rows, delivers them and records the outcome. The key makes planning idempote
 marked `sending_at`; a row claimed again with that mark and no result may already have
 reached the platform (a crash in the send window), and the notifier is told so
 (`DirectMessage.possibly_sent_since`) to look before it sends again: Slack DMs are
-found (effectively once), Discord DMs unless re-worded; e-mail, SMS and channel posts
+found (effectively once), Discord DMs by their words (`DirectMessage.earlier_text`: a
+reminder as the cut attempt worded it); e-mail, SMS and channel posts
 can't be checked and go again (docs/RELIABILITY.md).
 """
 

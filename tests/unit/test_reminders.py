@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.core.domain import Person
 from bot.core.outbox import OutboxStatus
+from bot.core.outreach.delivery import LEASE
 from bot.core.words import plural
 from tests.unit.test_autopilot import Week, local
 
@@ -119,3 +120,24 @@ async def test_attendance_mid_session_counts_consistently() -> None:
     assert "attended 0 sessions" in text
     assert "0.0 of 9 hours, 0 of 3 days" in text
     assert "still running" in text
+
+
+async def test_a_reminder_retried_after_a_cut_send_carries_the_words_it_was_sent_with() -> None:
+    """A worker died between the send and its result; the reminder comes back after the
+    lease, worded for now and carrying the words of the cut attempt, so a notifier that
+    can look (Discord) finds it by them instead of sending it twice."""
+    w = Week(local(2026, 11, 30, 17, 0))
+    await w.start()
+    await w.pilot.tick(leader=True)
+    cut = local(2026, 11, 30, 17, 45)
+    w.clock.set(cut)
+    due = [i for i in await w.store.claim_due(cut, worker="dead", limit=100, lease=LEASE)]
+    for item in due:  # the dead worker began each send, then vanished
+        assert await w.store.renew_claim(item.key, worker="dead", until=cut + LEASE, sending_at=cut)
+    w.clock.set(cut + LEASE + timedelta(minutes=1))
+    await w.pilot.dispatcher.drain()
+    retried = [m for _, p, m in w.inbox.sent if p == "p-001" and m.kind == "reminder"]
+    (message,) = [m for m in retried if m.possibly_sent_since is not None]
+    assert message.possibly_sent_since == cut
+    assert "starts in 9 minutes" in message.text
+    assert message.earlier_text is not None and "starts in 15 minutes" in message.earlier_text

@@ -266,12 +266,17 @@ class Dispatcher:
             await self._finish(item, OutboxStatus.DROPPED, error="no_person")
             return
         text = item.text
+        earlier: str | None = None
         if item.kind is Kind.REMINDER and session is not None:
             moot = await self._moot(item, session, person, now)
             if moot is not None:
                 await self._finish(item, OutboxStatus.DROPPED, error=moot)
                 return
-            text = await self._reminder_text(session, person, now) or text
+            # worded at the moment its send is marked (`begun`, kept as `sending_at`), so a
+            # retry after a cut send can word it exactly as that attempt did
+            text = await self._reminder_text(session, person, begun) or text
+            if item.sending_at is not None:  # an attempt may have sent it, worded then
+                earlier = await self._reminder_text(session, person, item.sending_at)
         retry = False
         unknown = False  # a send whose outcome is unknown (it may have arrived)
         wait = timedelta(0)
@@ -284,10 +289,12 @@ class Dispatcher:
         tried = False
         for channel in order:
             held = self.held.get(channel)
-            if held is not None and held > now:  # its platform asked it to wait
+            if held is not None and held > now:
+                # its platform asked it to wait: the message waits for its channel rather
+                # than falling to the next one (the person preferred this one)
                 retry = True
                 wait = max(wait, held - now)
-                continue
+                break
             tried = True
             link = None
             if channel == "email" and session is not None and self.reply_link is not None:
@@ -299,6 +306,7 @@ class Dispatcher:
                 key=item.key,
                 buttons=item.buttons,
                 possibly_sent_since=item.sending_at,
+                earlier_text=messages.for_channel(earlier, channel, link=link) if earlier else None,
             )
             results = [await n.deliver(person, message) for n in self.notifiers[channel]]
             if Delivery.DELIVERED in results:

@@ -142,6 +142,28 @@ async def test_a_dm_cut_in_the_send_window_is_found_not_sent_again(h: Harness) -
     assert sorted(contents) == sorted([dm().text, "Other words.", dm().text])
 
 
+async def test_a_reminder_reworded_since_the_cut_send_is_found_by_its_earlier_words(
+    h: Harness,
+) -> None:
+    """A reminder is worded at each attempt: the retry says "in 9 minutes" where the cut
+    send said "in 15 minutes". Matched by the earlier attempt's words, it is not sent
+    again; without them it would be; words that were never sent are not taken for it."""
+    notifier = h.bot.notifier
+    began = datetime.now(UTC) - timedelta(seconds=5)
+    now_words = "Your group starts in 9 minutes."
+    assert await notifier.deliver(J, dm("r1")) is Delivery.DELIVERED  # then the crash
+    retry = replace(dm("r1"), text=now_words, possibly_sent_since=began, earlier_text=dm().text)
+    assert await notifier.deliver(J, retry) is Delivery.DELIVERED
+    assert sends(h) == 1  # found by the words it was sent with: not sent again
+    assert await notifier.deliver(M, dm("r2")) is Delivery.DELIVERED  # then the crash
+    blind = replace(dm("r2"), text=now_words, possibly_sent_since=began)
+    assert await notifier.deliver(M, blind) is Delivery.DELIVERED
+    assert sends(h) == 3  # without the earlier words: sent twice
+    never = replace(retry, key="r9", earlier_text="Your group starts in 20 minutes.")
+    assert await notifier.deliver(J, never) is Delivery.DELIVERED
+    assert sends(h) == 4
+
+
 async def test_a_first_attempt_never_reads_the_dm(h: Harness) -> None:
     assert await h.bot.notifier.deliver(J, dm("r1")) is Delivery.DELIVERED
     assert h.fake.count("GET", "/channels/") == 0
