@@ -73,9 +73,11 @@ async def test_retention_purges_old_notes_from_the_disk_while_the_bot_runs(
     assert canaries_on_disk(site.dir, NOTES)
     records_before = db_rows(site.db, "SELECT * FROM attendance_records ORDER BY person_id")
     async with rollcall_run(site.dir) as running:
-        for _ in range(100):  # the leader's first tick runs at start-up
+        # the leader's first tick runs at start-up: the purge commits with its audit row,
+        # then checkpoints the WAL (truncate) — poll for both, the bot still running
+        for _ in range(200):
             done = db_rows(site.db, "SELECT detail FROM audit WHERE action = 'privacy.retention'")
-            if done:
+            if done and not canaries_on_disk(site.dir, NOTES):
                 break
             await asyncio.sleep(0.1)
         assert done, running.output
