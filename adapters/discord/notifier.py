@@ -90,10 +90,10 @@ class DiscordNotifier:
         try:
             channel = await client.create_dm(discord.Object(id=int(user_id)))
             since = message.possibly_sent_since
-            earlier = {content} | (
+            words = {content} | (
                 {clip_content(message.earlier_text)} if message.earlier_text else set()
             )
-            if since is not None and await _posted_since(client, channel, earlier, since):
+            if since is not None and await _posted_since(client, channel, words, since):
                 log.info("dm %s to person %s was already sent: not again", message.kind, person.id)
                 return Delivery.DELIVERED
             if view is None:
