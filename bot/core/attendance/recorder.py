@@ -141,7 +141,7 @@ class Recorder:
                 at_from=start - PAIRING_MARGIN,
                 at_to=end + PAIRING_MARGIN,
             )
-        return self._record(
+        prepared = self._prepare(
             session,
             group,
             person_id,
@@ -149,31 +149,6 @@ class Recorder:
             presence,
             made_up_by=await self._made_up_by(session, person_id),
             dm_unreachable="chat" in await self.store.unreachable_channels(person_id),
-            signed_off_seq=signed_off_seq,
-        )
-
-    def _record(
-        self,
-        session: Session,
-        group: Group,
-        person_id: str,
-        own: Sequence[LedgerEntry],
-        presence: Sequence[LedgerEntry],
-        *,
-        made_up_by: str | None,
-        dm_unreachable: bool,
-        signed_off_seq: int | None,
-    ) -> AttendanceRecord:
-        """The record from what was read: `own`, the person's evidence of the session;
-        `presence`, theirs and their linked guests' around its window (pure)."""
-        prepared = self._prepare(
-            session,
-            group,
-            person_id,
-            own,
-            presence,
-            made_up_by=made_up_by,
-            dm_unreachable=dm_unreachable,
             signed_off_seq=signed_off_seq,
         )
         return record_at(prepared, self.clock.now())
@@ -190,7 +165,9 @@ class Recorder:
         dm_unreachable: bool,
         signed_off_seq: int | None,
     ) -> Prepared:
-        """`_record` before the clock applies (kept by a roster between views)."""
+        """The record's clock-free inputs from what was read: `own`, the person's evidence
+        of the session; `presence`, theirs and their linked guests' around its window
+        (pure; kept by a roster between views)."""
         seen = {e.key for e in own}
         entries = without_stale_closures([*own, *(e for e in presence if e.key not in seen)])
         booked_for = next(

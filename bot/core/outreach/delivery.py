@@ -15,7 +15,7 @@ from bot.core.logging_policy import describe
 from bot.core.outbox import Kind, OutboxItem, OutboxStatus
 from bot.core.outreach import messages
 from bot.core.outreach.planner import planned_start
-from bot.core.outreach.routing import as_retry, channel_order, recipient_of
+from bot.core.outreach.routing import as_retry, backoff, channel_order, recipient_of
 from bot.core.ports import (
     Clock,
     Delivery,
@@ -47,11 +47,6 @@ CONCURRENCY = 16
 NOTIFICATIONS = "rollcall_notifications_total"
 #: the longest a platform's Retry-After holds a channel
 MAX_HOLD = timedelta(hours=1)
-
-
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1, 2, 4, 8 min … capped at 30 min."""
-    return min(timedelta(seconds=30 * 2**attempts), timedelta(minutes=30))
 
 
 class Dispatcher:

@@ -1,8 +1,10 @@
-"""Where a claimed outbox item goes: whose items go in order, and on which channels."""
+"""Where a claimed outbox item goes: whose items go in order, on which channels, and when
+again after a passing failure."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
 from bot.core.domain import Person
 from bot.core.outbox import Kind, OutboxItem
@@ -24,3 +26,8 @@ def as_retry(result: Delivery | Retry) -> Retry:
 def channel_order(person: Person, notifiers: Mapping[str, Sequence[Notifier]]) -> list[str]:
     """The person's own channels, in their order of preference."""
     return [c for c in person.channels if c in notifiers]
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1, 2, 4, 8 min … capped at 30 min."""
+    return min(timedelta(seconds=30 * 2**attempts), timedelta(minutes=30))
