@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from bot.core.domain import VERIFIABLE, Flag, SessionState, Status
 from bot.core.errors import UserError
 from bot.core.events import Actor, ButtonPressed
 from bot.core.outreach_log import HOWS, OUTCOMES
+from bot.core.overview.views import SurveyPoint
 from bot.core.ports import Clock
 from bot.core.reports import billing as billing_csv
 from bot.core.reports.render import render
@@ -171,15 +172,6 @@ class Pages:
         m = await self.engine.matrix(gid)
         names = await self.engine.display_names(m.people)
         labels = [w.week for w in m.weeks]
-        questions = sorted({p.question for p in m.ratings})
-        when = sorted({(p.at, p.session_id) for p in m.ratings})
-        series = {
-            q: [
-                next((p.value for p in m.ratings if p.session_id == sid and p.question == q), None)
-                for _, sid in when
-            ]
-            for q in questions
-        }
         await self._view(viewer, f"group/{gid}")
         return self._page(
             viewer,
@@ -189,18 +181,22 @@ class Pages:
             names=names,
             statuses=[s.value for s in Status],
             rate_svg=charts.rate_trend(labels, [w.rate for w in m.weeks], viewer.nonce),
-            ratings_svg=self._ratings_svg(when, series, viewer.nonce),
+            ratings_svg=self._ratings_svg(m.ratings, viewer.nonce),
         )
 
-    def _ratings_svg(
-        self,
-        when: Sequence[tuple[datetime, str]],
-        series: Mapping[str, Sequence[float | None]],
-        nonce: str,
-    ) -> str:
-        """The survey-ratings chart, labelled by local date; nothing without ratings."""
-        if not series:
+    def _ratings_svg(self, ratings: Sequence[SurveyPoint], nonce: str) -> str:
+        """The survey-ratings chart (one line a question, one point a session), labelled
+        by local date; nothing without ratings."""
+        if not ratings:
             return ""
+        when = sorted({(p.at, p.session_id) for p in ratings})
+        value: dict[tuple[str, str], float] = {}
+        for p in ratings:  # the first point of a (session, question) counts
+            value.setdefault((p.session_id, p.question), p.value)
+        series = {
+            q: [value.get((sid, q)) for _, sid in when]
+            for q in sorted({p.question for p in ratings})
+        }
         dates = [at.astimezone(self.tz).strftime("%m-%d") for at, _ in when]
         return charts.ratings(dates, series, nonce)
 
@@ -213,15 +209,6 @@ class Pages:
         ]
         names = await self.engine.display_names([pid, *(o.by or "" for o in h.outreach)])
         labels = [w.week for w in h.weeks]
-        questions = sorted({p.question for p in h.ratings})
-        when = sorted({(p.at, p.session_id) for p in h.ratings})
-        series = {
-            q: [
-                next((p.value for p in h.ratings if p.session_id == sid and p.question == q), None)
-                for _, sid in when
-            ]
-            for q in questions
-        }
         await self._view(viewer, f"participant/{pid}")
         return self._page(
             viewer,
@@ -239,7 +226,7 @@ class Pages:
                 labels, [w.minutes / 60 for w in h.weeks], h.weekly_min_minutes / 60, viewer.nonce
             ),
             rate_svg=charts.rate_trend(labels, [w.rate for w in h.weeks], viewer.nonce),
-            ratings_svg=self._ratings_svg(when, series, viewer.nonce),
+            ratings_svg=self._ratings_svg(h.ratings, viewer.nonce),
         )
 
     async def outreach(self, viewer: Viewer, request: web.Request) -> web.StreamResponse:
