@@ -76,7 +76,7 @@ def _plan(a: argparse.Namespace) -> dict[str, tuple[Callable[[], Any], Callable[
             lambda: asyncio.run(zoom_webhook.bench(a.zoom, 50 if not a.tiny else 4)),
             lambda r: r["ours"]["ok"] == r["ours"]["requests"],
         ),
-        "ingest": (lambda: asyncio.run(ingest.bench(a.ingest, ingest.IN_FLIGHT)), ingest.passed),
+        "ingest": (lambda: asyncio.run(ingest.bench(a.ingest)), ingest.passed),
         "roster": (
             lambda: asyncio.run(
                 roster.bench(roster_people, a.roster_evidence, 200 if not a.tiny else 10)

@@ -127,8 +127,11 @@ class LedgerSql(SqlBase):
         kinds: Sequence[EvidenceKind] | None = None,
         at_from: datetime | None = None,
         at_to: datetime | None = None,
+        unattributed: bool = False,
     ) -> list[LedgerEntry]:
         stmt = select(ledger)
+        if unattributed:
+            stmt = stmt.where(ledger.c.person_id.is_(None), ledger.c.guest_key.is_(None))
         for column, value in (
             (ledger.c.session_id, session_id),
             (ledger.c.group_id, group_id),

@@ -219,11 +219,13 @@ class MemoryStore(MemoryCalendarTokens, MemoryOutbox):
         kinds: Sequence[EvidenceKind] | None = None,
         at_from: datetime | None = None,
         at_to: datetime | None = None,
+        unattributed: bool = False,
     ) -> list[LedgerEntry]:
         return [
             e
             for e in self._ledger
-            if (session_id is None or e.session_id == session_id)
+            if (not unattributed or (e.person_id is None and e.guest_key is None))
+            and (session_id is None or e.session_id == session_id)
             and (group_id is None or e.group_id == group_id)
             and (person_id is None or e.person_id == person_id)
             and (guest_key is None or e.guest_key == guest_key)

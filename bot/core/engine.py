@@ -8,7 +8,7 @@ from typing import overload
 from bot.core.actions import Action, Recorded, Reply
 from bot.core.attendance.batch import PresenceBatches
 from bot.core.attendance.hints import note
-from bot.core.attendance.presence import catch_up, observe, record_room_closed, refresh
+from bot.core.attendance.presence import catch_up, record_room_closed
 from bot.core.attendance.recorder import Recorder
 from bot.core.commands import BUTTONS, SURVEY_SUBMIT, lookup
 from bot.core.context import Services
@@ -120,17 +120,17 @@ class Engine(ReadModels, Operations, Overview):
             )
             return Recorded(entries=(marker,))
         if isinstance(event, PresenceSettled):
-            await refresh(self._recorder, event.entries)
+            await self._batches.settle(event.entries)
             return []
         if isinstance(event, PresenceCatchUp):
             await catch_up(self._recorder, source=event.source, since=event.since)
             return []
         self._services.telemetry.count(PRESENCE_EVENTS, source=event.source)
-        await observe(self._recorder, event)
+        await self._batches.observe(event)
         return []
 
     async def observe(self, event: PresenceObserved) -> None:
-        await observe(self._recorder, event)
+        await self._batches.observe(event)
 
     async def survey_submitted(self, ev: SurveySubmitted) -> list[Action]:
         extra = {f"answer:{qid}": value for qid, value in ev.answers}

@@ -30,8 +30,13 @@ def _ts(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+#: the canonical JSON of a row's content (one encoder: `json.dumps` with options builds
+#: a new one per call)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 def _digest(prev_hash: str, content: dict[str, object]) -> str:
-    blob = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    blob = _CANONICAL.encode(content)
     return hashlib.sha256((prev_hash + "\n" + blob).encode()).hexdigest()
 
 

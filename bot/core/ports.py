@@ -141,8 +141,11 @@ class Ledger(Protocol):
         kinds: Sequence[EvidenceKind] | None = None,
         at_from: datetime | None = None,
         at_to: datetime | None = None,
+        unattributed: bool = False,
     ) -> list[LedgerEntry]:
-        """Matching entries ordered by seq. `at_from` inclusive, `at_to` exclusive."""
+        """Matching entries ordered by seq. `at_from` inclusive, `at_to` exclusive;
+        `unattributed`: only those with neither a person nor a guest key (a room's
+        markers), found without reading everyone's."""
         ...
 
     async def sessions_evidence(

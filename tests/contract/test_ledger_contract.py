@@ -182,21 +182,25 @@ async def test_evidence_filters(store: Store) -> None:
             entry("e3", session_id="s2", group_id="g2", person_id="p-1", at=at(20)),
             entry("e4", guest_key="zoom:x", kind=EvidenceKind.PRESENCE, at=at(5)),
             entry("e5", person_id="p-1", kind=EvidenceKind.VERIFY, at=at(10)),
+            entry("e6", kind=EvidenceKind.PRESENCE, at=at(30), data={"action": "room_closed"}),
         ]
     )
 
     async def keys(**kw: object) -> list[str]:
         return [e.key for e in await store.evidence(**kw)]  # type: ignore[arg-type]
 
-    assert await keys() == ["e1", "e2", "e3", "e4", "e5"]  # by seq, not by `at`
+    assert await keys() == ["e1", "e2", "e3", "e4", "e5", "e6"]  # by seq, not by `at`
     assert await keys(session_id="s1") == ["e1", "e2"]
     assert await keys(group_id="g2") == ["e3"]
     assert await keys(person_id="p-1") == ["e1", "e3", "e5"]
     assert await keys(guest_key="zoom:x") == ["e4"]
-    assert await keys(kinds=[EvidenceKind.PRESENCE]) == ["e2", "e4"]
+    assert await keys(kinds=[EvidenceKind.PRESENCE]) == ["e2", "e4", "e6"]
+    # a room's markers: neither a person nor a guest
+    assert await keys(unattributed=True) == ["e6"]
+    assert await keys(unattributed=True, kinds=[EvidenceKind.PRESENCE], at_to=at(30)) == []
     assert await keys(kinds=[EvidenceKind.VERIFY, EvidenceKind.CHECKIN]) == ["e1", "e3", "e5"]
     assert await keys(kinds=[]) == []
-    assert await keys(at_from=at(10)) == ["e1", "e3", "e5"]  # inclusive
+    assert await keys(at_from=at(10)) == ["e1", "e3", "e5", "e6"]  # inclusive
     assert await keys(at_to=at(10)) == ["e2", "e4"]  # exclusive
     assert await keys(at_from=at(5), at_to=at(10) + timedelta(microseconds=1)) == [
         "e1",

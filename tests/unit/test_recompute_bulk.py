@@ -4,6 +4,7 @@ true as evidence keeps arriving between two recomputes."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from bot.core.attendance.recorder import FEW, Recorder
@@ -269,3 +270,40 @@ async def test_a_kept_roster_agrees_with_a_fresh_one_as_the_clock_moves() -> Non
     # the steps did exercise an open stay whose minutes grew with the clock
     assert seen_open and seen_minutes_grow
     assert "left_early" in {f.value for f in {r.person_id: r for r in mine}["p-1"].flags}
+
+
+async def test_many_kept_sessions_catch_up_from_one_read_of_the_tail() -> None:
+    """At the top of the hour every group's session is live: the ledger's tail is read
+    once for all of them, each new entry goes to the sessions it belongs to, and each
+    one's records stay those computed one person at a time."""
+    store, recorder, clock = await _world("18:30")
+    other_group = dataclasses.replace(PRESENCE_GROUP, id="g-other", zoom_meeting_id="999")
+    await store.upsert_group(other_group)
+    other = dataclasses.replace(SESSION, id="s-other", group_id=other_group.id)
+    await store.add_session(other)
+    for pid in PEOPLE:
+        await store.seed_enrollment(pid, other_group.id, t("08:00"))
+    pages = 0
+    page = store.ledger_page
+
+    async def counting(**kw):  # type: ignore[no-untyped-def]
+        nonlocal pages
+        pages += 1
+        return await page(**kw)
+
+    store.ledger_page = counting  # type: ignore[method-assign]
+    await recorder.recompute(SESSION)
+    await recorder.recompute(other)
+    for n, pid in enumerate(PEOPLE[:4]):
+        elsewhere = dataclasses.replace(
+            _presence(10 + n, "join", "18:10", person=pid), group_id=other_group.id
+        )
+        await store.append_evidence([_presence(n, "join", "18:05", person=pid), elsewhere])
+        clock.advance(timedelta(seconds=30))
+        for session in (SESSION, other):
+            assert await recorder.recompute(session) == await _one_by_one(recorder, session)
+    # one tail read per change, whichever session asked first; none for the other
+    assert pages == 4
+    ours = {r.person_id: r for r in await store.records(session_id=SESSION.id)}
+    theirs = {r.person_id: r for r in await store.records(session_id=other.id)}
+    assert ours["p-0"].first_seen == t("18:05") and theirs["p-0"].first_seen == t("18:10")

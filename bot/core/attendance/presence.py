@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -34,6 +34,8 @@ from bot.core.events import Identity, PresenceObserved
 from bot.core.ports import Clock, Store
 
 ROOM_CLOSED = "room_closed"
+#: the sources whose rooms are bound to groups (see _room_of)
+SOURCES = ("discord", "zoom", "console")
 K = TypeVar("K", str, tuple[str, str])
 _TICK = timedelta(microseconds=1)
 
@@ -175,12 +177,20 @@ class Snapshot:
 
     groups: tuple[Group, ...]
     people: PeopleIndex
+    #: (source, room id) -> the first group bound to it
+    by_room: dict[tuple[str, str], Group] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_room: dict[tuple[str, str], Group] = {}
+        for g in self.groups:
+            for source in SOURCES:
+                room = _room_of(g, source)
+                if room is not None:
+                    by_room.setdefault((source, room), g)
+        object.__setattr__(self, "by_room", by_room)
 
     def group_for(self, source: str, room_id: str) -> Group | None:
-        for g in self.groups:
-            if _room_of(g, source) == room_id:
-                return g
-        return None
+        return self.by_room.get((source, room_id))
 
 
 async def snapshot(store: Store) -> Snapshot:
@@ -323,6 +333,7 @@ async def _closures(recorder: Recorder, group_id: str, new: list[LedgerEntry]) -
             kinds=[EvidenceKind.PRESENCE],
             at_from=earliest,
             at_to=max(e.at for e in joins) + PAIRING_MARGIN,
+            unattributed=True,
         ):
             if _is_marker(e) and any(
                 j.at <= e.at and str(j.data.get("source") or j.source) == e.source for j in joins
@@ -356,15 +367,6 @@ async def refresh(recorder: Recorder, entries: Sequence[LedgerEntry]) -> int:
     return done
 
 
-async def observe(recorder: Recorder, ev: PresenceObserved) -> bool:
-    """Store one presence event and refresh the records it touches. False: replay or no room."""
-    (entry,) = await record(recorder, [ev])
-    if entry is None:
-        return False
-    await refresh(recorder, [entry])
-    return True
-
-
 async def catch_up(recorder: Recorder, *, source: str, since: datetime) -> int:
     """Catch up after a restart: close stays at the room markers of `source` stored
     since `since`, and recompute the opened sessions of its groups that started then
@@ -373,7 +375,11 @@ async def catch_up(recorder: Recorder, *, source: str, since: datetime) -> int:
     done = 0
     for group in (await rooms(store, source)).values():
         for e in await store.evidence(
-            group_id=group.id, kinds=[EvidenceKind.PRESENCE], at_from=since, at_to=now + _TICK
+            group_id=group.id,
+            kinds=[EvidenceKind.PRESENCE],
+            at_from=since,
+            at_to=now + _TICK,
+            unattributed=True,
         ):
             if _is_marker(e) and e.source == source:
                 await close_open_stays(

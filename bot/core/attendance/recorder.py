@@ -32,7 +32,8 @@ from bot.core.ports import Clock, Store
 PAIRING_MARGIN = timedelta(hours=12)
 
 
-#: up to this many people, a recompute reads each person's inputs; past it, the session's
+#: up to this many people, a recompute reads each person's inputs; past it (or when the
+#: session's inputs are kept already: SessionTail), the session's
 FEW = 3
 
 
@@ -310,15 +311,20 @@ class Recorder:
             return nothing
         evidence: list[LedgerEntry] | None = None
         presence: list[LedgerEntry] | None = None
-        if person_ids is not None and len(person_ids) <= FEW:
+        start, end = session.window(self.policy)
+        around = (start - PAIRING_MARGIN, end + PAIRING_MARGIN)
+        if (
+            person_ids is not None
+            and len(person_ids) <= FEW
+            and not self.tail.kept(session, *around)
+        ):
             signoff = await self.store.evidence(session_id=session.id, kinds=[EvidenceKind.SIGNOFF])
             seq = signoff[0].seq if signoff else None
             records = [
                 await self.compute(session, group, pid, signed_off_seq=seq) for pid in person_ids
             ]
         else:
-            start, end = session.window(self.policy)
-            inputs = await self.tail.read(session, start - PAIRING_MARGIN, end + PAIRING_MARGIN)
+            inputs = await self.tail.read(session, *around)
             evidence = inputs.evidence
             presence = [e for x in inputs.by_guest.values() for e in x]
             signoffs = [e.seq for e in evidence if e.kind is EvidenceKind.SIGNOFF]

@@ -5,8 +5,10 @@ the session's evidence and its group's presence around the window every time:
 tens of thousands of rows. The ledger is append-only and its `seq` follows commit
 order (every append holds the chain head), so what was read stays true and only
 entries past the last seen `seq` can be new: each use reads the chain head, and the
-ledger's tail past it only when the head moved. A head that went back or changed
-under the same `seq` (a restored backup) drops everything kept.
+ledger's tail past it only when the head moved — once for every session kept (at
+the top of the hour, every group's), each new entry handed to the sessions it
+belongs to. A head that went back or changed under the same `seq` (a restored
+backup) drops everything kept.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from datetime import datetime
 from bot.core.domain import EvidenceKind, LedgerEntry, Session
 from bot.core.ports import Store
 
-#: sessions kept (the ones being watched live; a report's sweep reads through)
-KEPT = 4
+#: sessions kept (the ones live now: a program's every group at the top of the hour;
+#: a report's sweep reads through), and the entries they may hold together
+KEPT = 48
+KEPT_ENTRIES = 200_000
 #: past this many new entries since the last use, read the session afresh instead
 TAIL_LIMIT = 5000
 _PAGE = 1000
@@ -27,7 +31,10 @@ _PAGE = 1000
 
 @dataclass(slots=True, kw_only=True)
 class _Kept:
-    head: tuple[int, str]
+    session_id: str
+    group_id: str
+    at_from: datetime
+    at_to: datetime
     evidence: list[LedgerEntry] = field(default_factory=list)
     presence: list[LedgerEntry] = field(default_factory=list)
     own: dict[str | None, list[LedgerEntry]] = field(default_factory=dict)
@@ -43,6 +50,25 @@ class _Kept:
         self.by_person.setdefault(e.person_id, []).append(e)
         if e.guest_key:
             self.by_guest.setdefault(e.guest_key, []).append(e)
+
+    def add_new(self, e: LedgerEntry) -> None:
+        """An entry of the ledger's tail, if it is this session's and not already read
+        (a fresh read may have run past the head it was paired with)."""
+        if e.session_id == self.session_id and e.seq > (
+            self.evidence[-1].seq if self.evidence else 0
+        ):
+            self.add_evidence(e)
+        if (
+            e.kind is EvidenceKind.PRESENCE
+            and e.group_id == self.group_id
+            and self.at_from <= e.at < self.at_to
+            and e.seq > (self.presence[-1].seq if self.presence else 0)
+        ):
+            self.add_presence(e)
+
+    @property
+    def size(self) -> int:
+        return len(self.evidence) + len(self.presence)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,17 +90,25 @@ class SessionTail:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._kept: OrderedDict[tuple[str, datetime, datetime], _Kept] = OrderedDict()
+        #: the ledger head every kept copy is up to date with
+        self._head: tuple[int, str] | None = None
+
+    def kept(self, session: Session, at_from: datetime, at_to: datetime) -> bool:
+        """Whether a copy of this session is kept (a read costs the ledger's tail only)."""
+        return (session.id, at_from, at_to) in self._kept
 
     async def read(self, session: Session, at_from: datetime, at_to: datetime) -> SessionInputs:
         """The session's evidence and its group's presence in [at_from, at_to), as
         they are in the ledger now."""
         key = (session.id, at_from, at_to)
         head = await self.store.chain_head("ledger")
+        if not await self._catch_up(head):
+            self._kept.clear()
         kept = self._kept.get(key)
-        if kept is not None and not await self._catch_up(kept, head, session, at_from, at_to):
-            kept = None
         if kept is None:
-            kept = _Kept(head=head)
+            kept = _Kept(
+                session_id=session.id, group_id=session.group_id, at_from=at_from, at_to=at_to
+            )
             for e in await self.store.evidence(session_id=session.id):
                 kept.add_evidence(e)
             for e in await self.store.evidence(
@@ -85,9 +119,10 @@ class SessionTail:
             ):
                 kept.add_presence(e)
             self._kept[key] = kept
-            while len(self._kept) > KEPT:
-                self._kept.popitem(last=False)
         self._kept.move_to_end(key)
+        total = sum(k.size for k in self._kept.values())
+        while len(self._kept) > 1 and (len(self._kept) > KEPT or total > KEPT_ENTRIES):
+            total -= self._kept.popitem(last=False)[1].size
         return SessionInputs(
             evidence=kept.evidence,
             presence=kept.presence,
@@ -96,21 +131,20 @@ class SessionTail:
             by_guest=kept.by_guest,
         )
 
-    async def _catch_up(
-        self,
-        kept: _Kept,
-        head: tuple[int, str],
-        session: Session,
-        at_from: datetime,
-        at_to: datetime,
-    ) -> bool:
-        """Add what was appended since; False when the kept copy cannot be trusted
-        (the ledger went back, or too much is new)."""
-        if head == kept.head:
+    async def _catch_up(self, head: tuple[int, str]) -> bool:
+        """Hand what was appended since the last read to every kept session; False
+        when the kept copies cannot be trusted (the ledger went back, or too much is
+        new). With nothing kept, the new head is simply taken."""
+        last = self._head
+        if not self._kept or last is None:
+            self._head = head
             return True
-        if head[0] <= kept.head[0] or head[0] - kept.head[0] > TAIL_LIMIT:
+        if head == last:
+            return True
+        if head[0] <= last[0] or head[0] - last[0] > TAIL_LIMIT:
+            self._head = head
             return False
-        after = kept.head[0]
+        after = last[0]
         new: list[LedgerEntry] = []
         while after < head[0]:
             page = await self.store.ledger_page(after_seq=after, limit=_PAGE)
@@ -118,19 +152,13 @@ class SessionTail:
                 break
             new += page
             after = page[-1].seq
-        # entries a fresh read already saw (it may have run past the head it was
-        # paired with) come again here: skip what is not past the newest kept
-        last_evidence = kept.evidence[-1].seq if kept.evidence else 0
-        last_presence = kept.presence[-1].seq if kept.presence else 0
+        by_group: dict[str, list[_Kept]] = {}
+        by_session: dict[str, list[_Kept]] = {}
+        for kept in self._kept.values():
+            by_group.setdefault(kept.group_id, []).append(kept)
+            by_session.setdefault(kept.session_id, []).append(kept)
         for e in new:
-            if e.session_id == session.id and e.seq > last_evidence:
-                kept.add_evidence(e)
-            if (
-                e.kind is EvidenceKind.PRESENCE
-                and e.group_id == session.group_id
-                and at_from <= e.at < at_to
-                and e.seq > last_presence
-            ):
-                kept.add_presence(e)
-        kept.head = (after, new[-1].hash) if new else head
+            for kept in (*by_group.get(e.group_id, ()), *by_session.get(e.session_id or "", ())):
+                kept.add_new(e)  # twice is harmless: what is kept is skipped
+        self._head = (after, new[-1].hash) if new else head
         return True

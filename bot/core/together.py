@@ -1,0 +1,52 @@
+"""Work that callers arriving together share: each caller waits until its own items
+are handled, and the items that arrive while one run is going are handled together
+in the next (one run for all of them).
+
+The ledger's group commit does this for writes (storage._ledger); the engine uses it
+to recompute the records presence events touch, so fifty joins arriving at once cost
+a few recomputes of their session, not fifty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Together(Generic[T]):
+    def __init__(self, work: Callable[[list[T]], Awaitable[object]]) -> None:
+        self._work = work
+        self._lock = asyncio.Lock()
+        self._pending: list[tuple[Sequence[T], asyncio.Future[None]]] = []
+
+    async def run(self, items: Sequence[T]) -> None:
+        """Return once `items` have been handled (with whatever else was waiting); raise
+        what the run that handled them raised."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # a caller cancelled while it waited may never look at its run's failure
+        done.add_done_callback(_looked_at)
+        self._pending.append((items, done))
+        async with self._lock:
+            if not done.done():
+                batch, self._pending = self._pending, []
+                try:
+                    await self._work([item for some, _ in batch for item in some])
+                except BaseException as e:
+                    # failed or cancelled mid-run: nobody in it may wait forever
+                    failure = e if isinstance(e, Exception) else RuntimeError("cancelled")
+                    for _, future in batch:
+                        if future is not done and not future.done():
+                            future.set_exception(failure)
+                    raise
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+        await done
+
+
+def _looked_at(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()
