@@ -1,9 +1,9 @@
 """Presence from meeting rooms: who is in a group's voice/video room, by the platform's clock.
 
-Two ways in. `observe` stores one event and refreshes the records it touches (the
-engine does this for Discord and the console). Webhook sources that must answer
-fast use `record` (resolve a batch and append it durably in one transaction) and
-then `refresh` later, off the request path (closures and recomputation).
+Every event is resolved and appended by `record` (a batch in one transaction) and
+its records brought up to date by `refresh` (closures and recomputation): at once
+for a voice event (Discord, the console), later and off the request path for
+webhook sources that must answer fast (bot.core.attendance.batch).
 
 Who someone is (`PeopleIndex.match`): the platform's own user id where it has one
 (console, Discord, Slack), else `zoom_email`, then the Zoom registrant id, then the
@@ -172,8 +172,8 @@ def guest_label(ev: PresenceObserved) -> str:
 class Snapshot:
     """What matching needs, read once: the rooms of every group and everyone's identities.
 
-    A webhook adapter may reuse one for a few seconds across batches (a burst of joins
-    then costs no directory reads); `observe` reads a fresh one every time."""
+    Reused for a few seconds across batches and events (a burst of joins then costs no
+    directory reads; see bot.core.attendance.batch)."""
 
     groups: tuple[Group, ...]
     people: PeopleIndex
