@@ -18,7 +18,9 @@ from bot.core.domain import LedgerEntry
 from bot.core.events import PresenceObserved
 from bot.core.together import Together
 
-#: how long the groups and people a batch is matched against may be reused
+#: how long the groups and people events are matched against may be reused (a room
+#: unbound, or an identity changed, less than this ago may still match the old way;
+#: one added is matched at once: a miss reads afresh)
 DIRECTORY_TTL = 5.0
 
 
