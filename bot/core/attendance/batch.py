@@ -20,7 +20,7 @@ from bot.core.together import Together
 
 #: how long the groups and people events are matched against may be reused (a room
 #: unbound, or an identity changed, less than this ago may still match the old way;
-#: one added is matched at once: a miss reads afresh)
+#: a single event that matches nobody is matched again against a fresh read)
 DIRECTORY_TTL = 5.0
 
 
