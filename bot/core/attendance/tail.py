@@ -23,7 +23,7 @@ from bot.core.ports import Store
 #: sessions kept (the ones live now: a program's every group at the top of the hour;
 #: a report's sweep reads through), and the entries they may hold together
 KEPT = 48
-KEPT_ENTRIES = 200_000
+KEPT_ENTRIES = 100_000
 #: past this many new entries since the last use, read the session afresh instead
 TAIL_LIMIT = 5000
 _PAGE = 1000
