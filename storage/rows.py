@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.actions import Button
@@ -16,6 +18,7 @@ from bot.core.domain import (
     LedgerEntry,
     Participation,
     Person,
+    ReportLine,
     Role,
     Schedule,
     Session,
@@ -289,3 +292,66 @@ def to_outbox_item(m: RowMap) -> OutboxItem:
         last_error=m["last_error"],
         sending_at=m["sending_at"],
     )
+
+
+#: distinct raw datetimes (or flag lists) remembered while a report streams: a session's
+#: start and end repeat on every one of its rows; a few thousand bound the memory
+_MEMO = 4096
+
+
+class LineReader:
+    """Raw driver rows of `SessionsSql.report_lines` (selected without SQLAlchemy's type
+    processing) -> `ReportLine`, converting each distinct raw value once: SQLite's
+    datetimes come back as text, PostgreSQL's as aware datetimes; flags as JSON text
+    (or a list, whichever the driver gives). The same values `to_record` reads."""
+
+    def __init__(self) -> None:
+        self._when: dict[Any, datetime] = {}
+        self._flags: dict[Any, tuple[str, ...]] = {}
+
+    def instant(self, raw: Any) -> datetime:
+        got = self._when.get(raw)
+        if got is None:
+            if len(self._when) >= _MEMO:
+                self._when.clear()
+            dt = raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
+            got = self._when[raw] = (
+                dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+            )
+        return got
+
+    def when(self, raw: Any) -> datetime | None:
+        return None if raw is None else self.instant(raw)
+
+    def flags(self, raw: Any) -> tuple[str, ...]:
+        if raw is None:
+            return ()
+        key = raw if isinstance(raw, str) else tuple(raw)
+        got = self._flags.get(key)
+        if got is None:
+            if len(self._flags) >= _MEMO:
+                self._flags.clear()
+            got = self._flags[key] = tuple(
+                str(f) for f in (json.loads(raw) if isinstance(raw, str) else raw)
+            )
+        return got
+
+    def line(self, r: Sequence[Any]) -> ReportLine:
+        when = self.when
+        return ReportLine(
+            r[0],
+            r[1],
+            self.instant(r[2]),
+            self.instant(r[3]),
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            when(r[8]),
+            when(r[9]),
+            when(r[10]),
+            self.flags(r[11]),
+            r[12],
+            r[13],
+            r[14],
+        )
