@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -299,6 +299,31 @@ def to_outbox_item(m: RowMap) -> OutboxItem:
 _MEMO = 4096
 
 
+class _Memo(dict[Any, Any]):
+    """value -> converted value, each distinct one converted once (a hit is one dict
+    lookup in C); None stays None; forgets everything past `_MEMO` entries."""
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__({None: None})
+        self._convert = convert
+
+    def __missing__(self, raw: Any) -> Any:
+        if len(self) >= _MEMO:
+            self.clear()
+            self[None] = None
+        got = self[raw] = self._convert(raw)
+        return got
+
+
+def _utc(raw: Any) -> datetime:
+    dt = raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _flags(raw: Any) -> tuple[str, ...]:
+    return tuple(str(f) for f in (json.loads(raw) if isinstance(raw, str) else raw))
+
+
 class LineReader:
     """Raw driver rows of `SessionsSql.report_lines` (selected without SQLAlchemy's type
     processing) -> `ReportLine`, converting each distinct raw value once: SQLite's
@@ -306,51 +331,25 @@ class LineReader:
     (or a list, whichever the driver gives). The same values `to_record` reads."""
 
     def __init__(self) -> None:
-        self._when: dict[Any, datetime] = {}
-        self._flags: dict[Any, tuple[str, ...]] = {}
-
-    def instant(self, raw: Any) -> datetime:
-        got = self._when.get(raw)
-        if got is None:
-            if len(self._when) >= _MEMO:
-                self._when.clear()
-            dt = raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
-            got = self._when[raw] = (
-                dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-            )
-        return got
-
-    def when(self, raw: Any) -> datetime | None:
-        return None if raw is None else self.instant(raw)
-
-    def flags(self, raw: Any) -> tuple[str, ...]:
-        if raw is None:
-            return ()
-        key = raw if isinstance(raw, str) else tuple(raw)
-        got = self._flags.get(key)
-        if got is None:
-            if len(self._flags) >= _MEMO:
-                self._flags.clear()
-            got = self._flags[key] = tuple(
-                str(f) for f in (json.loads(raw) if isinstance(raw, str) else raw)
-            )
-        return got
+        self._when = _Memo(_utc)
+        self._flags = _Memo(_flags)
 
     def line(self, r: Sequence[Any]) -> ReportLine:
-        when = self.when
+        when = self._when
+        flags = r[11]
         return ReportLine(
             r[0],
             r[1],
-            self.instant(r[2]),
-            self.instant(r[3]),
+            when[r[2]],
+            when[r[3]],
             r[4],
             r[5],
             r[6],
             r[7],
-            when(r[8]),
-            when(r[9]),
-            when(r[10]),
-            self.flags(r[11]),
+            when[r[8]],
+            when[r[9]],
+            when[r[10]],
+            self._flags[flags if flags is None or isinstance(flags, str) else tuple(flags)] or (),
             r[12],
             r[13],
             r[14],

@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, tzinfo
+from typing import Any
 
 from bot.core.attendance.recorder import Recorder
 from bot.core.attendance.signoff import signoffs
@@ -21,7 +22,7 @@ from bot.core.domain import BillingRules, ReportLine, SessionState
 from bot.core.escaping import csv_cell
 from bot.core.reports import billing, fhir
 from bot.core.reports.render import COLUMNS
-from bot.core.timeutil import week_bounds
+from bot.core.timeutil import iso_local, week_bounds
 
 #: the formats written this way (the others render report rows: bot.core.reports.render)
 LEAN_FORMATS = ("csv", "fhir", "billing")
@@ -97,42 +98,56 @@ async def _recompute_running(
             await recorder.recompute(s)
 
 
-def local_iso(tz: tzinfo) -> Callable[[datetime | None], str]:
-    """`timeutil.iso_local` in `tz`, remembering the last few thousand datetimes."""
-    memo: dict[datetime, str] = {}
+class _Memo(dict[Any, Any]):
+    """value -> its text, each distinct one made once (a hit is one dict lookup);
+    forgets everything past `_MEMO` entries."""
 
-    def iso(dt: datetime | None) -> str:
-        if dt is None:
-            return ""
-        got = memo.get(dt)
-        if got is None:
-            if len(memo) >= _MEMO:
-                memo.clear()
-            got = memo[dt] = dt.astimezone(tz).isoformat(timespec="seconds")
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._convert = convert
+
+    def __missing__(self, key: Any) -> Any:
+        if len(self) >= _MEMO:
+            self.clear()
+        got = self[key] = self._convert(key)
         return got
 
-    return iso
 
-
-def csv_cells(line: ReportLine, iso: Callable[[datetime | None], str]) -> tuple[object, ...]:
+class CsvCells:
     """A line's CSV cells in COLUMNS order, as `ReportRow.cells` + `csv_cell` give them
-    (the words escaped against spreadsheet formulas; numbers and times never need it)."""
-    return (
-        csv_cell(line.session_id),
-        csv_cell(line.group_id),
-        iso(line.session_start),
-        iso(line.session_end),
-        csv_cell(line.person_id),
-        csv_cell(line.status),
-        line.attended_minutes,
-        line.camera_minutes,
-        iso(line.first_seen),
-        iso(line.last_seen),
-        iso(line.checked_in_at),
-        csv_cell(";".join(line.flags)),
-        csv_cell(line.verified_by or ""),
-        csv_cell(line.makeup_for or ""),
-    )
+    (the words escaped against spreadsheet formulas; numbers and times never need it),
+    each distinct id, word and time formatted once."""
+
+    def __init__(self, tz: tzinfo) -> None:
+        self._iso = _Memo(lambda dt: iso_local(dt, tz))
+        self._word = _Memo(lambda text: csv_cell(text or ""))
+        self._flags = _Memo(lambda flags: csv_cell(";".join(flags)))
+        self._session = ""
+        self._prefix: tuple[str, ...] = ()
+
+    def __call__(self, line: ReportLine) -> tuple[object, ...]:
+        iso, word = self._iso, self._word
+        if line.session_id != self._session:  # lines come session by session
+            self._session = line.session_id
+            self._prefix = (
+                csv_cell(line.session_id),
+                csv_cell(line.group_id),
+                iso[line.session_start],
+                iso[line.session_end],
+            )
+        return (
+            *self._prefix,
+            word[line.person_id],
+            word[line.status],
+            line.attended_minutes,
+            line.camera_minutes,
+            iso[line.first_seen],
+            iso[line.last_seen],
+            iso[line.checked_in_at],
+            self._flags[line.flags],
+            word[line.verified_by],
+            word[line.makeup_for],
+        )
 
 
 async def _csv(
@@ -141,9 +156,9 @@ async def _csv(
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
-    iso = local_iso(tz)
+    cells = CsvCells(tz)
     async for chunk in chunks:
-        writer.writerows([csv_cells(line, iso) for line in chunk])
+        writer.writerows(map(cells, chunk))
         out.rows += len(chunk)
         yield buf.getvalue()
         buf.seek(0)
