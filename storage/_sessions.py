@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, select, type_coerce, update
 from sqlalchemy.types import NullType
@@ -193,9 +193,12 @@ class SessionsSql(SqlBase):
             r.makeup_for,
             r.participation,
         )
+        raw: Select[Any] = cast(
+            "Select[Any]",
+            select(*(type_coerce(c, NullType()).label(c.name) for c in columns)),
+        )
         stmt = self._in_report_order(
-            select(*(type_coerce(c, NullType()).label(c.name) for c in columns))
-            .select_from(record_rows)
+            raw.select_from(record_rows)
             .join(sessions, s.id == r.session_id)
             .where(s.state != str(SessionState.CANCELLED)),
             group_id=group_id,

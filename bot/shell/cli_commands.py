@@ -156,7 +156,7 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
         except OSError as e:
             raise UserError(f"--out: cannot write {args.out}: {e.strerror or e}") from None
     else:
-        text = "".join([piece async for piece in _batches(text)])
+        whole = "".join([piece async for piece in _batches(text)])
     count = rows.rows if isinstance(rows, Export) else len(rows)
     await app.engine.audit(
         actor_id=CLI_ACTOR,
@@ -167,7 +167,7 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
     if args.out:
         print(f"wrote {count} rows to {args.out}", file=sys.stderr)
     else:
-        _out(text)
+        _out(whole)
     return 0
 
 
