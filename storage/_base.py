@@ -20,7 +20,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import ColumnElement, Executable, Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.domain import AuditEntry
@@ -109,11 +108,17 @@ class SqlBase:
     # -- dialect-specific INSERT ... ON CONFLICT ---------------------------------------
     def _upsert(self, table: Table, keys: Sequence[str], columns: Sequence[str]) -> Executable:
         """INSERT that replaces `columns` of the row when `keys` collide (executemany-able)."""
+        # each dialect's insert() is imported where it is used: a SQLite process never
+        # loads the PostgreSQL dialect (≈ 20 ms of every CLI command's start)
         if self._sqlite:
+            from sqlalchemy.dialects import sqlite
+
             lite = sqlite.insert(table)
             return lite.on_conflict_do_update(
                 index_elements=list(keys), set_={c: lite.excluded[c] for c in columns}
             )
+        from sqlalchemy.dialects import postgresql
+
         pg = postgresql.insert(table)
         return pg.on_conflict_do_update(
             index_elements=list(keys), set_={c: pg.excluded[c] for c in columns}
@@ -122,7 +127,11 @@ class SqlBase:
     def _insert_new(self, table: Table, keys: Sequence[str]) -> Executable:
         """INSERT that does nothing when `keys` collide (rowcount tells which happened)."""
         if self._sqlite:
+            from sqlalchemy.dialects import sqlite
+
             return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
     async def _upsert_rows(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, type_coerce, update
+from sqlalchemy.types import NullType
 
-from bot.core.domain import AttendanceRecord, AuditEntry, Session, SessionState
+from bot.core.domain import AttendanceRecord, AuditEntry, ReportLine, Session, SessionState
 from storage import rows
 from storage._base import SqlBase
 from storage._cache import cached, invalidates
@@ -150,7 +152,78 @@ class SessionsSql(SqlBase):
         start_from: datetime | None = None,
         start_to: datetime | None = None,
     ) -> list[AttendanceRecord]:
-        stmt = select(record_rows).join(sessions, sessions.c.id == record_rows.c.session_id)
+        stmt = self._in_report_order(
+            select(record_rows).join(sessions, sessions.c.id == record_rows.c.session_id),
+            group_id=group_id,
+            person_id=person_id,
+            session_id=session_id,
+            start_from=start_from,
+            start_to=start_to,
+        )
+        async with self._read() as conn:
+            result = await conn.execute(stmt)
+            return [rows.to_record(r._mapping) for r in result]
+
+    async def report_lines(
+        self,
+        *,
+        group_id: str | None = None,
+        person_id: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        chunk: int = 5000,
+    ) -> AsyncIterator[list[ReportLine]]:
+        # the columns as the driver gives them (no SQLAlchemy type processing per cell):
+        # rows.LineReader converts each distinct value once
+        r, s = record_rows.c, sessions.c
+        columns = (
+            r.session_id,
+            r.group_id,
+            s.start,
+            s.end,
+            r.person_id,
+            r.status,
+            r.attended_minutes,
+            r.camera_minutes,
+            r.first_seen,
+            r.last_seen,
+            r.checked_in_at,
+            r.flags,
+            r.verified_by,
+            r.makeup_for,
+            r.participation,
+        )
+        raw: Select[Any] = cast(
+            "Select[Any]",
+            select(*(type_coerce(c, NullType()).label(c.name) for c in columns)),
+        )
+        stmt = self._in_report_order(
+            raw.select_from(record_rows)
+            .join(sessions, s.id == r.session_id)
+            .where(s.state != str(SessionState.CANCELLED)),
+            group_id=group_id,
+            person_id=person_id,
+            start_from=start_from,
+            start_to=start_to,
+        )
+        reader = rows.LineReader()
+        async with self._read() as conn:
+            # a server-side cursor on PostgreSQL, fetchmany through aiosqlite on SQLite
+            result = await conn.stream(stmt.execution_options(yield_per=chunk))
+            async for part in result.partitions(chunk):
+                yield [reader.line(row) for row in part]
+
+    def _in_report_order(
+        self,
+        stmt: Select[Any],
+        *,
+        group_id: str | None,
+        person_id: str | None,
+        start_from: datetime | None,
+        start_to: datetime | None,
+        session_id: str | None = None,
+    ) -> Select[Any]:
+        """Records (joined to their sessions) filtered, by session start, id, person."""
         if group_id is not None:
             stmt = stmt.where(record_rows.c.group_id == group_id)
         if person_id is not None:
@@ -161,9 +234,6 @@ class SessionsSql(SqlBase):
             stmt = stmt.where(sessions.c.start >= start_from)
         if start_to is not None:
             stmt = stmt.where(sessions.c.start < start_to)
-        stmt = stmt.order_by(
+        return stmt.order_by(
             sessions.c.start, self._by(sessions.c.id), self._by(record_rows.c.person_id)
         )
-        async with self._read() as conn:
-            result = await conn.execute(stmt)
-            return [rows.to_record(r._mapping) for r in result]

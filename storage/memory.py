@@ -4,7 +4,7 @@ store of `rollcall demo`. Pure Python, no database."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
 from bot.core.domain import (
@@ -15,6 +15,7 @@ from bot.core.domain import (
     Group,
     LedgerEntry,
     Person,
+    ReportLine,
     Session,
     SessionState,
 )
@@ -320,6 +321,26 @@ class MemoryStore(MemoryCalendarTokens, MemoryOutbox):
             ):
                 out.append((s.start, s.id, r.person_id, r))
         return [t[3] for t in sorted(out, key=lambda t: t[:3])]
+
+    async def report_lines(
+        self,
+        *,
+        group_id: str | None = None,
+        person_id: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        chunk: int = 5000,
+    ) -> AsyncIterator[list[ReportLine]]:
+        found = await self.records(
+            group_id=group_id, person_id=person_id, start_from=start_from, start_to=start_to
+        )
+        lines = [
+            ReportLine.of(s, r)
+            for r in found
+            if (s := self._sessions[r.session_id]).state is not SessionState.CANCELLED
+        ]
+        for i in range(0, len(lines), chunk):
+            yield lines[i : i + chunk]
 
     # -- erasure ---------------------------------------------------------------
     async def forget_guest(self, guest_key: str, *, audit: AuditEntry) -> int:

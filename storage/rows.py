@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.actions import Button
@@ -16,6 +18,7 @@ from bot.core.domain import (
     LedgerEntry,
     Participation,
     Person,
+    ReportLine,
     Role,
     Schedule,
     Session,
@@ -289,3 +292,65 @@ def to_outbox_item(m: RowMap) -> OutboxItem:
         last_error=m["last_error"],
         sending_at=m["sending_at"],
     )
+
+
+#: distinct raw datetimes (or flag lists) remembered while a report streams: a session's
+#: start and end repeat on every one of its rows; a few thousand bound the memory
+_MEMO = 4096
+
+
+class _Memo(dict[Any, Any]):
+    """value -> converted value, each distinct one converted once (a hit is one dict
+    lookup in C); None stays None; forgets everything past `_MEMO` entries."""
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__({None: None})
+        self._convert = convert
+
+    def __missing__(self, raw: Any) -> Any:
+        if len(self) >= _MEMO:
+            self.clear()
+            self[None] = None
+        got = self[raw] = self._convert(raw)
+        return got
+
+
+def _utc(raw: Any) -> datetime:
+    dt = raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _flags(raw: Any) -> tuple[str, ...]:
+    return tuple(str(f) for f in (json.loads(raw) if isinstance(raw, str) else raw))
+
+
+class LineReader:
+    """Raw driver rows of `SessionsSql.report_lines` (selected without SQLAlchemy's type
+    processing) -> `ReportLine`, converting each distinct raw value once: SQLite's
+    datetimes come back as text, PostgreSQL's as aware datetimes; flags as JSON text
+    (or a list, whichever the driver gives). The same values `to_record` reads."""
+
+    def __init__(self) -> None:
+        self._when = _Memo(_utc)
+        self._flags = _Memo(_flags)
+
+    def line(self, r: Sequence[Any]) -> ReportLine:
+        when = self._when
+        flags = r[11]
+        return ReportLine(
+            r[0],
+            r[1],
+            when[r[2]],
+            when[r[3]],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            when[r[8]],
+            when[r[9]],
+            when[r[10]],
+            self._flags[flags if flags is None or isinstance(flags, str) else tuple(flags)] or (),
+            r[12],
+            r[13],
+            r[14],
+        )

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 JSONScalar = str | int | float | bool | None
 
@@ -271,6 +272,51 @@ class AttendanceRecord:
     makeup_for: str | None = None
     participation: Participation | None = None
     in_room: bool = False
+
+
+class ReportLine(NamedTuple):
+    """One attendance record with its session's start and end, as an export streams it
+    (`Records.report_lines`): ids and enum values as plain strings, datetimes aware UTC.
+
+    A tuple, not a frozen dataclass: a year's export builds ≈ 80,000 of them, and the
+    dataclass per row (with its enums) was most of what the export cost beyond the
+    query (issue #13). Immutable all the same."""
+
+    session_id: str
+    group_id: str
+    session_start: datetime
+    session_end: datetime
+    person_id: str
+    status: str
+    attended_minutes: int
+    camera_minutes: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    checked_in_at: datetime | None
+    flags: tuple[str, ...]
+    verified_by: str | None
+    makeup_for: str | None
+    participation: str | None
+
+    @classmethod
+    def of(cls, session: Session, r: AttendanceRecord) -> ReportLine:
+        return cls(
+            r.session_id,
+            r.group_id,
+            session.start,
+            session.end,
+            r.person_id,
+            r.status.value,
+            r.attended_minutes,
+            r.camera_minutes,
+            r.first_seen,
+            r.last_seen,
+            r.checked_in_at,
+            tuple(f.value for f in r.flags),
+            r.verified_by,
+            r.makeup_for,
+            r.participation.value if r.participation is not None else None,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

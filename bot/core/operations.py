@@ -6,7 +6,7 @@ the audit trail. Every view, export or change of personal data writes an audit r
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.core.attendance.guests import LinkResult, guests_of, link_guest
@@ -22,7 +22,9 @@ from bot.core.integrity import Checkpoint, Row, find_checkpoint, head_token, rec
 from bot.core.ledger import verify_chain
 from bot.core.privacy import export_person, forget_guest, forget_person
 from bot.core.reports.collect import collect
+from bot.core.reports.export import Export, export
 from bot.core.reports.render import ReportRow
+from bot.core.timeutil import zone
 
 
 class Operations:
@@ -90,6 +92,35 @@ class Operations:
             person_id=person_id,
             start_from=start_from,
             start_to=start_to,
+        )
+
+    async def export(
+        self,
+        fmt: str,
+        *,
+        group_id: str | None = None,
+        person_id: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        day_from: date | None = None,
+        day_to: date | None = None,
+    ) -> Export:
+        """A year's CSV, FHIR or billing export, streamed from the store (see
+        bot.core.reports.export; the caller audits the export it makes)."""
+        await self.known_group(group_id)
+        await self.known_person(person_id)
+        s = self._services
+        return await export(
+            s.recorder,
+            s.program.billing,
+            zone(s.program.timezone),
+            fmt,
+            group_id=group_id,
+            person_id=person_id,
+            start_from=start_from,
+            start_to=start_to,
+            day_from=day_from,
+            day_to=day_to,
         )
 
     async def audit(

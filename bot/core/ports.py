@@ -6,7 +6,7 @@ suite runs over all of them (tests/contract/).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -22,6 +22,7 @@ from bot.core.domain import (
     Hint,
     LedgerEntry,
     Person,
+    ReportLine,
     Session,
     SessionState,
 )
@@ -207,6 +208,20 @@ class Records(Protocol):
         start_to: datetime | None = None,
     ) -> list[AttendanceRecord]:
         """Ordered by session start, session id, person id; filters on the session's start."""
+        ...
+
+    def report_lines(
+        self,
+        *,
+        group_id: str | None = None,
+        person_id: str | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        chunk: int = 5000,
+    ) -> AsyncIterator[list[ReportLine]]:
+        """The records of sessions not cancelled, each with its session's start and end,
+        in `records`' order and filters, `chunk` at a time, streamed from the database
+        (an export of a year never holds its domain objects)."""
         ...
 
 

@@ -28,7 +28,6 @@ from bot.core.ports import Clock, Notifier, Poster, Store, ZoneSource
 from bot.core.seed import materialize, seed
 from bot.core.signin import SignIn
 from bot.shell import metrics
-from storage.memory import MemoryStore
 from storage.migrate import upgrade
 from storage.sql import open_store
 
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
     from adapters.console.adapter import ConsoleAdapter
     from adapters.memory import MemoryAdapter
     from bot.shell.scheduler import Leadership
+    from storage.memory import MemoryStore
 
 log = logging.getLogger("rollcall.app")
 
@@ -60,6 +60,8 @@ async def open_app(
     clock = clock or SystemClock()
     if store is None:
         if config.storage_url == "memory://":
+            from storage.memory import MemoryStore
+
             store = MemoryStore()
         else:
             if migrate:
@@ -99,6 +101,7 @@ def memory_world(program: Program, clock: Clock) -> tuple[MemoryStore, Engine, M
     """An in-memory store, an engine on it and the in-memory chat adapter (`rollcall
     demo`: nothing touches a database)."""
     from adapters.memory import MemoryAdapter
+    from storage.memory import MemoryStore
 
     store = MemoryStore()
     engine = Engine(store=store, clock=clock, program=program)

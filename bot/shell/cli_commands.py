@@ -8,14 +8,15 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterable, Sized
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sized
 from datetime import date, datetime, timedelta
+from typing import TextIO
 
 from bot.config import Config
 from bot.core.errors import UserError
 from bot.core.escaping import terminal
 from bot.core.integrity import parse_checkpoint
-from bot.core.reports.billing import to_csv as billing_csv
+from bot.core.reports.export import LEAN_FORMATS, Export
 from bot.core.reports.render import FORMATS, render_chunks
 from bot.core.timeutil import (
     day_date_time,
@@ -123,21 +124,24 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
     await app.engine.known_group(args.group)
     await app.engine.known_person(args.participant)
     start, end = _day_range(app, args.date_from, args.date_to)
-    tz = zone(app.config.program.timezone)
-    rows: Sized
-    text: Iterable[str]  # the export, piece by piece: a year's is never held whole
-    if args.format == "billing":
-        rows = await app.engine.billing(
-            group_ids=[args.group] if args.group else None,
+    rows: Sized | Export
+    text: Iterable[str] | AsyncIterable[str]  # the export, piece by piece: never held whole
+    if args.format in LEAN_FORMATS:
+        # streamed from the store into the writer: a year's export in one query
+        text = rows = await app.engine.export(
+            args.format,
+            group_id=args.group,
             person_id=args.participant,
+            start_from=start,
+            start_to=end,
             day_from=_date_option("--from", args.date_from) if args.date_from else None,
             day_to=_date_option("--to", args.date_to) if args.date_to else None,
         )
-        text = (billing_csv(rows),)
     else:
-        rows = report_rows = await app.engine.report_rows(
+        report_rows = rows = await app.engine.report_rows(
             group_id=args.group, person_id=args.participant, start_from=start, start_to=end
         )
+        tz = zone(app.config.program.timezone)
         title = f"{app.config.program.name} — attendance"
         if args.format == "html":
             from adapters.web.report import render_html
@@ -148,35 +152,69 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
     if args.out:
         # the file first: a path we cannot write is an error, not an audited export
         try:
-            await asyncio.to_thread(_write_file, args.out, text)
+            await _write_file(args.out, text)
         except OSError as e:
             raise UserError(f"--out: cannot write {args.out}: {e.strerror or e}") from None
+    else:
+        whole = "".join([piece async for piece in _batches(text)])
+    count = rows.rows if isinstance(rows, Export) else len(rows)
     await app.engine.audit(
         actor_id=CLI_ACTOR,
         action="report.export",
         target=args.group or "all",
-        detail={"format": args.format, "participant": args.participant, "rows": len(rows)},
+        detail={"format": args.format, "participant": args.participant, "rows": count},
     )
     if args.out:
-        print(f"wrote {len(rows)} rows to {args.out}", file=sys.stderr)
+        print(f"wrote {count} rows to {args.out}", file=sys.stderr)
     else:
-        _out("".join(text))
+        _out(whole)
     return 0
 
 
-def _write_file(path: str, text: Iterable[str]) -> None:
+#: characters of text gathered before each write (a thread hop per piece costs more)
+_WRITE_BATCH = 1 << 20
+
+
+async def _batches(text: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[str]:
+    """The export's text in batches of about `_WRITE_BATCH` characters."""
+    batch: list[str] = []
+    size = 0
+    source = text if isinstance(text, AsyncIterable) else _aiter(text)
+    async for piece in source:
+        batch.append(piece)
+        size += len(piece)
+        if size >= _WRITE_BATCH:
+            yield "".join(batch)
+            batch, size = [], 0
+    if batch:
+        yield "".join(batch)
+
+
+async def _aiter(text: Iterable[str]) -> AsyncIterator[str]:
+    for piece in text:
+        yield piece
+
+
+async def _write_file(path: str, text: Iterable[str] | AsyncIterable[str]) -> None:
+    """The text to `path`, whole or not at all (a temporary file, fsynced, renamed)."""
     tmp = f"{path}.tmp"
+    f = await asyncio.to_thread(open, tmp, "w", encoding="utf-8", newline="")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            for chunk in text:
-                f.write(chunk)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError:
+        async for batch in _batches(text):
+            await asyncio.to_thread(f.write, batch)
+        await asyncio.to_thread(_close_synced, f)
+        await asyncio.to_thread(os.replace, tmp, path)
+    except BaseException:
+        f.close()
         with contextlib.suppress(OSError):
             os.remove(tmp)
         raise
+
+
+def _close_synced(f: TextIO) -> None:
+    f.flush()
+    os.fsync(f.fileno())
+    f.close()
 
 
 async def cmd_weekly(app: App, args: argparse.Namespace) -> int:

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.domain import AttendanceRecord, Flag, Session, Status
-from bot.core.reports.render import CHUNK, ReportRow, fhir_uuid, render, render_chunks
+from bot.core.reports.fhir import fhir_uuid
+from bot.core.reports.render import CHUNK, ReportRow, render, render_chunks
 
 START = datetime(2026, 11, 30, 23, tzinfo=UTC)
 SESSION = Session(id="g-1", group_id="g", start=START, end=START + timedelta(hours=3))

@@ -12,7 +12,8 @@ from adapters.web.report import render_html
 from bot.core.actions import Reply
 from bot.core.domain import Flag
 from bot.core.outreach.signoff_reminders import signoff_reminders
-from bot.core.reports.render import fhir_uuid, render
+from bot.core.reports.fhir import fhir_uuid
+from bot.core.reports.render import render
 from tests.unit.test_commands import MON, TZ, World
 
 END = MON + timedelta(hours=3)

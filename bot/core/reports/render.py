@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
-import re
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
-from bot.core.domain import ATTENDED, AttendanceRecord, Flag, Session
+from bot.core.domain import AttendanceRecord, Flag, ReportLine, Session
 from bot.core.escaping import csv_cell
+from bot.core.reports import fhir
 from bot.core.timeutil import iso_local
 from bot.core.words import plural
 
@@ -40,19 +38,7 @@ COLUMNS = (
 )
 FORMATS = ("table", "csv", "json", "html", "fhir")
 
-#: FHIR R4 Encounter.status for each attendance status
-_FHIR_STATUS = {
-    "present": "finished",
-    "late": "finished",
-    "partial": "finished",
-    "made_up": "cancelled",
-    "absent": "cancelled",
-    "excused": "cancelled",
-    "unverified": "unknown",
-}
 _MAKEUP_KINDS = {"recorded": Flag.MAKEUP_RECORDED, "one_on_one": Flag.MAKEUP_ONE_ON_ONE}
-_ROLLCALL = "urn:rollcall:attendance"  # our own code system for status and flags
-_PROVENANCE_TYPES = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,6 +46,9 @@ class ReportRow:
     session: Session
     record: AttendanceRecord
     signoff: SignOff | None = None  # the session's sign-off (bot.core.attendance.signoff)
+
+    def line(self) -> ReportLine:
+        return ReportLine.of(self.session, self.record)
 
     def cells(self, tz: tzinfo) -> dict[str, str]:
         r, s = self.record, self.session
@@ -176,155 +165,15 @@ def to_table(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     return "\n".join(lines) + "\n"
 
 
-#: uuid5 namespace of rollcall's FHIR resources (fullUrl urn:uuid:… and Encounter.id)
-FHIR_NAMESPACE = uuid.UUID("5b0c5d1e-6f0a-4c8e-9a51-7d3f2a8e4c11")
-_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-
-
-def fhir_uuid(kind: str, *key: str) -> str:
-    """A stable UUID (v5) for a record's key: the same record, the same id, every export."""
-    return str(uuid.uuid5(FHIR_NAMESPACE, "\x1f".join((kind, *key))))
-
-
-def _ref(resource: str, system: str, value: str) -> dict[str, object]:
-    """A literal reference when the id is a valid FHIR id, else a logical one."""
-    if _FHIR_ID.fullmatch(value):
-        return {"reference": f"{resource}/{value}"}
-    return {"type": resource, "identifier": {"system": system, "value": value}}
-
-
-def _period(row: ReportRow, tz: tzinfo) -> tuple[dict[str, str], bool]:
-    """(period, attended). An attended record's period is the stay, clipped to the
-    session, and never shorter than the minutes (attested minutes without presence
-    take the session's window); anyone else's is the session's planned window."""
-    r, s = row.record, row.session
-    if r.status not in ATTENDED:
-        return {"start": iso_local(s.start, tz), "end": iso_local(s.end, tz)}, False
-    start = max(r.first_seen or r.checked_in_at or s.start, s.start)
-    end = min(r.last_seen or s.end, s.end)
-    if end <= start or (end - start).total_seconds() < r.attended_minutes * 60 - 59:
-        start, end = s.start, s.end
-    return {"start": iso_local(start, tz), "end": iso_local(end, tz)}, True
-
-
-def _encounter(row: ReportRow, tz: tzinfo, eid: str) -> dict[str, object]:
-    """The Encounter entry of one record (see `to_fhir`); `eid`, its id."""
-    r = row.record
-    period, attended = _period(row, tz)
-    encounter: dict[str, object] = {
-        "resourceType": "Encounter",
-        "id": eid,
-        "identifier": [
-            {"system": "urn:rollcall:session", "value": r.session_id},
-            {"system": "urn:rollcall:group", "value": r.group_id},
-        ],
-        "status": _FHIR_STATUS.get(r.status.value, "unknown"),
-        "class": {
-            "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-            "code": "VR",
-            "display": "virtual",
-        },
-        "subject": _ref("Patient", "urn:rollcall:person", r.person_id),
-        "period": period,
-        "extension": [
-            {"url": f"{_ROLLCALL}:status", "valueCode": r.status.value},
-            *({"url": f"{_ROLLCALL}:flag", "valueCode": f.value} for f in r.flags),
-            # engagement: camera time (context, never a penalty) and participation
-            {
-                "url": f"{_ROLLCALL}:camera-minutes",
-                "valueQuantity": {
-                    "value": r.camera_minutes,
-                    "unit": "min",
-                    "system": "http://unitsofmeasure.org",
-                    "code": "min",
-                },
-            },
-            *(
-                [{"url": f"{_ROLLCALL}:participation", "valueCode": r.participation.value}]
-                if r.participation
-                else []
-            ),
-        ],
-    }
-    if attended:
-        encounter["length"] = {
-            "value": r.attended_minutes,
-            "unit": "min",
-            "system": "http://unitsofmeasure.org",
-            "code": "min",
-        }
-    if r.verified_by:
-        encounter["participant"] = [
-            {"individual": _ref("Practitioner", "urn:rollcall:person", r.verified_by)}
-        ]
-    return {"fullUrl": f"urn:uuid:{eid}", "resource": encounter}
-
-
 def fhir_chunks(rows: Sequence[ReportRow], tz: tzinfo) -> Iterator[str]:
-    """A FHIR R4 Bundle (type "collection") of Encounter resources, one per record:
-    the participant as `subject` (Patient/<participant_id>), the session and group as
-    identifiers, the attended span as `period` and the minutes as `length` (only for
-    someone who attended; length never exceeds the period), and rollcall's own status
-    and flags (attested_minutes among them) as extensions, so an EHR can import what a
-    billing team needs. Every `fullUrl` is `urn:uuid:` + a UUID v5 of the record's key,
-    and `Encounter.id` is that UUID, whatever the configured ids look like; a signed-off
-    session adds a Provenance (see `_provenances`)."""
-    # written entry by entry, one a line: the bundle's id needs every fullUrl first
-    # (cheap), never every resource at once
-    provenances = _provenances(rows, tz)
-    eids = [fhir_uuid("encounter", r.record.session_id, r.record.person_id) for r in rows]
-    urls = [f"urn:uuid:{eid}" for eid in eids] + [str(p["fullUrl"]) for p in provenances]
-    head = {"resourceType": "Bundle", "id": fhir_uuid("bundle", *urls), "type": "collection"}
-    yield json.dumps(head, separators=_COMPACT)[:-1] + ',"entry":['
-    encounters = (_encounter(row, tz, eid) for row, eid in zip(rows, eids, strict=True))
-    for n, entry in enumerate(itertools.chain(encounters, provenances)):
-        yield ("\n" if n == 0 else ",\n") + json.dumps(entry, separators=_COMPACT)
-    yield "\n]}\n"
+    """The FHIR bundle of report rows, piece by piece (see bot.core.reports.fhir)."""
+    signed = {r.session.id: r.signoff for r in rows if r.signoff is not None}
+    return fhir.fhir_chunks([r.line() for r in rows], signed, tz)
 
 
 def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
     """The bundle of `fhir_chunks`, as one string."""
     return "".join(fhir_chunks(rows, tz))
-
-
-def _provenances(rows: Sequence[ReportRow], tz: tzinfo) -> list[dict[str, object]]:
-    """One FHIR Provenance per signed-off session: the facilitator as the `attester`
-    (provenance-participant-type), `recorded` = the sign-off time, targets = the
-    session's Encounters in this bundle."""
-    targets: dict[str, list[str]] = {}
-    signed: dict[str, SignOff] = {}
-    for row in rows:
-        if row.signoff is not None:
-            signed[row.session.id] = row.signoff
-            targets.setdefault(row.session.id, []).append(
-                "Encounter/" + fhir_uuid("encounter", row.record.session_id, row.record.person_id)
-            )
-    out: list[dict[str, object]] = []
-    for sid in sorted(signed):
-        s = signed[sid]
-        pid = fhir_uuid("provenance", sid)
-        provenance = {
-            "resourceType": "Provenance",
-            "id": pid,
-            "target": [{"reference": ref} for ref in targets[sid]],
-            "recorded": iso_local(s.at, tz),
-            "agent": [
-                {
-                    "type": {
-                        "coding": [
-                            {
-                                "system": _PROVENANCE_TYPES,
-                                "code": "attester",
-                                "display": "Attester",
-                            }
-                        ]
-                    },
-                    "who": _ref("Practitioner", "urn:rollcall:person", s.by),
-                }
-            ],
-        }
-        out.append({"fullUrl": f"urn:uuid:{pid}", "resource": provenance})
-    return out
 
 
 def render_chunks(
