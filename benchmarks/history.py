@@ -147,15 +147,17 @@ url = sys.argv[1]
 if "postgres" in url:
     import asyncpg
 else:
-    from sqlalchemy import create_engine, text
+    import sqlite3
 
 
-def on_sqlite():  # SQLAlchemy Core text() on the stdlib sqlite3: no type processing
+def on_sqlite():  # the standard library's sqlite3, its fastest way (nothing else imported)
     n = 0
-    with create_engine(url).connect() as conn:
-        rows = conn.execution_options(stream_results=True, yield_per=5000).execute(text(QUERY))
-        for row in rows:
+    conn = sqlite3.connect(url.split(":///", 1)[1])
+    try:
+        for row in conn.execute(QUERY):
             n += 1
+    finally:
+        conn.close()
     return n
 
 
