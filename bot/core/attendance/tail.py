@@ -7,14 +7,21 @@ order (every append holds the chain head), so what was read stays true and only
 entries past the last seen `seq` can be new: each use reads the chain head, and the
 ledger's tail past it only when the head moved. A head that went back or changed
 under the same `seq` (a restored backup) drops everything kept.
+
+Kept the same way, for the same views: the group's guest links (whose presence
+counts as whose) and the make-up bookings made for the session (read per person,
+the first time a person is asked about). The head read by a use is in what it
+returns: what the records were computed from (see Recorder's saved records).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.core.attendance.links import links
 from bot.core.domain import EvidenceKind, LedgerEntry, Session
 from bot.core.ports import Store
 
@@ -33,6 +40,12 @@ class _Kept:
     own: dict[str | None, list[LedgerEntry]] = field(default_factory=dict)
     by_person: dict[str | None, list[LedgerEntry]] = field(default_factory=dict)
     by_guest: dict[str, list[LedgerEntry]] = field(default_factory=dict)
+    #: guest key -> the person of its current link (bot.core.attendance.links)
+    links: dict[str, str] = field(default_factory=dict)
+    #: person -> their bookings of a make-up for the session; whose were read; keys
+    bookings: dict[str, list[LedgerEntry]] = field(default_factory=dict)
+    bookings_read: set[str] = field(default_factory=set)
+    booking_keys: set[str] = field(default_factory=set)
 
     def add_evidence(self, e: LedgerEntry) -> None:
         self.evidence.append(e)
@@ -43,6 +56,15 @@ class _Kept:
         self.by_person.setdefault(e.person_id, []).append(e)
         if e.guest_key:
             self.by_guest.setdefault(e.guest_key, []).append(e)
+
+    def add_link(self, e: LedgerEntry) -> None:
+        if e.guest_key and e.person_id:  # as `links`: by seq, the newest link wins
+            self.links[e.guest_key] = e.person_id
+
+    def add_booking(self, e: LedgerEntry) -> None:
+        if e.person_id and e.key not in self.booking_keys:
+            self.booking_keys.add(e.key)
+            self.bookings.setdefault(e.person_id, []).append(e)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +80,15 @@ class SessionInputs:
     own: dict[str | None, list[LedgerEntry]]
     by_person: dict[str | None, list[LedgerEntry]]
     by_guest: dict[str, list[LedgerEntry]]
+    #: the group's guest links: guest key -> person
+    links: dict[str, str]
+    #: the ledger's chain head this was read at (everything up to it is in)
+    head: tuple[int, str]
+
+
+def _books(e: LedgerEntry, session: Session) -> bool:
+    """A booking of a make-up for `session` (as `Store.makeup_bookings` filters)."""
+    return e.kind is EvidenceKind.MAKEUP_BOOKING and e.data.get("makeup_for") == session.id
 
 
 class SessionTail:
@@ -84,6 +115,7 @@ class SessionTail:
                 at_to=at_to,
             ):
                 kept.add_presence(e)
+            kept.links = await links(self.store, session.group_id)
             self._kept[key] = kept
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)
@@ -94,7 +126,26 @@ class SessionTail:
             own=kept.own,
             by_person=kept.by_person,
             by_guest=kept.by_guest,
+            links=kept.links,
+            head=kept.head,
         )
+
+    async def makeup_bookings(
+        self, session: Session, at_from: datetime, at_to: datetime, person_ids: Sequence[str]
+    ) -> list[LedgerEntry]:
+        """`Store.makeup_bookings(session.id, person_ids)`, by seq, from what is kept for
+        a `read` with the same arguments (read from the store for the people not asked
+        about before; new ones come with the ledger's tail)."""
+        kept = self._kept.get((session.id, at_from, at_to))
+        if kept is None:
+            return await self.store.makeup_bookings(session.id, person_ids)
+        missing = sorted(set(person_ids) - kept.bookings_read)
+        if missing:
+            for e in await self.store.makeup_bookings(session.id, missing):
+                kept.add_booking(e)
+            kept.bookings_read.update(missing)
+        found = [e for pid in dict.fromkeys(person_ids) for e in kept.bookings.get(pid, [])]
+        return sorted(found, key=lambda e: e.seq)
 
     async def _catch_up(
         self,
@@ -132,5 +183,9 @@ class SessionTail:
                 and e.seq > last_presence
             ):
                 kept.add_presence(e)
+            if e.kind is EvidenceKind.GUEST_LINK and e.group_id == session.group_id:
+                kept.add_link(e)  # replayed in seq order: the newest link still wins
+            if _books(e, session):
+                kept.add_booking(e)  # by key: once, whoever it is for
         kept.head = (after, new[-1].hash) if new else head
         return True
