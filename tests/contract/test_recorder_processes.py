@@ -99,26 +99,29 @@ async def test_a_guest_link_made_elsewhere_counts_at_the_next_look(
     assert first.guests == (f"guest ({GUEST})",)
     assert next(r for r in first.rows if r.person_id == "p-2").minutes == 0
 
+    def link(person: str, when: str) -> LedgerEntry:
+        return LedgerEntry(
+            key=f"link:guest-a:{person}",
+            kind=EvidenceKind.GUEST_LINK,
+            group_id=GROUP_ID,
+            at=t(when),
+            recorded_at=t(when),
+            source="cli",
+            person_id=person,
+            guest_key=GUEST,
+        )
+
     # another process links the guest to p-2
-    await other.append_evidence(
-        [
-            LedgerEntry(
-                key="link:guest-a",
-                kind=EvidenceKind.GUEST_LINK,
-                group_id=GROUP_ID,
-                at=t("22:00"),
-                recorded_at=t("22:00"),
-                source="cli",
-                person_id="p-2",
-                guest_key=GUEST,
-            )
-        ]
-    )
+    await other.append_evidence([link("p-2", "22:00")])
     second = await build_roster(here.recorder, SESSION, UTC, here.clock.now())
     assert second.guests == ()
     assert next(r for r in second.rows if r.person_id == "p-2").minutes == 150
     stored = {r.person_id: r for r in await store.records(session_id=SESSION.id)}
     assert stored["p-2"].attended_minutes == 150
+    # ... and then, correcting itself, to p-3: the newest link wins
+    await other.append_evidence([link("p-3", "22:05")])
+    third = {r.person_id: r for r in await here.recorder.recompute(SESSION)}
+    assert (third["p-2"].attended_minutes, third["p-3"].attended_minutes) == (0, 150)
 
 
 async def test_a_make_up_booked_elsewhere_counts_at_the_next_look(

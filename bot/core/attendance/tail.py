@@ -9,9 +9,10 @@ ledger's tail past it only when the head moved. A head that went back or changed
 under the same `seq` (a restored backup) drops everything kept.
 
 Kept the same way, for the same views: the group's guest links (whose presence
-counts as whose) and the make-up bookings made for the session (read per person,
-the first time a person is asked about). The head read by a use is in what it
-returns: what the records were computed from (see Recorder's saved records).
+counts as whose, as bot.core.attendance.links reads them) and the make-up bookings
+made for the session (read per person, the first time a person is asked about).
+The head read by a use is in what it returns: what the records were computed from
+(see Recorder's saved records).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.core.attendance.links import links
 from bot.core.domain import EvidenceKind, LedgerEntry, Session
 from bot.core.ports import Store
 
@@ -42,6 +42,7 @@ class _Kept:
     by_guest: dict[str, list[LedgerEntry]] = field(default_factory=dict)
     #: guest key -> the person of its current link (bot.core.attendance.links)
     links: dict[str, str] = field(default_factory=dict)
+    last_link: int = 0
     #: person -> their bookings of a make-up for the session; whose were read; keys
     bookings: dict[str, list[LedgerEntry]] = field(default_factory=dict)
     bookings_read: set[str] = field(default_factory=set)
@@ -58,7 +59,11 @@ class _Kept:
             self.by_guest.setdefault(e.guest_key, []).append(e)
 
     def add_link(self, e: LedgerEntry) -> None:
-        if e.guest_key and e.person_id:  # as `links`: by seq, the newest link wins
+        """As `links`: by seq, the newest link wins (one not past the last is a replay)."""
+        if e.seq <= self.last_link:
+            return
+        self.last_link = e.seq
+        if e.guest_key and e.person_id:
             self.links[e.guest_key] = e.person_id
 
     def add_booking(self, e: LedgerEntry) -> None:
@@ -115,7 +120,10 @@ class SessionTail:
                 at_to=at_to,
             ):
                 kept.add_presence(e)
-            kept.links = await links(self.store, session.group_id)
+            for e in await self.store.evidence(
+                group_id=session.group_id, kinds=[EvidenceKind.GUEST_LINK]
+            ):
+                kept.add_link(e)
             self._kept[key] = kept
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)
@@ -184,7 +192,7 @@ class SessionTail:
             ):
                 kept.add_presence(e)
             if e.kind is EvidenceKind.GUEST_LINK and e.group_id == session.group_id:
-                kept.add_link(e)  # replayed in seq order: the newest link still wins
+                kept.add_link(e)
             if _books(e, session):
                 kept.add_booking(e)  # by key: once, whoever it is for
         kept.head = (after, new[-1].hash) if new else head
