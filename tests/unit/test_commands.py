@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ import pytest
 from adapters.memory import MemoryAdapter
 from bot.core.actions import Reply
 from bot.core.clock import FakeClock
-from bot.core.domain import EvidenceKind, Group, Person, Program, Role, Schedule, Status
+from bot.core.domain import AuditEntry, EvidenceKind, Group, Person, Program, Role, Schedule, Status
 from bot.core.engine import Engine
 from bot.core.events import Actor, Identity, SurveySubmitted
 from storage.memory import MemoryStore
@@ -162,6 +163,38 @@ async def test_roster_is_private_denied_to_others_and_audited(w: World) -> None:
         ("command.denied", "p-002", "roster"),
         ("command.denied", "f-002", "roster"),
     ]
+
+
+async def test_a_roster_goes_out_only_once_its_view_is_audited(w: World) -> None:
+    """The audit row is written while the roster is worked out: the reply waits for it,
+    and a view that could not be audited is not shown."""
+    w.at(MON + timedelta(minutes=20))
+    write = w.store.append_audit
+    gate = asyncio.Event()
+
+    async def held(entry: AuditEntry) -> None:
+        if entry.action == "roster.view":
+            await gate.wait()
+        await write(entry)
+
+    w.store.append_audit = held  # type: ignore[method-assign]
+    answer = asyncio.ensure_future(w.chat.send("f-001", "/roster", channel="ga"))
+    for _ in range(200):  # everything else is done; the audit row is not written yet
+        await asyncio.sleep(0)
+    assert not answer.done()
+    gate.set()
+    (reply,) = await answer
+    assert isinstance(reply, Reply) and reply.view is not None
+    assert ("roster.view", "f-001", w.monday.id) in await w.audit_actions()
+
+    async def failing(entry: AuditEntry) -> None:
+        if entry.action == "roster.view":
+            raise OSError("the disk is full")
+        await write(entry)
+
+    w.store.append_audit = failing  # type: ignore[method-assign]
+    (reply,) = await w.chat.send("f-001", "/roster", channel="ga")
+    assert isinstance(reply, Reply) and reply.view is None
 
 
 async def test_roster_button_marks_and_replaces_the_roster(w: World) -> None:

@@ -11,7 +11,7 @@ again. Guests never get attendance records of their own.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,7 +36,7 @@ _ROOM_ACTIONS = frozenset({"join", "leave"})
 def _guests_from(
     group_id: str,
     entries: Iterable[LedgerEntry],
-    linked: dict[str, str],
+    linked: Mapping[str, str],
     labels: dict[str, str],
 ) -> list[Guest]:
     """`labels`: ledger key -> what the platform called the guest (the entry's note;
@@ -74,11 +74,12 @@ async def guests_of(
     at_from: datetime | None = None,
     at_to: datetime | None = None,
     around: Sequence[LedgerEntry] | None = None,
+    linked: Mapping[str, str] | None = None,
 ) -> list[Guest]:
     """Everyone seen in a group's room who matched nobody, linked or not, by first seen.
     `around`: the group's presence entries already read over a span that covers
     [at_from, at_to), at least those with a guest key (then no read of the
-    ledger's presence)."""
+    ledger's presence); `linked`: the group's guest links, if already read."""
     if around is None:
         entries = await store.evidence(
             group_id=group_id, kinds=[EvidenceKind.PRESENCE], at_from=at_from, at_to=at_to
@@ -91,7 +92,9 @@ async def guests_of(
         ]
     theirs = [e.key for e in entries if e.guest_key and e.person_id is None]
     labels = await store.notes_by_key(theirs) if theirs else {}
-    return _guests_from(group_id, entries, await links(store, group_id), labels)
+    if linked is None:
+        linked = await links(store, group_id)
+    return _guests_from(group_id, entries, linked, labels)
 
 
 async def roster_guests(
@@ -100,10 +103,11 @@ async def roster_guests(
     window: tuple[datetime, datetime],
     *,
     around: Sequence[LedgerEntry] | None = None,
+    linked: Mapping[str, str] | None = None,
 ) -> tuple[str, ...]:
     """The roster's guest lines: "label (guest key)" of the unlinked guests seen in the
-    session's presence window, so that a facilitator can `/link` them (`around`: see
-    `guests_of`)."""
+    session's presence window, so that a facilitator can `/link` them (`around`,
+    `linked`: see `guests_of`)."""
     start, end = window
     guests = await guests_of(
         store,
@@ -111,6 +115,7 @@ async def roster_guests(
         at_from=start,
         at_to=end + timedelta(microseconds=1),
         around=around,
+        linked=linked,
     )
     # what a meeting platform called them is outside text: inert in any chat markup
     return tuple(f"{chat(g.label)} ({g.guest_key})" for g in guests if g.linked_person_id is None)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from bot.core import limits
 from bot.core.attendance.checked_in import CheckedIn
 from bot.core.attendance.closures import without_stale_closures
-from bot.core.attendance.links import linked_guest_keys, links
+from bot.core.attendance.links import linked_guest_keys
 from bot.core.attendance.prepared import Prepared, prepare
 from bot.core.attendance.rules import record_at
 from bot.core.attendance.tail import KEPT, SessionInputs, SessionTail
@@ -53,6 +53,24 @@ class Recomputed:
     #: window (by guest key, then seq)
     evidence: list[LedgerEntry] | None
     presence: list[LedgerEntry] | None
+    #: when read whole: the group's guest links (guest key -> person)
+    links: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Saved:
+    """A session's records as this recorder last wrote or read them: what is stored,
+    while the ledger's head is `head` (any evidence, from any process, moves it) and
+    for RECHECK after `checked` (then they are read again)."""
+
+    head: tuple[int, str]
+    checked: datetime
+    records: dict[str, AttendanceRecord]
+
+
+#: how long the records a recorder saved are taken for what is stored, unread (another
+#: process recomputing the same ledger at its own instant may have written since)
+RECHECK = timedelta(seconds=30)
 
 
 class Recorder:
@@ -67,6 +85,8 @@ class Recorder:
         #: session -> person -> (what their last record was computed from, its clock-free
         #: part, the instant and the record): a new instant only applies the clock
         self._memo: OrderedDict[str, dict[str, _Memo]] = OrderedDict()
+        #: session -> its records as last saved or read, at a ledger head (_Saved)
+        self._saved: OrderedDict[str, _Saved] = OrderedDict()
 
     @property
     def policy(self) -> Policy:
@@ -195,11 +215,19 @@ class Recorder:
         """An attended make-up for `session`: a booked one, or a dedicated make-up session."""
         return (await self._made_up_by_all(session, [person_id])).get(person_id)
 
-    async def _made_up_by_all(self, session: Session, person_ids: Sequence[str]) -> dict[str, str]:
+    async def _made_up_by_all(
+        self,
+        session: Session,
+        person_ids: Sequence[str],
+        bookings: Sequence[LedgerEntry] | None = None,
+    ) -> dict[str, str]:
         """person -> the attended make-up of `session` (booked first, then a dedicated
-        make-up session), for everyone in `person_ids` who has one."""
+        make-up session), for everyone in `person_ids` who has one (`bookings`: their
+        bookings of a make-up for it, if already read)."""
+        if bookings is None:
+            bookings = await self.store.makeup_bookings(session.id, person_ids)
         booked: dict[str, list[str]] = {}
-        for e in await self.store.makeup_bookings(session.id, person_ids):
+        for e in bookings:
             if e.person_id and e.session_id:
                 booked.setdefault(e.person_id, []).append(e.session_id)
         later = await self.store.list_sessions(
@@ -229,15 +257,17 @@ class Recorder:
         person_ids: Sequence[str],
         inputs: SessionInputs,
         signed_off_seq: int | None,
+        bookings: Sequence[LedgerEntry],
     ) -> list[AttendanceRecord]:
         """Everyone's records from one read of each input (`inputs`: the session's
-        evidence and presence, already read), however many people: the same records
-        as `compute` gives."""
+        evidence, presence and guest links, already read; `bookings`: the make-up
+        bookings for it of `person_ids`), however many people: the same records as
+        `compute` gives."""
         own, by_person, by_guest = inputs.own, inputs.by_person, inputs.by_guest
         guests_of: dict[str, list[str]] = {}
-        for key, pid in (await links(self.store, session.group_id)).items():
+        for key, pid in inputs.links.items():
             guests_of.setdefault(pid, []).append(key)
-        made_up = await self._made_up_by_all(session, person_ids)
+        made_up = await self._made_up_by_all(session, person_ids, bookings)
         unreachable = await self.store.unreachable_on("chat")
         memo = self._memo.pop(session.id, {})
         self._memo[session.id] = memo
@@ -311,6 +341,8 @@ class Recorder:
             return nothing
         evidence: list[LedgerEntry] | None = None
         presence: list[LedgerEntry] | None = None
+        links_read: dict[str, str] | None = None
+        head: tuple[int, str] | None = None
         start, end = session.window(self.policy)
         around = (start - PAIRING_MARGIN, end + PAIRING_MARGIN)
         if (
@@ -334,26 +366,59 @@ class Recorder:
                 ids = sorted(enrolled | seen)
             else:
                 ids = list(person_ids)
+            bookings = await self.tail.makeup_bookings(session, *around, ids)
             records = await self._compute_all(
-                session, group, ids, inputs, signoffs[0] if signoffs else None
+                session, group, ids, inputs, signoffs[0] if signoffs else None, bookings
             )
-        await self._save_changed(session, records)
+            links_read = inputs.links
+            head = inputs.head
+        await self._save_changed(session, records, head)
         # a make-up's attendance decides the missed session's record
         for r in records:
             if r.makeup_for and r.makeup_for != session.id:
                 original = await self.store.get_session(r.makeup_for)
                 if original is not None:
                     await self.recompute(original, [r.person_id])
-        return Recomputed(records=records, evidence=evidence, presence=presence)
+        return Recomputed(records=records, evidence=evidence, presence=presence, links=links_read)
 
-    async def _save_changed(self, session: Session, records: Sequence[AttendanceRecord]) -> None:
+    async def _save_changed(
+        self,
+        session: Session,
+        records: Sequence[AttendanceRecord],
+        head: tuple[int, str] | None = None,
+    ) -> None:
         """Store the records that differ from the stored ones (a roster asked twice
-        writes nothing the second time); a few are written without reading first."""
-        if len(records) > FEW:
+        writes nothing the second time); a few are written without reading first.
+
+        `head`: the ledger's chain head the records were computed at (a whole
+        session's). The stored ones are then those this recorder last saved or read
+        for the session if the head has not moved since (no evidence anywhere, so no
+        other process had anything new to write) and it was less than RECHECK ago;
+        otherwise they are read."""
+        saved = self._saved.pop(session.id, None)
+        if len(records) <= FEW:
+            if records:
+                await self.store.save_records(records)
+            return
+        now = self.clock.now()
+        if (
+            saved is None
+            or head is None
+            or saved.head != head
+            or not saved.checked <= now < saved.checked + RECHECK
+        ):
             stored = {r.person_id: r for r in await self.store.records(session_id=session.id)}
-            records = [r for r in records if stored.get(r.person_id) != r]
-        if records:
-            await self.store.save_records(records)
+            saved = None if head is None else _Saved(head=head, checked=now, records=stored)
+        else:
+            stored = saved.records
+        changed = [r for r in records if stored.get(r.person_id) != r]
+        if changed:
+            await self.store.save_records(changed)
+            stored.update((r.person_id, r) for r in changed)
+        if saved is not None:  # written (or nothing to write): remembered
+            self._saved[session.id] = saved
+            while len(self._saved) > KEPT:
+                self._saved.popitem(last=False)
 
     async def sessions_around(self, group_id: str, times: Iterable[datetime]) -> list[Session]:
         """The opened, non-cancelled sessions of a group whose records presence at any of

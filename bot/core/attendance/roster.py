@@ -162,7 +162,7 @@ async def build_roster(
     buttons = [(r.person_id, row_buttons(session.id, r.person_id)) for r in rows]
     # unlinked guests as "label (guest key)", so that a facilitator can /link them
     guests = await roster_guests(
-        store, session, session.window(recorder.policy), around=done.presence
+        store, session, session.window(recorder.policy), around=done.presence, linked=done.links
     )
     counts = Counter(_kind(r.status) for r in rows)
     in_room = sum(1 for r in rows if r.in_room)

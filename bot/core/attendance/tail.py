@@ -9,11 +9,18 @@ ledger's tail past it only when the head moved — once for every session kept (
 the top of the hour, every group's), each new entry handed to the sessions it
 belongs to. A head that went back or changed under the same `seq` (a restored
 backup) drops everything kept.
+
+Kept the same way, for the same views: the group's guest links (whose presence
+counts as whose, as bot.core.attendance.links reads them) and the make-up bookings
+made for the session (read per person, the first time a person is asked about).
+The head read by a use is in what it returns: what the records were computed from
+(see Recorder's saved records).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,6 +47,13 @@ class _Kept:
     own: dict[str | None, list[LedgerEntry]] = field(default_factory=dict)
     by_person: dict[str | None, list[LedgerEntry]] = field(default_factory=dict)
     by_guest: dict[str, list[LedgerEntry]] = field(default_factory=dict)
+    #: guest key -> the person of its current link (bot.core.attendance.links)
+    links: dict[str, str] = field(default_factory=dict)
+    last_link: int = 0
+    #: person -> their bookings of a make-up for the session; whose were read; keys
+    bookings: dict[str, list[LedgerEntry]] = field(default_factory=dict)
+    bookings_read: set[str] = field(default_factory=set)
+    booking_keys: set[str] = field(default_factory=set)
 
     def add_evidence(self, e: LedgerEntry) -> None:
         self.evidence.append(e)
@@ -51,9 +65,22 @@ class _Kept:
         if e.guest_key:
             self.by_guest.setdefault(e.guest_key, []).append(e)
 
+    def add_link(self, e: LedgerEntry) -> None:
+        """As `links`: by seq, the newest link wins (one not past the last is a replay)."""
+        if e.seq <= self.last_link:
+            return
+        self.last_link = e.seq
+        if e.guest_key and e.person_id:
+            self.links[e.guest_key] = e.person_id
+
+    def add_booking(self, e: LedgerEntry) -> None:
+        if e.person_id and e.key not in self.booking_keys:
+            self.booking_keys.add(e.key)
+            self.bookings.setdefault(e.person_id, []).append(e)
+
     def add_new(self, e: LedgerEntry) -> None:
-        """An entry of the ledger's tail, if it is this session's and not already read
-        (a fresh read may have run past the head it was paired with)."""
+        """An entry of the ledger's tail, wherever it belongs here; what a fresh read
+        already saw (it may have run past the head it was paired with) is skipped."""
         if e.session_id == self.session_id and e.seq > (
             self.evidence[-1].seq if self.evidence else 0
         ):
@@ -65,6 +92,10 @@ class _Kept:
             and e.seq > (self.presence[-1].seq if self.presence else 0)
         ):
             self.add_presence(e)
+        if e.kind is EvidenceKind.GUEST_LINK and e.group_id == self.group_id:
+            self.add_link(e)
+        if _books(e, self.session_id):
+            self.add_booking(e)  # by key: once, whoever it is for
 
     @property
     def size(self) -> int:
@@ -84,6 +115,15 @@ class SessionInputs:
     own: dict[str | None, list[LedgerEntry]]
     by_person: dict[str | None, list[LedgerEntry]]
     by_guest: dict[str, list[LedgerEntry]]
+    #: the group's guest links: guest key -> person
+    links: dict[str, str]
+    #: the ledger's chain head this was read at (everything up to it is in)
+    head: tuple[int, str]
+
+
+def _books(e: LedgerEntry, session_id: str) -> bool:
+    """A booking of a make-up for the session (as `Store.makeup_bookings` filters)."""
+    return e.kind is EvidenceKind.MAKEUP_BOOKING and e.data.get("makeup_for") == session_id
 
 
 class SessionTail:
@@ -118,18 +158,42 @@ class SessionTail:
                 at_to=at_to,
             ):
                 kept.add_presence(e)
+            for e in await self.store.evidence(
+                group_id=session.group_id, kinds=[EvidenceKind.GUEST_LINK]
+            ):
+                kept.add_link(e)
             self._kept[key] = kept
         self._kept.move_to_end(key)
         total = sum(k.size for k in self._kept.values())
         while len(self._kept) > 1 and (len(self._kept) > KEPT or total > KEPT_ENTRIES):
             total -= self._kept.popitem(last=False)[1].size
+        assert self._head is not None  # set by _catch_up
         return SessionInputs(
             evidence=kept.evidence,
             presence=kept.presence,
             own=kept.own,
             by_person=kept.by_person,
             by_guest=kept.by_guest,
+            links=kept.links,
+            head=self._head,
         )
+
+    async def makeup_bookings(
+        self, session: Session, at_from: datetime, at_to: datetime, person_ids: Sequence[str]
+    ) -> list[LedgerEntry]:
+        """`Store.makeup_bookings(session.id, person_ids)`, by seq, from what is kept for
+        a `read` with the same arguments (read from the store for the people not asked
+        about before; new ones come with the ledger's tail)."""
+        kept = self._kept.get((session.id, at_from, at_to))
+        if kept is None:
+            return await self.store.makeup_bookings(session.id, person_ids)
+        missing = sorted(set(person_ids) - kept.bookings_read)
+        if missing:
+            for e in await self.store.makeup_bookings(session.id, missing):
+                kept.add_booking(e)
+            kept.bookings_read.update(missing)
+        found = [e for pid in dict.fromkeys(person_ids) for e in kept.bookings.get(pid, [])]
+        return sorted(found, key=lambda e: e.seq)
 
     async def _catch_up(self, head: tuple[int, str]) -> bool:
         """Hand what was appended since the last read to every kept session; False
@@ -158,7 +222,13 @@ class SessionTail:
             by_group.setdefault(kept.group_id, []).append(kept)
             by_session.setdefault(kept.session_id, []).append(kept)
         for e in new:
-            for kept in (*by_group.get(e.group_id, ()), *by_session.get(e.session_id or "", ())):
-                kept.add_new(e)  # twice is harmless: what is kept is skipped
+            # a make-up booking belongs to the session it makes up, in whatever group
+            made_up = e.data.get("makeup_for") if e.kind is EvidenceKind.MAKEUP_BOOKING else None
+            for kept in (
+                *by_group.get(e.group_id, ()),
+                *by_session.get(e.session_id or "", ()),
+                *by_session.get(str(made_up or ""), ()),
+            ):
+                kept.add_new(e)  # more than once is harmless: what is kept is skipped
         self._head = (after, new[-1].hash) if new else head
         return True

@@ -3,6 +3,7 @@ of the most recent one that ended within `signoff_reminder_hours` and awaits sig
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import timedelta
 
@@ -50,25 +51,35 @@ async def roster_reply(
     page: int = 0,
     marking: str = "status",
 ) -> Reply:
+    """The roster, once its view is in the audit log: the audit row is written while the
+    roster is worked out (its fsync overlaps the reads and the computing) and is durable
+    before the reply, or an error, goes out; a failed audit fails the view."""
     end_pass = session.end <= ctx.at and await signoff_of(ctx.store, session.id) is None
-    view = await build_roster(
-        ctx.services.recorder,
-        session,
-        ctx.tz,
-        ctx.at,
-        page=page,
-        end_pass=end_pass,
-        survey=ctx.services.survey,
-    )
-    await ctx.store.append_audit(
-        AuditEntry(
-            at=ctx.services.clock.now(),
-            actor_id=ctx.person.id,
-            action="roster.view",
-            target=session.id,
-            detail={"platform": ctx.actor.platform},
+    audited = asyncio.ensure_future(
+        ctx.store.append_audit(
+            AuditEntry(
+                at=ctx.services.clock.now(),
+                actor_id=ctx.person.id,
+                action="roster.view",
+                target=session.id,
+                detail={"platform": ctx.actor.platform},
+            )
         )
     )
+    try:
+        view = await build_roster(
+            ctx.services.recorder,
+            session,
+            ctx.tz,
+            ctx.at,
+            page=page,
+            end_pass=end_pass,
+            survey=ctx.services.survey,
+        )
+    finally:
+        # never left running past the handler (its failure is raised just below)
+        await asyncio.gather(audited, return_exceptions=True)
+    await audited
     view = dataclasses.replace(view, marking=marking)
     return Reply(text=render_roster(view, ctx.tz), view=view, replace_original=replace)
 
