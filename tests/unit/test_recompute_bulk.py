@@ -307,3 +307,48 @@ async def test_many_kept_sessions_catch_up_from_one_read_of_the_tail() -> None:
     ours = {r.person_id: r for r in await store.records(session_id=SESSION.id)}
     theirs = {r.person_id: r for r in await store.records(session_id=other.id)}
     assert ours["p-0"].first_seen == t("18:05") and theirs["p-0"].first_seen == t("18:10")
+
+
+async def test_a_make_up_booked_in_another_group_reaches_the_kept_session() -> None:
+    """A booking lives in the make-up's group; the session it makes up is kept in
+    another: the ledger's tail hands it there too, so a session whose bookings were
+    read before sees the new one."""
+    store, recorder, _ = await _world("23:00")
+    other_group = dataclasses.replace(PRESENCE_GROUP, id="g-other", zoom_meeting_id="999")
+    await store.upsert_group(other_group)
+    booked = Session(
+        id="s-elsewhere",
+        group_id=other_group.id,
+        start=t("21:30"),
+        end=t("22:30"),
+        state=SessionState.ENDED,
+    )
+    await store.add_session(booked)
+    before = {r.person_id: r for r in await recorder.recompute(SESSION)}  # bookings read
+    assert before["p-6"].status.value == "absent"
+    await store.append_evidence(
+        [
+            LedgerEntry(
+                key=f"makeup:{booked.id}:p-6",
+                kind=EvidenceKind.MAKEUP_BOOKING,
+                group_id=other_group.id,
+                at=t("21:00"),
+                recorded_at=t("21:00"),
+                source="slack",
+                session_id=booked.id,
+                person_id="p-6",
+                data={"makeup_for": SESSION.id},
+            ),
+            dataclasses.replace(
+                _presence(6, "join", "21:35", person="p-6"), group_id=other_group.id
+            ),
+            dataclasses.replace(
+                _presence(6, "leave", "22:25", person="p-6"), group_id=other_group.id
+            ),
+        ]
+    )
+    (attended,) = await recorder.recompute(booked, ["p-6"])
+    assert attended.status.value == "present"
+    after = await recorder.recompute(SESSION)
+    assert after == await _one_by_one(recorder, SESSION)
+    assert {r.person_id: r for r in after}["p-6"].status.value == "made_up"
