@@ -15,27 +15,18 @@ from typing import TYPE_CHECKING
 
 from bot.core.domain import ReportLine
 from bot.core.reports import fhir
-from bot.core.reports.fhir import (
-    CLASS,
-    FLAG_URL,
-    MINUTES,
-    PARTICIPATION_URL,
-    STATUS_URL,
-    bundle_head,
-    dumps,
-    fhir_status,
-    ref,
-)
+from bot.core.reports.fhir import dumps
 from bot.core.reports.memo import Memo
 from bot.core.timeutil import iso_local
 
 if TYPE_CHECKING:
     from bot.core.attendance.signoff import SignOff
 
-_UNIT = "," + dumps(MINUTES)[1:]  # ',"unit":"min",…}' after a quantity's value
-_CAMERA = dumps({"url": fhir.CAMERA_URL, "valueQuantity": {"value": 0}})[:-3]
-_HEAD = dumps({"resourceType": "Encounter"})[:-1]
-_CLASS = dumps(CLASS)
+# the constant text, cut from what json.dumps writes for it
+_HEAD = dumps({"resourceType": "Encounter"})[:-1]  # '{"resourceType":"Encounter"'
+_CLASS = dumps(fhir.CLASS)
+_CAMERA = dumps({"url": fhir.CAMERA_URL, "valueQuantity": {"value": 0}})[:-3]  # …"value":
+_UNIT = "," + dumps(fhir.MINUTES)[1:]  # ',"unit":"min",…}' after a quantity's value
 
 
 def fhir_chunks(
@@ -45,7 +36,7 @@ def fhir_chunks(
     then one entry a line, then the tail."""
     eids = fhir.encounter_ids(lines)
     provenances = fhir.provenances(lines, eids, signed, tz)
-    yield bundle_head(eids, provenances)
+    yield fhir.bundle_head(eids, provenances)
     yield from _encounters(lines, eids, tz)
     for n, entry in enumerate(provenances, start=len(lines)):
         yield ("\n" if n == 0 else ",\n") + dumps(entry)
@@ -53,25 +44,29 @@ def fhir_chunks(
 
 
 def _encounters(lines: Sequence[ReportLine], eids: Sequence[str], tz: tzinfo) -> Iterator[str]:
+    """Each line's Encounter entry (`fhir.encounter`), as text, after its separator."""
     iso = Memo(lambda dt: dumps(iso_local(dt, tz)))
     # "status":…,"class":…,"subject": and the status extension, by rollcall status
     status = Memo(
         lambda s: (
-            f',"status":{dumps(fhir_status(s))},"class":{_CLASS},"subject":',
-            dumps({"url": STATUS_URL, "valueCode": s}),
+            f',"status":{dumps(fhir.fhir_status(s))},"class":{_CLASS},"subject":',
+            dumps({"url": fhir.STATUS_URL, "valueCode": s}),
         )
     )
-    subject = Memo(lambda pid: dumps(ref("Patient", pid)) + ',"period":{"start":')
-    flags = Memo(lambda fs: "".join(f",{dumps({'url': FLAG_URL, 'valueCode': f})}" for f in fs))
+    subject = Memo(lambda pid: dumps(fhir.ref("Patient", pid)) + ',"period":{"start":')
+    flags = Memo(
+        lambda fs: "".join(f",{dumps({'url': fhir.FLAG_URL, 'valueCode': f})}" for f in fs)
+    )
     number = Memo(dumps)
     participation = Memo(
-        lambda p: f",{dumps({'url': PARTICIPATION_URL, 'valueCode': p})}" if p else ""
+        lambda p: f",{dumps({'url': fhir.PARTICIPATION_URL, 'valueCode': p})}" if p else ""
     )
     participant = Memo(
         lambda by: (
-            f',"participant":[{{"individual":{dumps(ref("Practitioner", by))}}}]' if by else ""
+            f',"participant":[{{"individual":{dumps(fhir.ref("Practitioner", by))}}}]' if by else ""
         )
     )
+    attended_span = fhir.attended_span
     session = identifier = planned = ""
     sep = "\n"
     for r, eid in zip(lines, eids, strict=True):
@@ -79,7 +74,7 @@ def _encounters(lines: Sequence[ReportLine], eids: Sequence[str], tz: tzinfo) ->
             session = r.session_id
             identifier = dumps(fhir.identifiers(r))
             planned = f'{iso[r.session_start]},"end":{iso[r.session_end]}}}'
-        span = fhir.attended_span(r)
+        span = attended_span(r)
         if span is None:
             period = planned
             length = ""
