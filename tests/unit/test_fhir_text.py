@@ -6,6 +6,7 @@ that are no FHIR id, quotes, backslashes and non-ASCII characters, missing times
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -128,3 +129,12 @@ def test_more_distinct_values_than_the_memo_holds() -> None:
     ]
     want = list(fhir.bundle_chunks(lines, {}, NY))
     assert list(fhir_text.fhir_chunks(lines, {}, NY)) == want
+
+
+def test_ids_are_uuid5_of_the_records_key() -> None:
+    for key in (("s-1", "p-1"), ('s "2"/ü:x', ODD), ("", "")):
+        name = "\x1f".join(("encounter", *key))
+        assert fhir.fhir_uuid("encounter", *key) == str(uuid.uuid5(fhir.FHIR_NAMESPACE, name))
+    assert fhir.encounter_ids(LINES) == [
+        fhir.fhir_uuid("encounter", r.session_id, r.person_id) for r in LINES
+    ]
