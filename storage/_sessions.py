@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, select, type_coerce, update
+from sqlalchemy import Select, Text, select, type_coerce, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.types import NullType
 
 from bot.core.domain import AttendanceRecord, AuditEntry, ReportLine, Session, SessionState
@@ -193,10 +194,11 @@ class SessionsSql(SqlBase):
             r.makeup_for,
             r.participation,
         )
-        raw: Select[Any] = cast(
-            "Select[Any]",
-            select(*(type_coerce(c, NullType()).label(c.name) for c in columns)),
-        )
+        raw_columns = [type_coerce(c, NullType()).label(c.name) for c in columns]
+        # flags as the JSON text stored: PostgreSQL's driver would decode every row's
+        # JSON itself; LineReader decodes each distinct text once
+        raw_columns[11] = type_coerce(sql_cast(r.flags, Text), NullType()).label("flags")
+        raw: Select[Any] = cast("Select[Any]", select(*raw_columns))
         stmt = self._in_report_order(
             raw.select_from(record_rows)
             .join(sessions, s.id == r.session_id)

@@ -113,6 +113,7 @@ SAFE_TO_UNDO: dict[str, str] = {
     "0003": "calendar feed tokens only: people send /calendar again for a new link",
     "0004": "the outbox's in-flight marks only: a message whose send was cut by a crash"
     " may then be sent twice (at least once, as before)",
+    "0005": "an index only: reports read the sign-offs more slowly again",
 }
 
 

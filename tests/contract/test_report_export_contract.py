@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import timedelta, tzinfo
+
+from fhir.resources.R4B.bundle import Bundle
 
 from bot.core.clock import FakeClock
 from bot.core.domain import (
@@ -164,3 +167,83 @@ async def test_lean_export_is_byte_for_byte_the_report_rows_text(store: Store) -
         assert days
         text, n = await _text(engine, "billing", **kw)
         assert (text, n) == (billing.to_csv(days), len(days))
+
+
+#: ids as operators type them: quotes, a backslash, spaces, non-ASCII, a line separator
+ODD = 'p "q" \\ ü✓ \u2028'
+
+
+async def _seed_every_kind(store: Store) -> None:
+    """Records of every status, with and without flags, participation, presence and a
+    verifier; ids that are no FHIR id; one session signed off by an odd facilitator."""
+    for gid in ("g1", 'g "ü"'):
+        await store.upsert_group(Group(id=gid, name=gid))
+    people = ("p-1", ODD, "f 1", "p-4", "p-5")
+    for pid in people:
+        await store.upsert_person(person(pid))
+    statuses = list(Status)
+    for d, (sid, gid) in enumerate((("s-1", "g1"), ('s "2"/ü', 'g "ü"'), ("s-3", "g1"))):
+        await store.add_session(session(sid, gid, d * DAY + 30, state=SessionState.ENDED))
+        start = at(d * DAY + 30)
+        await store.save_records(
+            [
+                record(
+                    sid,
+                    pid,
+                    gid,
+                    status=statuses[(d * len(people) + i) % len(statuses)],
+                    attended_minutes=(0, 170, 45, 120, 10)[i],
+                    camera_minutes=(i * 37) % 180,
+                    first_seen=start + timedelta(minutes=i) if i % 2 else None,
+                    last_seen=start + timedelta(minutes=100 + i) if i != 3 else None,
+                    checked_in_at=start - timedelta(seconds=i * 61) if i > 1 else None,
+                    flags=tuple(Flag)[d + i : d + 2 * i],
+                    verified_by=(None, "f-1", "f 1", ODD, "")[(d + i) % 5],
+                    makeup_for="s-1" if d and i == 2 else None,
+                    participation=(None, *Participation)[(d + i) % 4],
+                )
+                for i, pid in enumerate(people)
+            ]
+        )
+    await store.append_evidence(
+        [
+            entry(
+                f"signoff:{sid}",
+                kind=EvidenceKind.SIGNOFF,
+                group_id=gid,
+                session_id=sid,
+                actor_id=by,
+                at=at(d * DAY + 300),
+                data={"attested": ""},
+            )
+            for d, sid, gid, by in ((0, "s-1", "g1", "f-1"), (1, 's "2"/ü', 'g "ü"', ODD))
+        ]
+    )
+
+
+async def test_fhir_export_is_the_bundle_the_report_rows_give(store: Store) -> None:
+    """The export's templates against the report rows' dict-by-dict bundle: the same
+    text, so the same JSON, with every kind of record in it; valid FHIR R4B."""
+    await _seed_every_kind(store)
+    engine = _engine(store)
+    tz = zone("America/New_York")
+    rows = await engine.report_rows()
+    text, n = await _text(engine, "fhir")
+    want = to_fhir(rows, tz)
+    assert n == len(rows) == 15
+    assert json.loads(text) == json.loads(want)
+    assert text == want
+    Bundle.model_validate_json(text)
+    resources = [e["resource"] for e in json.loads(text)["entry"]]
+    encounters = [r for r in resources if r["resourceType"] == "Encounter"]
+    assert {r["extension"][0]["valueCode"] for r in encounters} == {s.value for s in Status}
+    assert {f["valueCode"] for r in encounters for f in r["extension"][1:-1] if "flag" in f["url"]}
+    assert {"length", "participant"} <= {k for r in encounters for k in r}
+    assert {r["subject"].get("identifier", {}).get("value") for r in encounters} >= {ODD, "f 1"}
+    assert [r["resourceType"] for r in resources[-2:]] == ["Provenance", "Provenance"]
+    who = [r["agent"][0]["who"] for r in resources[-2:]]
+    assert who == [
+        {"type": "Practitioner", "identifier": {"system": "urn:rollcall:person", "value": ODD}},
+        {"reference": "Practitioner/f-1"},
+    ]
+    assert "\\u00fc" in text and "ü" not in text  # ASCII throughout, as json.dumps writes

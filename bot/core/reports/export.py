@@ -12,23 +12,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import date, datetime, tzinfo
-from typing import Any
 
 from bot.core.attendance.recorder import Recorder
 from bot.core.attendance.signoff import signoffs
 from bot.core.domain import BillingRules, ReportLine, SessionState
 from bot.core.escaping import csv_cell
-from bot.core.reports import billing, fhir
+from bot.core.reports import billing, fhir_text
+from bot.core.reports.memo import Memo
 from bot.core.reports.render import COLUMNS
 from bot.core.timeutil import iso_local, week_bounds
 
 #: the formats written this way (the others render report rows: bot.core.reports.render)
 LEAN_FORMATS = ("csv", "fhir", "billing")
-#: distinct datetimes whose local ISO text is remembered (a session's start and end
-#: repeat on each of its rows)
-_MEMO = 4096
 #: FHIR entries handed on together (a write per entry would cost more than the entry)
 _PIECES = 2000
 
@@ -98,30 +95,15 @@ async def _recompute_running(
             await recorder.recompute(s)
 
 
-class _Memo(dict[Any, Any]):
-    """value -> its text, each distinct one made once (a hit is one dict lookup);
-    forgets everything past `_MEMO` entries."""
-
-    def __init__(self, convert: Callable[[Any], Any]) -> None:
-        super().__init__()
-        self._convert = convert
-
-    def __missing__(self, key: Any) -> Any:
-        if len(self) >= _MEMO:
-            self.clear()
-        got = self[key] = self._convert(key)
-        return got
-
-
 class CsvCells:
     """A line's CSV cells in COLUMNS order, as `ReportRow.cells` + `csv_cell` give them
     (the words escaped against spreadsheet formulas; numbers and times never need it),
     each distinct id, word and time formatted once."""
 
     def __init__(self, tz: tzinfo) -> None:
-        self._iso = _Memo(lambda dt: iso_local(dt, tz))
-        self._word = _Memo(lambda text: csv_cell(text or ""))
-        self._flags = _Memo(lambda flags: csv_cell(";".join(flags)))
+        self._iso = Memo(lambda dt: iso_local(dt, tz))
+        self._word = Memo(lambda text: csv_cell(text or ""))
+        self._flags = Memo(lambda flags: csv_cell(";".join(flags)))
         self._session = ""
         self._prefix: tuple[str, ...] = ()
 
@@ -175,7 +157,7 @@ async def _fhir(
     out.rows = len(lines)
     signed = await signoffs(recorder.store, {line.session_id for line in lines})
     pieces: list[str] = []
-    for piece in fhir.fhir_chunks(lines, signed, tz):
+    for piece in fhir_text.fhir_chunks(lines, signed, tz):
         pieces.append(piece)
         if len(pieces) >= _PIECES:
             yield "".join(pieces)

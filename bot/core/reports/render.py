@@ -168,7 +168,7 @@ def to_table(rows: Sequence[ReportRow], tz: tzinfo) -> str:
 def fhir_chunks(rows: Sequence[ReportRow], tz: tzinfo) -> Iterator[str]:
     """The FHIR bundle of report rows, piece by piece (see bot.core.reports.fhir)."""
     signed = {r.session.id: r.signoff for r in rows if r.signoff is not None}
-    return fhir.fhir_chunks([r.line() for r in rows], signed, tz)
+    return fhir.bundle_chunks([r.line() for r in rows], signed, tz)
 
 
 def to_fhir(rows: Sequence[ReportRow], tz: tzinfo) -> str:
