@@ -4,7 +4,7 @@ its prefix)
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-12-05
+Create Date: 2026-12-02
 
 """
 
