@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import _env, history, ingest, reminders, roster, startup, storm, zoom_webhook
+from benchmarks._repeat import passed_all, repeated
 from benchmarks._table import markdown
 
 HERE = Path(__file__).resolve().parent
@@ -73,29 +74,62 @@ def _plan(a: argparse.Namespace) -> dict[str, tuple[Callable[[], Any], Callable[
             storm.passed,
         ),
         "zoom": (
-            lambda: asyncio.run(zoom_webhook.bench(a.zoom, 50 if not a.tiny else 4)),
-            lambda r: r["ours"]["ok"] == r["ours"]["requests"],
-        ),
-        "ingest": (lambda: asyncio.run(ingest.bench(a.ingest)), ingest.passed),
-        "roster": (
-            lambda: asyncio.run(
-                roster.bench(roster_people, a.roster_evidence, 200 if not a.tiny else 10)
+            lambda: repeated(
+                lambda: asyncio.run(zoom_webhook.bench(a.zoom, 50 if not a.tiny else 4)),
+                a.repeats,
+                "ratio",
+                ("ratio", "ours.throughput", "bare.throughput", "ours.p99_ms"),
             ),
-            roster.passed,
+            passed_all(lambda r: r["ours"]["ok"] == r["ours"]["requests"]),
+        ),
+        "ingest": (
+            lambda: repeated(
+                lambda: asyncio.run(ingest.bench(a.ingest)),
+                a.repeats,
+                "ratio",
+                ingest.FIGURES,
+            ),
+            passed_all(ingest.passed),
+        ),
+        "roster": (
+            lambda: repeated(
+                lambda: asyncio.run(
+                    roster.bench(roster_people, a.roster_evidence, 200 if not a.tiny else 10)
+                ),
+                a.repeats,
+                "p99_ms",
+                ("p50_ms", "p99_ms", "moving_clock_p50_ms", "moving_clock_p99_ms"),
+            ),
+            passed_all(roster.passed),
         ),
         "history": (
-            lambda: asyncio.run(history.bench(months, formats, None, **scale)),
+            lambda: asyncio.run(history.bench(months, formats, None, repeats=a.repeats, **scale)),
             lambda r: history.passed(r, formats),
         ),
         "reminders": (
-            lambda: asyncio.run(reminders.bench(a.reminders, 60.0)),
-            lambda r: r["delivered"] == r["reminders"] and r["doubled"] == 0,
+            lambda: repeated(
+                lambda: asyncio.run(reminders.bench(a.reminders, 60.0)),
+                a.repeats,
+                "seconds",
+                ("seconds", "retry_after_429_s"),
+            ),
+            passed_all(lambda r: r["delivered"] == r["reminders"] and r["doubled"] == 0),
         ),
-        "startup": (lambda: asyncio.run(startup.bench(a.startup_people)), startup.passed),
+        "startup": (
+            lambda: repeated(
+                lambda: asyncio.run(startup.bench(a.startup_people)),
+                a.repeats,
+                "first_start_s",
+                ("first_start_s", "second_start_s", "idle_rss_mib"),
+            ),
+            passed_all(startup.passed),
+        ),
     }
     if a.postgres:
         plan["history_postgres"] = (
-            lambda: asyncio.run(history.bench(months, formats, a.postgres, **scale)),
+            lambda: asyncio.run(
+                history.bench(months, formats, a.postgres, repeats=a.repeats, **scale)
+            ),
             lambda r: history.passed(r, formats),
         )
     return plan

@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import logging
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -202,6 +203,26 @@ def _run_child(code: str, *args: str) -> dict[str, Any]:
     return result
 
 
+def _median_run(
+    runs: list[dict[str, Any]], selects: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The run of median time, with `spread` (median, min, max over the runs) of the
+    times, the peaks and, given the SELECT runs beside them, the ratios to those."""
+    timed = [r for r in runs if "seconds" in r]
+    if len(timed) < len(runs):
+        return next(r for r in runs if "seconds" not in r)
+    chosen = dict(sorted(timed, key=lambda r: float(r["seconds"]))[(len(timed) - 1) // 2])
+    chosen["spread"] = {
+        "seconds": _env.spread([r["seconds"] for r in timed]),
+        "peak_mib": _env.spread([r["peak_mib"] for r in timed]),
+    }
+    if selects and all(s.get("seconds") for s in selects):
+        ratios = [r["seconds"] / s["seconds"] for r, s in zip(timed, selects, strict=True)]
+        chosen["spread"]["vs_select"] = _env.spread(ratios)
+        chosen["vs_select"] = round(statistics.median(ratios), 2)
+    return chosen
+
+
 def export(config: Path, fmt: str, out: Path) -> dict[str, Any]:
     args = ("--config", str(config), "report", "--format", fmt, "--out", str(out))
     r = _run_child(_EXPORT, *args)
@@ -219,7 +240,11 @@ async def bench(
     *,
     people: int = PEOPLE,
     groups: int = GROUPS,
+    repeats: int = 1,
 ) -> dict[str, Any]:
+    """Each month's history seeded once; the bare SELECT and every export run `repeats`
+    times, alternating, each format's median run reported (with median, min and max of
+    its times and of its ratio to the SELECT run beside it)."""
     logging.basicConfig(level=logging.ERROR)
     out: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="rollcall-bench-") as tmp:
@@ -230,11 +255,15 @@ async def bench(
             config = Path(tmp) / f"history-{m}.toml"
             config.write_text(config_text(db_url, people, groups), encoding="utf-8")
             row: dict[str, Any] = {**sizes, "seed_s": round(time.perf_counter() - started, 1)}
-            row["select"] = _run_child(_SELECT, db_url)
+            selects: list[dict[str, Any]] = []
+            runs: dict[str, list[dict[str, Any]]] = {fmt: [] for fmt in formats}
+            for _ in range(repeats):  # alternating: the SELECT, then every format
+                selects.append(_run_child(_SELECT, db_url))
+                for fmt in formats:
+                    runs[fmt].append(export(config, fmt, Path(tmp) / f"out-{m}.{fmt}"))
+            row["select"] = _median_run(selects)
             for fmt in formats:
-                row[fmt] = export(config, fmt, Path(tmp) / f"out-{m}.{fmt}")
-                if "seconds" in row[fmt] and row["select"].get("seconds"):
-                    row[fmt]["vs_select"] = round(row[fmt]["seconds"] / row["select"]["seconds"], 2)
+                row[fmt] = _median_run(runs[fmt], selects)
             out.append(row)
     return {
         "store": "postgresql" if url else "sqlite",

@@ -31,6 +31,16 @@ from typing import Any
 from benchmarks.zoom_webhook import GROUP_SIZE, NOW, PEOPLE, _config_text, _meeting
 
 IN_FLIGHT = 50
+#: the figures repeated runs report as median (min–max)
+FIGURES = (
+    "ratio",
+    "engine_per_s",
+    "settled_per_s",
+    "ratio_settled",
+    "voice_per_s",
+    "voice_ratio",
+    "raw_per_s",
+)
 #: the Zoom adapter's default: recompute once the webhooks have been quiet this long
 SETTLE_SECONDS = 0.25
 
