@@ -274,8 +274,12 @@ async def bench(
 
 
 def passed(report: dict[str, Any], formats: list[str]) -> bool:
-    """Every export ran and wrote something (billing may not exist yet: then skipped)."""
+    """Every export ran and wrote something (billing may not exist yet: then skipped),
+    and the database held just the history seeded (a PostgreSQL database must be empty
+    or freshly migrated: one left from an earlier run would be measured instead)."""
     for row in report["by_months"]:
+        if row["select"].get("rows") != row["records"]:
+            return False
         for fmt in formats:
             r = row[fmt]
             if "skipped" in r:
