@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import json
-import os
 import sys
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sized
+from collections.abc import AsyncIterable, Iterable, Sized
 from datetime import date, datetime, timedelta
-from typing import TextIO
 
 from bot.config import Config
 from bot.core.errors import UserError
@@ -30,6 +26,7 @@ from bot.core.timeutil import (
 )
 from bot.core.words import plural
 from bot.shell.app import App, open_app, upgrade_db
+from bot.shell.cli_files import batches, write_file
 
 CLI_ACTOR = "cli"
 
@@ -152,11 +149,11 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
     if args.out:
         # the file first: a path we cannot write is an error, not an audited export
         try:
-            await _write_file(args.out, text)
+            await write_file(args.out, text)
         except OSError as e:
             raise UserError(f"--out: cannot write {args.out}: {e.strerror or e}") from None
     else:
-        whole = "".join([piece async for piece in _batches(text)])
+        whole = "".join([piece async for piece in batches(text)])
     count = rows.rows if isinstance(rows, Export) else len(rows)
     await app.engine.audit(
         actor_id=CLI_ACTOR,
@@ -169,52 +166,6 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
     else:
         _out(whole)
     return 0
-
-
-#: characters of text gathered before each write (a thread hop per piece costs more)
-_WRITE_BATCH = 1 << 20
-
-
-async def _batches(text: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[str]:
-    """The export's text in batches of about `_WRITE_BATCH` characters."""
-    batch: list[str] = []
-    size = 0
-    source = text if isinstance(text, AsyncIterable) else _aiter(text)
-    async for piece in source:
-        batch.append(piece)
-        size += len(piece)
-        if size >= _WRITE_BATCH:
-            yield "".join(batch)
-            batch, size = [], 0
-    if batch:
-        yield "".join(batch)
-
-
-async def _aiter(text: Iterable[str]) -> AsyncIterator[str]:
-    for piece in text:
-        yield piece
-
-
-async def _write_file(path: str, text: Iterable[str] | AsyncIterable[str]) -> None:
-    """The text to `path`, whole or not at all (a temporary file, fsynced, renamed)."""
-    tmp = f"{path}.tmp"
-    f = await asyncio.to_thread(open, tmp, "w", encoding="utf-8", newline="")
-    try:
-        async for batch in _batches(text):
-            await asyncio.to_thread(f.write, batch)
-        await asyncio.to_thread(_close_synced, f)
-        await asyncio.to_thread(os.replace, tmp, path)
-    except BaseException:
-        f.close()
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
-
-
-def _close_synced(f: TextIO) -> None:
-    f.flush()
-    os.fsync(f.fileno())
-    f.close()
 
 
 async def cmd_weekly(app: App, args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ same database (the memory store: the same one) with its own recorder and clock.
 
 Kept: the session's evidence (bot.core.attendance.tail), the group's guest links and
 the make-up bookings for the session (the same tail), and the records it last saved
-(Recorder's `_Saved`, taken for what is stored while the ledger's head stands)."""
+(bot.core.attendance.saved: taken for what is stored while the ledger's head stands)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from datetime import UTC, timedelta
 
 import pytest
 
-from bot.core.attendance.recorder import FEW, RECHECK, Recorder
+from bot.core.attendance.recorder import FEW, Recorder
 from bot.core.attendance.roster import build_roster
+from bot.core.attendance.saved import RECHECK
 from bot.core.clock import FakeClock
 from bot.core.domain import (
     EvidenceKind,

@@ -14,6 +14,7 @@ from bot.core.attendance.closures import without_stale_closures
 from bot.core.attendance.links import linked_guest_keys
 from bot.core.attendance.prepared import Prepared, prepare
 from bot.core.attendance.rules import record_at
+from bot.core.attendance.saved import SavedRecords
 from bot.core.attendance.tail import KEPT, SessionInputs, SessionTail
 from bot.core.domain import (
     ATTENDED,
@@ -57,22 +58,6 @@ class Recomputed:
     links: dict[str, str] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Saved:
-    """A session's records as this recorder last wrote or read them: what is stored,
-    while the ledger's head is `head` (any evidence, from any process, moves it) and
-    for RECHECK after `checked` (then they are read again)."""
-
-    head: tuple[int, str]
-    checked: datetime
-    records: dict[str, AttendanceRecord]
-
-
-#: how long the records a recorder saved are taken for what is stored, unread (another
-#: process recomputing the same ledger at its own instant may have written since)
-RECHECK = timedelta(seconds=30)
-
-
 class Recorder:
     def __init__(self, store: Store, clock: Clock, program: Program) -> None:
         self.store = store
@@ -85,8 +70,8 @@ class Recorder:
         #: session -> person -> (what their last record was computed from, its clock-free
         #: part, the instant and the record): a new instant only applies the clock
         self._memo: OrderedDict[str, dict[str, _Memo]] = OrderedDict()
-        #: session -> its records as last saved or read, at a ledger head (_Saved)
-        self._saved: OrderedDict[str, _Saved] = OrderedDict()
+        #: the records as last saved or read, per session (not read back while they hold)
+        self.saved = SavedRecords(store, clock, few=FEW, kept=KEPT)
 
     @property
     def policy(self) -> Policy:
@@ -372,7 +357,7 @@ class Recorder:
             )
             links_read = inputs.links
             head = inputs.head
-        await self._save_changed(session, records, head)
+        await self.saved.save_changed(session.id, records, head)
         # a make-up's attendance decides the missed session's record
         for r in records:
             if r.makeup_for and r.makeup_for != session.id:
@@ -380,45 +365,6 @@ class Recorder:
                 if original is not None:
                     await self.recompute(original, [r.person_id])
         return Recomputed(records=records, evidence=evidence, presence=presence, links=links_read)
-
-    async def _save_changed(
-        self,
-        session: Session,
-        records: Sequence[AttendanceRecord],
-        head: tuple[int, str] | None = None,
-    ) -> None:
-        """Store the records that differ from the stored ones (a roster asked twice
-        writes nothing the second time); a few are written without reading first.
-
-        `head`: the ledger's chain head the records were computed at (a whole
-        session's). The stored ones are then those this recorder last saved or read
-        for the session if the head has not moved since (no evidence anywhere, so no
-        other process had anything new to write) and it was less than RECHECK ago;
-        otherwise they are read."""
-        saved = self._saved.pop(session.id, None)
-        if len(records) <= FEW:
-            if records:
-                await self.store.save_records(records)
-            return
-        now = self.clock.now()
-        if (
-            saved is None
-            or head is None
-            or saved.head != head
-            or not saved.checked <= now < saved.checked + RECHECK
-        ):
-            stored = {r.person_id: r for r in await self.store.records(session_id=session.id)}
-            saved = None if head is None else _Saved(head=head, checked=now, records=stored)
-        else:
-            stored = saved.records
-        changed = [r for r in records if stored.get(r.person_id) != r]
-        if changed:
-            await self.store.save_records(changed)
-            stored.update((r.person_id, r) for r in changed)
-        if saved is not None:  # written (or nothing to write): remembered
-            self._saved[session.id] = saved
-            while len(self._saved) > KEPT:
-                self._saved.popitem(last=False)
 
     async def sessions_around(self, group_id: str, times: Iterable[datetime]) -> list[Session]:
         """The opened, non-cancelled sessions of a group whose records presence at any of
