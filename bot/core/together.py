@@ -34,12 +34,16 @@ class Together(Generic[T]):
                 batch, self._pending = self._pending, []
                 try:
                     await self._work([item for some, _ in batch for item in some])
-                except BaseException as e:
-                    # failed or cancelled mid-run: nobody in it may wait forever
-                    failure = e if isinstance(e, Exception) else RuntimeError("cancelled")
-                    for _, future in batch:
+                except Exception as e:
+                    for _, future in batch:  # the run they were in failed
                         if future is not done and not future.done():
-                            future.set_exception(failure)
+                            future.set_exception(e)
+                    raise
+                except BaseException:
+                    # this caller was cancelled, not the others: the run's items (its
+                    # own too: the work is still owed) go first in the next run, which
+                    # whoever takes the lock next does
+                    self._pending[:0] = batch
                     raise
                 for _, future in batch:
                     if not future.done():

@@ -63,27 +63,32 @@ async def test_a_failed_run_fails_its_callers_and_the_next_run_goes_on() -> None
     assert calls == 3
 
 
-async def test_a_cancelled_run_leaves_nobody_waiting() -> None:
-    started = asyncio.Event()
+async def test_a_cancelled_caller_leaves_the_others_of_its_run_to_the_next() -> None:
+    """The run goes on in the task of the caller who took it: cancelling that caller
+    cancels the run, but the others in it are not failed: the run's items (the
+    cancelled caller's too) go first in the next run, which one of them takes."""
+    handled: list[int] = []
+    gate = asyncio.Event()
 
     async def work(items: list[int]) -> None:
-        started.set()
-        await asyncio.sleep(10)
+        if 2 in items and not gate.is_set():
+            gate.set()
+            await asyncio.sleep(10)  # the run that will be cancelled
+        await asyncio.sleep(0.01)
+        handled.extend(items)
 
     together: Together[int] = Together(work)
-    runner = asyncio.create_task(together.run([1]))
-    await started.wait()
-    started.clear()
-    waiting = asyncio.create_task(together.run([2]))
-    await asyncio.sleep(0)
-    runner.cancel()
+    first = asyncio.create_task(together.run([1]))
+    await asyncio.sleep(0)  # 1 is running; 2 and 3 wait and go together next
+    second = asyncio.create_task(together.run([2]))
+    third = asyncio.create_task(together.run([3]))
+    await first
+    await gate.wait()  # 2's caller took the run of [2, 3]
+    second.cancel()
     with pytest.raises(asyncio.CancelledError):
-        await runner
-    # the second caller was not in the cancelled run: it runs its own (and is cut here)
-    await started.wait()
-    waiting.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await waiting
+        await second
+    await asyncio.wait_for(third, 2)  # not failed, not stuck
+    assert handled == [1, 2, 3]
 
 
 async def _world() -> tuple[MemoryStore, Engine]:

@@ -31,10 +31,11 @@ class PresenceBatches:
         self._reading = asyncio.Lock()
         self._refreshes: Together[LedgerEntry] = Together(self._refresh)
 
-    async def _snapshot(self) -> Snapshot:
+    async def _snapshot(self, *, fresh: bool = False) -> Snapshot:
+        """The directory, read again when older than DIRECTORY_TTL (or when `fresh`)."""
         async with self._reading:  # the first events of a burst wait for one read
             now = time.monotonic()
-            if self._directory is None or now - self._directory[0] > DIRECTORY_TTL:
+            if fresh or self._directory is None or now - self._directory[0] > DIRECTORY_TTL:
                 self._directory = (now, await snapshot(self._recorder.store))
             return self._directory[1]
 
@@ -54,11 +55,10 @@ class PresenceBatches:
         room is bound to no group. An event the reused directory matches to no group or
         no person is matched again against a fresh one, so a room bound or a person
         added a moment ago is never missed."""
-        directory: Snapshot | None = await self._snapshot()
-        assert directory is not None
+        directory = await self._snapshot()
         group = directory.group_for(ev.source, ev.room_id)
         if group is None or directory.people.match(ev.source, ev.identity) is None:
-            directory = None
+            directory = await self._snapshot(fresh=True)  # and kept for the next ones
         (entry,) = await record(self._recorder, [ev], directory)
         if entry is None:
             return False

@@ -33,8 +33,8 @@ from bot.core.ports import Clock, Store
 PAIRING_MARGIN = timedelta(hours=12)
 
 
-#: up to this many people, a recompute reads each person's inputs; past it (or when the
-#: session's inputs are kept already: SessionTail), the session's
+#: up to this many people (a check-in), a recompute reads each person's inputs; past
+#: it, the whole session's at once (SessionTail)
 FEW = 3
 
 
@@ -330,11 +330,7 @@ class Recorder:
         head: tuple[int, str] | None = None
         start, end = session.window(self.policy)
         around = (start - PAIRING_MARGIN, end + PAIRING_MARGIN)
-        if (
-            person_ids is not None
-            and len(person_ids) <= FEW
-            and not self.tail.kept(session, *around)
-        ):
+        if person_ids is not None and len(person_ids) <= FEW:
             signoff = await self.store.evidence(session_id=session.id, kinds=[EvidenceKind.SIGNOFF])
             seq = signoff[0].seq if signoff else None
             records = [

@@ -19,6 +19,7 @@ The head read by a use is in what it returns: what the records were computed fro
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -132,20 +133,25 @@ class SessionTail:
         self._kept: OrderedDict[tuple[str, datetime, datetime], _Kept] = OrderedDict()
         #: the ledger head every kept copy is up to date with
         self._head: tuple[int, str] | None = None
-
-    def kept(self, session: Session, at_from: datetime, at_to: datetime) -> bool:
-        """Whether a copy of this session is kept (a read costs the ledger's tail only)."""
-        return (session.id, at_from, at_to) in self._kept
+        #: reads take turns: a copy read fresh while another read caught the others up
+        #: past entries it had not seen would miss them (and a head read before a
+        #: catch-up would look like one that went back)
+        self._lock = asyncio.Lock()
 
     async def read(self, session: Session, at_from: datetime, at_to: datetime) -> SessionInputs:
         """The session's evidence and its group's presence in [at_from, at_to), as
-        they are in the ledger now."""
+        they are in the ledger now (at least up to the returned `head`)."""
+        async with self._lock:  # one catch-up or fresh read at a time (see _catch_up)
+            return await self._read(session, at_from, at_to)
+
+    async def _read(self, session: Session, at_from: datetime, at_to: datetime) -> SessionInputs:
         key = (session.id, at_from, at_to)
         head = await self.store.chain_head("ledger")
         if not await self._catch_up(head):
             self._kept.clear()
         kept = self._kept.get(key)
         if kept is None:
+            # read at `head` or later: what a later catch-up brings again is skipped by seq
             kept = _Kept(
                 session_id=session.id, group_id=session.group_id, at_from=at_from, at_to=at_to
             )
@@ -167,7 +173,6 @@ class SessionTail:
         total = sum(k.size for k in self._kept.values())
         while len(self._kept) > 1 and (len(self._kept) > KEPT or total > KEPT_ENTRIES):
             total -= self._kept.popitem(last=False)[1].size
-        assert self._head is not None  # set by _catch_up
         return SessionInputs(
             evidence=kept.evidence,
             presence=kept.presence,
@@ -175,7 +180,7 @@ class SessionTail:
             by_person=kept.by_person,
             by_guest=kept.by_guest,
             links=kept.links,
-            head=self._head,
+            head=head,
         )
 
     async def makeup_bookings(
@@ -184,16 +189,17 @@ class SessionTail:
         """`Store.makeup_bookings(session.id, person_ids)`, by seq, from what is kept for
         a `read` with the same arguments (read from the store for the people not asked
         about before; new ones come with the ledger's tail)."""
-        kept = self._kept.get((session.id, at_from, at_to))
-        if kept is None:
-            return await self.store.makeup_bookings(session.id, person_ids)
-        missing = sorted(set(person_ids) - kept.bookings_read)
-        if missing:
-            for e in await self.store.makeup_bookings(session.id, missing):
-                kept.add_booking(e)
-            kept.bookings_read.update(missing)
-        found = [e for pid in dict.fromkeys(person_ids) for e in kept.bookings.get(pid, [])]
-        return sorted(found, key=lambda e: e.seq)
+        async with self._lock:
+            kept = self._kept.get((session.id, at_from, at_to))
+            if kept is None:
+                return await self.store.makeup_bookings(session.id, person_ids)
+            missing = sorted(set(person_ids) - kept.bookings_read)
+            if missing:
+                for e in await self.store.makeup_bookings(session.id, missing):
+                    kept.add_booking(e)
+                kept.bookings_read.update(missing)
+            found = [e for pid in dict.fromkeys(person_ids) for e in kept.bookings.get(pid, [])]
+            return sorted(found, key=lambda e: e.seq)
 
     async def _catch_up(self, head: tuple[int, str]) -> bool:
         """Hand what was appended since the last read to every kept session; False
