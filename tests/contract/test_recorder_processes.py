@@ -30,10 +30,16 @@ from bot.core.domain import (
 from bot.core.ports import Store
 from storage.sql import SqlStore, open_store
 from tests.contract.conftest import Backend
-from tests.unit.evidence import GROUP_ID, PRESENCE_GROUP, SESSION, t
+from tests.unit.evidence import GROUP_ID, PRESENCE_GROUP, SESSION, presence, t
 
 PEOPLE = [f"p-{i}" for i in range(FEW + 3)]
 GUEST = "zoom:guest-a"
+
+
+def guest(action: str, when: str) -> LedgerEntry:
+    return presence(action, when, stream="s-1", person=None, guest_key=GUEST)
+
+
 BOOKED = Session(
     id="s-booked", group_id=GROUP_ID, start=t("21:30"), end=t("22:30"), state=SessionState.ENDED
 )
@@ -74,26 +80,12 @@ async def _world(store: Store) -> None:
     await store.add_session(BOOKED)
 
 
-def _presence(n: int, action: str, when: str, *, person: str | None = None) -> LedgerEntry:
-    return LedgerEntry(
-        key=f"zoom:{n}:{action}:{when}",
-        kind=EvidenceKind.PRESENCE,
-        group_id=GROUP_ID,
-        at=t(when),
-        recorded_at=t(when),
-        source="zoom",
-        person_id=person,
-        guest_key=None if person else GUEST,
-        data={"action": action, "source": "zoom", "stream": f"s-{n}", "reconciled": False},
-    )
-
-
 async def test_a_guest_link_made_elsewhere_counts_at_the_next_look(
     store: Store, other: Store
 ) -> None:
     await _world(store)
     await store.append_evidence(
-        [_presence(1, "join", "18:00"), _presence(1, "leave", "20:30")]  # a guest, all evening
+        [guest("join", "18:00"), guest("leave", "20:30")]  # a guest, all evening
     )
     here = _process(store, "23:00")
     first = await build_roster(here.recorder, SESSION, UTC, here.clock.now())
@@ -146,8 +138,8 @@ async def test_a_make_up_booked_elsewhere_counts_at_the_next_look(
                 person_id="p-4",
                 data={"makeup_for": SESSION.id},
             ),
-            _presence(4, "join", "21:30", person="p-4"),
-            _presence(4, "leave", "22:30", person="p-4"),
+            presence("join", "21:30", stream="s-4", person="p-4"),
+            presence("leave", "22:30", stream="s-4", person="p-4"),
         ]
     )
     await there.recorder.recompute(BOOKED, ["p-4"])
@@ -162,7 +154,7 @@ async def test_records_written_elsewhere_are_put_right(store: Store, other: Stor
     rewritten at the next look once any evidence came (the head moved), and without
     any within RECHECK."""
     await _world(store)
-    await store.append_evidence([_presence(1, "join", "18:00", person="p-1")])
+    await store.append_evidence([presence("join", "18:00", stream="s-1", person="p-1")])
     here = _process(store, "23:00")
     mine = {r.person_id: r for r in await here.recorder.recompute(SESSION)}
     assert mine["p-1"].status is Status.PRESENT
@@ -174,7 +166,7 @@ async def test_records_written_elsewhere_are_put_right(store: Store, other: Stor
 
     # evidence came since (about someone else): read back, put right at once
     await tampered()
-    await other.append_evidence([_presence(2, "join", "18:05", person="p-2")])
+    await other.append_evidence([presence("join", "18:05", stream="s-2", person="p-2")])
     await here.recorder.recompute(SESSION)
     stored = {r.person_id: r for r in await store.records(session_id=SESSION.id)}
     assert stored["p-1"] == mine["p-1"]
@@ -194,7 +186,7 @@ async def test_a_roster_asked_again_reads_back_and_writes_nothing(store: Store) 
     """While the head stands (and within RECHECK), the records saved are not read back,
     and the unchanged ones not written."""
     await _world(store)
-    await store.append_evidence([_presence(1, "join", "18:00", person="p-1")])
+    await store.append_evidence([presence("join", "18:00", stream="s-1", person="p-1")])
     here = _process(store, "23:00")
     first = await here.recorder.recompute(SESSION)
     reads: list[str] = []

@@ -68,7 +68,8 @@ def _entry(
     session_id: str | None,
     data: Mapping[str, JSONScalar] | None = None,
     actor_id: str | None = None,
-    person: str = PERSON,
+    person: str | None = PERSON,
+    guest_key: str | None = None,
     recorded_at: When | None = None,
     key: str | None = None,
 ) -> LedgerEntry:
@@ -82,6 +83,7 @@ def _entry(
         source=source,
         session_id=session_id,
         person_id=person,
+        guest_key=guest_key,
         actor_id=actor_id,
         data=dict(data or {}),
     )
@@ -96,7 +98,11 @@ def presence(
     reconciled: bool = False,
     recorded_at: When | None = None,
     session_id: str | None = None,
+    person: str | None = PERSON,
+    guest_key: str | None = None,
 ) -> LedgerEntry:
+    """A presence event of `person` (None and a `guest_key`: a guest's; neither: a
+    room's marker)."""
     return _entry(
         EvidenceKind.PRESENCE,
         when,
@@ -104,6 +110,8 @@ def presence(
         session_id=session_id,
         data={"action": action, "source": source, "stream": stream, "reconciled": reconciled},
         recorded_at=recorded_at,
+        person=person,
+        guest_key=guest_key,
     )
 
 

@@ -11,25 +11,9 @@ from bot.core.attendance.recorder import FEW, Recorder
 from bot.core.clock import FakeClock
 from bot.core.domain import EvidenceKind, LedgerEntry, Program, Session, SessionState
 from storage.memory import MemoryStore
-from tests.unit.evidence import GROUP_ID, PRESENCE_GROUP, SESSION, t
+from tests.unit.evidence import GROUP_ID, PRESENCE_GROUP, SESSION, presence, t
 
 PEOPLE = [f"p-{i}" for i in range(FEW + 5)]
-
-
-def _presence(
-    n: int, action: str, when: str, *, person: str | None, guest: str | None = None
-) -> LedgerEntry:
-    return LedgerEntry(
-        key=f"zoom:{n}:{action}:{when}:{person}:{guest}",
-        kind=EvidenceKind.PRESENCE,
-        group_id=GROUP_ID,
-        at=t(when),
-        recorded_at=t(when),
-        source="zoom",
-        person_id=person,
-        guest_key=guest,
-        data={"action": action, "source": "zoom", "stream": f"s-{n}", "reconciled": False},
-    )
 
 
 def _checkin(person: str, when: str, session_id: str = SESSION.id) -> LedgerEntry:
@@ -76,14 +60,16 @@ async def test_the_bulk_recompute_agrees_with_one_person_at_a_time() -> None:
         [
             _checkin("p-0", "17:58"),
             _checkin("p-1", "18:20"),
-            _presence(1, "join", "18:01", person="p-1"),
-            _presence(1, "leave", "19:00", person="p-1"),
-            _presence(2, "join", "18:05", person="p-2"),  # never left: closed at the end
-            _presence(3, "join", "18:00", person=None, guest="zoom:guest-a"),
-            _presence(3, "leave", "20:55", person=None, guest="zoom:guest-a"),
-            _presence(4, "join", "18:10", person=None, guest="zoom:guest-b"),  # unlinked
-            _presence(5, "join", "21:35", person="p-4"),  # the make-up session only
-            _presence(5, "leave", "22:25", person="p-4"),
+            presence("join", "18:01", stream="s-1", person="p-1"),
+            presence("leave", "19:00", stream="s-1", person="p-1"),
+            presence("join", "18:05", stream="s-2", person="p-2"),  # never left: closed at the end
+            presence("join", "18:00", stream="s-3", person=None, guest_key="zoom:guest-a"),
+            presence("leave", "20:55", stream="s-3", person=None, guest_key="zoom:guest-a"),
+            presence(
+                "join", "18:10", stream="s-4", person=None, guest_key="zoom:guest-b"
+            ),  # unlinked
+            presence("join", "21:35", stream="s-5", person="p-4"),  # the make-up session only
+            presence("leave", "22:25", stream="s-5", person="p-4"),
             LedgerEntry(
                 key="link:guest-a",
                 kind=EvidenceKind.GUEST_LINK,
@@ -139,10 +125,10 @@ async def test_a_booked_make_up_counts_only_for_the_session_it_makes_up() -> Non
         [
             booking("p-6", SESSION.id),
             booking("p-7", "s-elsewhere"),
-            _presence(6, "join", "21:35", person="p-6"),
-            _presence(6, "leave", "22:25", person="p-6"),
-            _presence(7, "join", "21:35", person="p-7"),
-            _presence(7, "leave", "22:25", person="p-7"),
+            presence("join", "21:35", stream="s-6", person="p-6"),
+            presence("leave", "22:25", stream="s-6", person="p-6"),
+            presence("join", "21:35", stream="s-7", person="p-7"),
+            presence("leave", "22:25", stream="s-7", person="p-7"),
         ]
     )
     attended = await recorder.recompute(booked, ["p-6", "p-7"])
@@ -157,14 +143,14 @@ async def test_a_booked_make_up_counts_only_for_the_session_it_makes_up() -> Non
 
 async def test_evidence_after_a_recompute_is_seen_by_the_next() -> None:
     store, recorder, clock = await _world("18:30")
-    await store.append_evidence([_presence(1, "join", "18:02", person="p-1")])
+    await store.append_evidence([presence("join", "18:02", stream="s-1", person="p-1")])
     first = {r.person_id: r for r in await recorder.recompute(SESSION)}
     assert first["p-1"].in_room and not first["p-2"].in_room
     # more arrives; the kept inputs catch up from the ledger's tail
     await store.append_evidence(
         [
-            _presence(1, "leave", "18:31", person="p-1"),
-            _presence(2, "join", "18:31", person="p-2"),
+            presence("leave", "18:31", stream="s-1", person="p-1"),
+            presence("join", "18:31", stream="s-2", person="p-2"),
             _checkin("p-6", "18:31"),
         ]
     )
@@ -218,19 +204,19 @@ async def test_a_kept_roster_agrees_with_a_fresh_one_as_the_clock_moves() -> Non
     store, kept, clock = await _world("17:50")
     arrivals: dict[str, list[LedgerEntry]] = {
         "18:00": [
-            _presence(1, "join", "17:55", person="p-1"),
-            _presence(2, "join", "18:12", person="p-2"),  # late, still in the room
+            presence("join", "17:55", stream="s-1", person="p-1"),
+            presence("join", "18:12", stream="s-2", person="p-2"),  # late, still in the room
             _camera(1, "join", "18:01", "p-3"),
             _camera(1, "camera_on", "18:02", "p-3"),
         ],
         "18:30": [
-            _presence(1, "leave", "18:20", person="p-1"),
-            _presence(6, "join", "18:21", person="p-1"),  # a reconnect within the gap
+            presence("leave", "18:20", stream="s-1", person="p-1"),
+            presence("join", "18:21", stream="s-6", person="p-1"),  # a reconnect within the gap
             _checkin("p-4", "18:25"),
             _camera(1, "camera_off", "18:28", "p-3"),
         ],
         "20:40": [
-            _presence(6, "leave", "20:35", person="p-1"),  # leaves early
+            presence("leave", "20:35", stream="s-6", person="p-1"),  # leaves early
             LedgerEntry(
                 key="close:p-2",
                 kind=EvidenceKind.PRESENCE,
@@ -247,7 +233,7 @@ async def test_a_kept_roster_agrees_with_a_fresh_one_as_the_clock_moves() -> Non
                     "closed_by": "meeting_end",
                 },
             ),
-            _presence(2, "leave", "20:38", person="p-2"),  # the platform's own, late
+            presence("leave", "20:38", stream="s-2", person="p-2"),  # the platform's own, late
         ],
     }
     moments = ["17:59", "18:00", "18:00:30", "18:10", "18:30", "18:30:01", "19:00"]
@@ -296,9 +282,11 @@ async def test_many_kept_sessions_catch_up_from_one_read_of_the_tail() -> None:
     await recorder.recompute(other)
     for n, pid in enumerate(PEOPLE[:4]):
         elsewhere = dataclasses.replace(
-            _presence(10 + n, "join", "18:10", person=pid), group_id=other_group.id
+            presence("join", "18:10", stream=f"s-{10 + n}", person=pid), group_id=other_group.id
         )
-        await store.append_evidence([_presence(n, "join", "18:05", person=pid), elsewhere])
+        await store.append_evidence(
+            [presence("join", "18:05", stream=f"s-{n}", person=pid), elsewhere]
+        )
         clock.advance(timedelta(seconds=30))
         for session in (SESSION, other):
             assert await recorder.recompute(session) == await _one_by_one(recorder, session)
@@ -340,10 +328,10 @@ async def test_a_make_up_booked_in_another_group_reaches_the_kept_session() -> N
                 data={"makeup_for": SESSION.id},
             ),
             dataclasses.replace(
-                _presence(6, "join", "21:35", person="p-6"), group_id=other_group.id
+                presence("join", "21:35", stream="s-6", person="p-6"), group_id=other_group.id
             ),
             dataclasses.replace(
-                _presence(6, "leave", "22:25", person="p-6"), group_id=other_group.id
+                presence("leave", "22:25", stream="s-6", person="p-6"), group_id=other_group.id
             ),
         ]
     )
