@@ -50,14 +50,21 @@ def _room_of(group: Group, source: str) -> str | None:
     return None
 
 
+def room_index(groups: Iterable[Group]) -> dict[tuple[str, str], Group]:
+    """(source, room id) -> the group bound to it (the config binds a room to one group)."""
+    out: dict[tuple[str, str], Group] = {}
+    for g in groups:
+        for source in SOURCES:
+            room = _room_of(g, source)
+            if room:
+                out.setdefault((source, room), g)
+    return out
+
+
 async def rooms(store: Store, source: str) -> dict[str, Group]:
     """room id -> group, for every group bound to a room of `source`."""
-    out: dict[str, Group] = {}
-    for g in await store.list_groups():
-        room = _room_of(g, source)
-        if room:
-            out[room] = g
-    return out
+    index = room_index(await store.list_groups())
+    return {room: g for (src, room), g in index.items() if src == source}
 
 
 async def group_for_room(store: Store, source: str, room_id: str) -> Group | None:
@@ -177,17 +184,11 @@ class Snapshot:
 
     groups: tuple[Group, ...]
     people: PeopleIndex
-    #: (source, room id) -> the first group bound to it
+    #: (source, room id) -> the group bound to it (room_index)
     by_room: dict[tuple[str, str], Group] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        by_room: dict[tuple[str, str], Group] = {}
-        for g in self.groups:
-            for source in SOURCES:
-                room = _room_of(g, source)
-                if room is not None:
-                    by_room.setdefault((source, room), g)
-        object.__setattr__(self, "by_room", by_room)
+        object.__setattr__(self, "by_room", room_index(self.groups))
 
     def group_for(self, source: str, room_id: str) -> Group | None:
         return self.by_room.get((source, room_id))
