@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from bot.core.domain import (
     Status,
 )
 from bot.core.outbox import Kind, OutboxItem, OutboxStatus
+from bot.core.reports.memo import Memo
 
 Values = dict[str, Any]
 RowMap = Mapping[Any, Any]
@@ -294,27 +295,6 @@ def to_outbox_item(m: RowMap) -> OutboxItem:
     )
 
 
-#: distinct raw datetimes (or flag lists) remembered while a report streams: a session's
-#: start and end repeat on every one of its rows; a few thousand bound the memory
-_MEMO = 4096
-
-
-class _Memo(dict[Any, Any]):
-    """value -> converted value, each distinct one converted once (a hit is one dict
-    lookup in C); None stays None; forgets everything past `_MEMO` entries."""
-
-    def __init__(self, convert: Callable[[Any], Any]) -> None:
-        super().__init__({None: None})
-        self._convert = convert
-
-    def __missing__(self, raw: Any) -> Any:
-        if len(self) >= _MEMO:
-            self.clear()
-            self[None] = None
-        got = self[raw] = self._convert(raw)
-        return got
-
-
 def _utc(raw: Any) -> datetime:
     dt = raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
@@ -331,8 +311,9 @@ class LineReader:
     (or a list, whichever the driver gives). The same values `to_record` reads."""
 
     def __init__(self) -> None:
-        self._when = _Memo(_utc)
-        self._flags = _Memo(_flags)
+        self._at: Memo[datetime] = Memo(_utc)  # a session's start and end
+        self._when: Memo[datetime | None] = Memo(lambda raw: None if raw is None else _utc(raw))
+        self._flags: Memo[tuple[str, ...]] = Memo(lambda raw: () if raw is None else _flags(raw))
 
     def line(self, r: Sequence[Any]) -> ReportLine:
         when = self._when
@@ -340,8 +321,8 @@ class LineReader:
         return ReportLine(
             r[0],
             r[1],
-            when[r[2]],
-            when[r[3]],
+            self._at[r[2]],
+            self._at[r[3]],
             r[4],
             r[5],
             r[6],
@@ -349,7 +330,7 @@ class LineReader:
             when[r[8]],
             when[r[9]],
             when[r[10]],
-            self._flags[flags if flags is None or isinstance(flags, str) else tuple(flags)] or (),
+            self._flags[flags if flags is None or isinstance(flags, str) else tuple(flags)],
             r[12],
             r[13],
             r[14],
