@@ -5,7 +5,7 @@ Every figure is compared with its baseline measured in the same run (ratios), be
 the machine may be shared. Sizes are the issue's by default and kept so the whole run
 stays under ~15 minutes; the big ones are flags:
 
-    python -m benchmarks [--repeats 3] [--people 500] [--zoom 20000] [--ingest 10000]
+    python -m benchmarks [--repeats 3] [--people 500] [--zoom 100000] [--ingest 10000]
                          [--months 1,6,12] [--reminders 5000] [--startup-people 12000]
                          [--postgres URL] [--only storm,zoom,...] [--tiny]
 
@@ -38,7 +38,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--groups", type=int, default=40)
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--sweep", default="1,16,64,256")
-    p.add_argument("--zoom", type=int, default=20_000, help="webhooks (the issue: 100000)")
+    p.add_argument("--zoom", type=int, default=100_000, help="webhooks (the issue's size)")
     p.add_argument("--ingest", type=int, default=10_000, help="events through the engine")
     p.add_argument("--roster-evidence", type=int, default=20_000)
     p.add_argument("--months", default="1,6,12")
