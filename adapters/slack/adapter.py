@@ -187,7 +187,7 @@ class SlackAdapter:
         except Exception as e:
             return _unreadable(e)
         if self._direct and (form := direct.plain_command(body, request.headers, self._signature)):
-            return await to_aiohttp_response(await direct.answer(self._on_command, form))
+            return await direct.to_response(await direct.answer(self._on_command, form))
         try:
             bolt_request = AsyncBoltRequest(
                 body=body, query=request.query_string, headers=dict(request.headers)

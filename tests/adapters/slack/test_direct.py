@@ -9,11 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import parse_body
 from slack_bolt.response import BoltResponse
 
+from adapters.slack import direct
 from adapters.slack.shape import slash_command
 from tests.adapters.slack.harness import FACILITATOR, P1, P2, SECRET, STRANGER, running_bot
 from tests.fakes.slack import FORM, command_body, signed_headers
@@ -167,3 +172,34 @@ def test_a_plain_command_is_parsed_as_bolt_parses_it(body: str, content_type: st
             and content_type != "application/json"
         )
         assert not simple, "a plain command left to bolt"
+
+
+ANSWERS = [
+    BoltResponse(status=200, body={"response_type": "ephemeral", "text": "hé — ok"}),
+    BoltResponse(status=200, body=""),
+    BoltResponse(status=500),
+    BoltResponse(status=404, body={"error": "unhandled request"}),
+    BoltResponse(status=200, body="plain", headers={"X-Extra": "1"}),  # not one of ours
+    BoltResponse(status=200, body="{}", headers={"content-type": "application/vnd.x+json"}),
+]
+
+
+async def test_to_response_sends_what_to_aiohttp_response_sends() -> None:
+    """On the wire: status, every header but Date, and the body's bytes."""
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        n, how = int(request.match_info["n"]), request.match_info["how"]
+        answer = ANSWERS[n]
+        copy = BoltResponse(status=answer.status, body=answer.body, headers=dict(answer.headers))
+        return await (direct.to_response if how == "direct" else to_aiohttp_response)(copy)
+
+    app = web.Application()
+    app.router.add_get("/{how}/{n}", serve)
+    async with TestServer(app) as server, aiohttp.ClientSession() as http:
+        for n in range(len(ANSWERS)):
+            got = []
+            for how in ("bolt", "direct"):
+                async with http.get(server.make_url(f"/{how}/{n}")) as resp:
+                    headers = [(k, v) for k, v in resp.headers.items() if k != "Date"]
+                    got.append((resp.status, headers, await resp.read()))
+            assert got[0] == got[1], n
