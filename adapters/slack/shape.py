@@ -74,3 +74,45 @@ def payload_problem(body: str) -> str | None:
         if isinstance(part, dict) and not _kind(part.get("id"), str):
             return f"{key}.id is not a string"
     return None
+
+
+#: the fields Slack posts with a slash command (api.slack.com/interactivity/slash-commands)
+COMMAND_FIELDS = frozenset(
+    {
+        "token",
+        "team_id",
+        "team_domain",
+        "enterprise_id",
+        "enterprise_name",
+        "channel_id",
+        "channel_name",
+        "user_id",
+        "user_name",
+        "command",
+        "text",
+        "response_url",
+        "trigger_id",
+        "api_app_id",
+        "is_enterprise_install",
+    }
+)
+
+
+def slash_command(body: str, content_type: str | None) -> dict[str, str] | None:
+    """A plain slash command's form, parsed as bolt parses it (`parse_body`: the last of
+    a repeated field wins), or None for anything else: JSON, a `payload`, a command not
+    starting with "/", a field Slack does not send with a command (`type`, `ssl_check`,
+    `event`, …). Only such a form may skip bolt's dispatch: every bolt middleware
+    passes it through unchanged and the one listener it matches is the command's."""
+    if not body or body.startswith("{") or "payload" in body:
+        return None
+    if content_type is not None and content_type.split(";")[0] == "application/json":
+        return None
+    try:
+        form = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))
+    except ValueError:
+        return None
+    command = form.get("command")
+    if command is None or not command.startswith("/") or not form.keys() <= COMMAND_FIELDS:
+        return None
+    return form

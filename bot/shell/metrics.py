@@ -7,6 +7,8 @@ default registry. The metric names are PRODUCT.md's ("Operations") contract."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from prometheus_client import (
     GC_COLLECTOR,
     PLATFORM_COLLECTOR,
@@ -137,23 +139,40 @@ def _exposed_name(metric: Counter | Gauge | Histogram) -> str:
 _BY_NAME: dict[str, Counter | Gauge | Histogram] = {_exposed_name(m): m for m in _ALL}
 
 
+M = TypeVar("M", Counter, Gauge, Histogram)
+#: (name, *labels) -> the metric or its child, as found once (see `_child`)
+_CHILDREN: dict[tuple[object, ...], Counter | Gauge | Histogram] = {}
+_MAX_CHILDREN = 10_000
+
+
+def _child(name: str, kind: type[M], labels: dict[str, str]) -> M:
+    """The metric `name`, or its child for `labels`. prometheus_client keeps one child
+    per label values for good (nothing here removes one), so the child found once is
+    kept (by labels in the call's order): a count on a hot path (every command) skips
+    `labels()`'s checks and lock after the first. An unknown name raises."""
+    key = (name, *labels.items())
+    child = _CHILDREN.get(key)
+    if child is None:
+        metric = _BY_NAME[name]
+        assert isinstance(metric, kind)
+        child = metric.labels(**labels) if labels else metric
+        if len(_CHILDREN) < _MAX_CHILDREN:
+            _CHILDREN[key] = child
+    assert isinstance(child, kind)
+    return child
+
+
 class PrometheusTelemetry:
     """The port over the registry. An unknown name is a programming error: it raises."""
 
     def count(self, name: str, /, amount: float = 1.0, **labels: str) -> None:
-        metric = _BY_NAME[name]
-        assert isinstance(metric, Counter)
-        (metric.labels(**labels) if labels else metric).inc(amount)
+        _child(name, Counter, labels).inc(amount)
 
     def observe(self, name: str, value: float, /, **labels: str) -> None:
-        metric = _BY_NAME[name]
-        assert isinstance(metric, Histogram)
-        (metric.labels(**labels) if labels else metric).observe(value)
+        _child(name, Histogram, labels).observe(value)
 
     def set(self, name: str, value: float, /, **labels: str) -> None:
-        metric = _BY_NAME[name]
-        assert isinstance(metric, Gauge)
-        (metric.labels(**labels) if labels else metric).set(value)
+        _child(name, Gauge, labels).set(value)
 
 
 TELEMETRY = PrometheusTelemetry()

@@ -19,6 +19,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 #: the routes where a platform waits for our answer, for rollcall_ack_seconds
 PLATFORM_ROUTES = {"/slack/events": "slack", "/zoom/webhook": "zoom", "/sms/inbound": "sms"}
+ACK_SECONDS = "rollcall_ack_seconds"
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -54,7 +55,7 @@ async def time_acks(
     try:
         return await handler(request)
     finally:
-        metrics.ACK.labels(platform=platform).observe(time.perf_counter() - started)
+        metrics.TELEMETRY.observe(ACK_SECONDS, time.perf_counter() - started, platform=platform)
 
 
 @web.middleware
