@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-from bot.core.ledger import GENESIS, Append, chain_append
+from bot.core.ledger import GENESIS, Append, Link, chain_append
 from storage import cipher, rows
 from storage.engine import SQLITE_PRAGMAS
 from storage.tables import ledger
 
 Batch = Sequence[Append]
+#: the columns whose values a bind processor converts (the others go in as they are)
+_CONVERTED = frozenset({"at", "recorded_at", "data"})
 _KEY_CHUNK = 500
 
 
@@ -38,6 +41,7 @@ class SqliteLedgerWriter:
         self._procs: list[tuple[str, Any]] = [
             (c.name, c.type.bind_processor(dialect)) for c in columns
         ]
+        self._row = _row_maker(self._procs)
         self._insert = "INSERT INTO ledger ({}) VALUES ({})".format(
             ", ".join(c.name for c in columns), ", ".join("?" for _ in columns)
         )
@@ -99,16 +103,7 @@ class SqliteLedgerWriter:
         seen = self._existing(conn, [e.key for a in batch for e in a.entries])
         chained = chain_append((int(head[0]), str(head[1])), batch, seen)
         if chained.links:
-            procs = self._procs
-            params: list[tuple[Any, ...]] = []
-            for link in chained.links:
-                values = rows.ledger_values(
-                    link.entry, seq=link.seq, prev_hash=link.prev_hash, hash=link.hash
-                )
-                params.append(
-                    tuple(p(values[name]) if p is not None else values[name] for name, p in procs)
-                )
-            conn.executemany(self._insert, params)
+            conn.executemany(self._insert, [self._row(link) for link in chained.links])
             notes = [(k.entry.key, k.entry.person_id, k.note) for k in chained.links if k.note]
             if notes:
                 conn.executemany(
@@ -130,3 +125,47 @@ class SqliteLedgerWriter:
                 k for (k,) in conn.execute(f"SELECT key FROM ledger WHERE key IN ({marks})", chunk)
             )
         return found
+
+
+def bound_row(procs: Sequence[tuple[str, Any]], link: Link) -> tuple[Any, ...]:
+    """A link's INSERT parameters, in column order: `rows.ledger_values` through each
+    column's bind processor (the general way, as the generic SQL path binds them)."""
+    values = rows.ledger_values(link.entry, seq=link.seq, prev_hash=link.prev_hash, hash=link.hash)
+    return tuple(p(values[name]) if p is not None else values[name] for name, p in procs)
+
+
+def _row_maker(procs: Sequence[tuple[str, Any]]) -> Callable[[Link], tuple[Any, ...]]:
+    """`bound_row` for the ledger's own columns, without a dict per row: the same values
+    through the same processors (tests/contract/test_sqlite_writer_rows.py); `bound_row`
+    itself for a table or dialect this was not written for."""
+    proc = dict(procs)
+    if tuple(proc) != rows.LEDGER_COLUMNS or any(
+        p is not None for c, p in procs if c not in _CONVERTED
+    ):
+        return partial(bound_row, procs)
+    at, recorded_at, data = (proc[c] or _same for c in ("at", "recorded_at", "data"))
+
+    def row(link: Link) -> tuple[Any, ...]:
+        e = link.entry
+        return (
+            link.seq,
+            e.key,
+            str(e.kind),
+            e.group_id,
+            e.session_id,
+            e.person_id,
+            e.guest_key,
+            e.actor_id,
+            e.source,
+            at(e.at),
+            recorded_at(e.recorded_at),
+            data(dict(e.data)),
+            link.prev_hash,
+            link.hash,
+        )
+
+    return row
+
+
+def _same(value: Any) -> Any:
+    return value
