@@ -37,37 +37,38 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 _string = json.encoder.encode_basestring_ascii
 
 
-def _c_encoder() -> Callable[[object, int], Sequence[str]] | None:
-    """The C encoder `_CANONICAL.encode` builds on every call, built once, with the same
-    options (None without the C accelerator). It keeps no state between calls: without
-    the cycle check (markers=None) a self-containing value recurses until Python stops
-    it, and the general encoder then raises its own error for it."""
+def one_shot(encoder: json.JSONEncoder) -> Callable[[object], str]:
+    """`encoder.encode` for a dict or a list, with the C encoder it builds on every call
+    built once, with the same options (`encoder.encode` itself without the C
+    accelerator). It keeps no state between calls, so threads may share it: without the
+    cycle check (markers=None) a value that contains itself recurses until Python stops
+    it (RecursionError) instead of the ValueError `encoder.encode` raises."""
     make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return None
-    c = _CANONICAL
-    encoder: Callable[[object, int], Sequence[str]] = make(
+    if make is None or encoder.indent is not None:
+        return encoder.encode
+    strings = json.encoder.encode_basestring_ascii if encoder.ensure_ascii else None
+    if strings is None:
+        return encoder.encode
+    c_encode: Callable[[object, int], Sequence[str]] = make(
         None,
-        c.default,
-        _string,
-        c.indent,
-        c.key_separator,
-        c.item_separator,
-        c.sort_keys,
-        c.skipkeys,
-        c.allow_nan,
+        encoder.default,
+        strings,
+        encoder.indent,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
     )
-    return encoder
+
+    def encode(value: object) -> str:
+        return "".join(c_encode(value, 0))
+
+    return encode
 
 
-_C_ENCODER = _c_encoder()
-
-
-def _canonical(value: dict[str, object]) -> str:
-    """`_CANONICAL.encode(value)` for a dict."""
-    if _C_ENCODER is None:
-        return _CANONICAL.encode(value)
-    return "".join(_C_ENCODER(value, 0))
+#: `_CANONICAL.encode` for a row's data (a dict)
+_canonical = one_shot(_CANONICAL)
 
 
 def _digest(prev_hash: str, content: dict[str, object]) -> str:

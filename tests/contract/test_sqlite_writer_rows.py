@@ -5,6 +5,7 @@ store the same bytes."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -17,8 +18,15 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.core.domain import EvidenceKind, LedgerEntry
 from bot.core.ledger import GENESIS, Append, chain_append
 from storage import rows
-from storage._sqlite_writer import SqliteLedgerWriter, _row_maker, bound_row
-from storage.tables import chain_heads, ledger, ledger_notes
+from storage._sqlite_writer import (
+    _PROBES,
+    SqliteLedgerWriter,
+    _agrees,
+    _direct,
+    _row_maker,
+    bound_row,
+)
+from storage.tables import UTCDateTime, chain_heads, ledger, ledger_notes
 
 T0 = datetime(2026, 5, 4, 22, 5, tzinfo=UTC)
 
@@ -51,12 +59,38 @@ def writer() -> SqliteLedgerWriter:
     return SqliteLedgerWriter(":memory:", engine.dialect)
 
 
+def adapted(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row as sqlite3 stores it (its registered adapters applied)."""
+    return tuple(
+        sqlite3.adapters[(type(v), sqlite3.PrepareProtocol)](v) if type(v) is datetime else v
+        for v in row
+    )
+
+
 def test_the_ledger_row_is_the_general_row(writer: SqliteLedgerWriter) -> None:
     links = chain_append((0, GENESIS), [Append(entries())], set()).links
-    fast = _row_maker(writer._procs)
-    assert fast.__name__ == "row"  # the ledger's own table: the tuple, not the fallback
-    for link in links:
-        assert fast(link) == bound_row(writer._procs, link)
+    direct = _direct(writer._procs)
+    assert sorted(direct) == ["at", "data", "recorded_at"]  # every probe agreed
+    fast = _row_maker(writer._procs, direct)
+    plain = _row_maker(writer._procs)
+    assert fast.__name__ == plain.__name__ == "row"  # the tuple, not the fallback
+    for _ in range(2):  # the second time, recorded_at's text comes from the memo
+        for link in links:
+            general = bound_row(writer._procs, link)
+            assert plain(link) == general
+            assert fast(link) == adapted(general)
+            assert [type(v) for v in fast(link)] == [type(v) for v in adapted(general)]
+
+
+def test_a_converter_that_disagrees_on_a_probe_is_not_used() -> None:
+    def stamp(value: datetime) -> str:
+        return value.isoformat(" ")  # no naive check, and no conversion to UTC
+
+    assert not _agrees(
+        stamp, lambda v: adapted((UTCDateTime().process_bind_param(v, None),))[0], _PROBES["at"]
+    )
+    assert _agrees(json.dumps, json.dumps, _PROBES["data"])
+    assert not _agrees(lambda v: json.dumps(v, sort_keys=True), json.dumps, _PROBES["data"])
 
 
 def test_a_table_it_was_not_written_for_falls_back_to_the_general_row(
