@@ -3,10 +3,12 @@
 A batch (group commit, see storage._ledger) is one synchronous function run on that
 thread: one hand-off instead of one per statement through SQLAlchemy's async layer.
 It writes exactly what the generic path writes — the same columns, values serialized
-by the same SQLAlchemy bind processors, the same links from the core's one
-`chain_append`, under BEGIN IMMEDIATE (SQLite's single write lock, so other
-processes stay correct). Its connection comes from `storage.cipher.connect`, like the
-engine's: SQLCipher, keyed, when ``ROLLCALL_DB_KEY`` is set.
+by the same SQLAlchemy bind processors (the datetime and JSON columns straight to the
+text sqlite3 stores for them, each checked against that general way when the writer is
+built: `_direct`), the same links from the core's one `chain_append`, under BEGIN
+IMMEDIATE (SQLite's single write lock, so other processes stay correct). Its
+connection comes from `storage.cipher.connect`, like the engine's: SQLCipher, keyed,
+when ``ROLLCALL_DB_KEY`` is set.
 """
 
 from __future__ import annotations
