@@ -3,28 +3,35 @@
 A batch (group commit, see storage._ledger) is one synchronous function run on that
 thread: one hand-off instead of one per statement through SQLAlchemy's async layer.
 It writes exactly what the generic path writes — the same columns, values serialized
-by the same SQLAlchemy bind processors, the same links from the core's one
-`chain_append`, under BEGIN IMMEDIATE (SQLite's single write lock, so other
-processes stay correct). Its connection comes from `storage.cipher.connect`, like the
-engine's: SQLCipher, keyed, when ``ROLLCALL_DB_KEY`` is set.
+by the same SQLAlchemy bind processors (the datetime and JSON columns straight to the
+text sqlite3 stores for them, each checked against that general way when the writer is
+built: `_direct`), the same links from the core's one `chain_append`, under BEGIN
+IMMEDIATE (SQLite's single write lock, so other processes stay correct). Its
+connection comes from `storage.cipher.connect`, like the engine's: SQLCipher, keyed,
+when ``ROLLCALL_DB_KEY`` is set.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-from bot.core.ledger import GENESIS, Append, chain_append
+from bot.core.ledger import GENESIS, Append, Link, chain_append, one_shot
 from storage import cipher, rows
 from storage.engine import SQLITE_PRAGMAS
 from storage.tables import ledger
 
 Batch = Sequence[Append]
+#: the columns whose values a bind processor converts (the others go in as they are)
+_CONVERTED = frozenset({"at", "recorded_at", "data"})
 _KEY_CHUNK = 500
 
 
@@ -38,6 +45,7 @@ class SqliteLedgerWriter:
         self._procs: list[tuple[str, Any]] = [
             (c.name, c.type.bind_processor(dialect)) for c in columns
         ]
+        self._row = _row_maker(self._procs, _direct(self._procs))
         self._insert = "INSERT INTO ledger ({}) VALUES ({})".format(
             ", ".join(c.name for c in columns), ", ".join("?" for _ in columns)
         )
@@ -99,16 +107,7 @@ class SqliteLedgerWriter:
         seen = self._existing(conn, [e.key for a in batch for e in a.entries])
         chained = chain_append((int(head[0]), str(head[1])), batch, seen)
         if chained.links:
-            procs = self._procs
-            params: list[tuple[Any, ...]] = []
-            for link in chained.links:
-                values = rows.ledger_values(
-                    link.entry, seq=link.seq, prev_hash=link.prev_hash, hash=link.hash
-                )
-                params.append(
-                    tuple(p(values[name]) if p is not None else values[name] for name, p in procs)
-                )
-            conn.executemany(self._insert, params)
+            conn.executemany(self._insert, [self._row(link) for link in chained.links])
             notes = [(k.entry.key, k.entry.person_id, k.note) for k in chained.links if k.note]
             if notes:
                 conn.executemany(
@@ -130,3 +129,143 @@ class SqliteLedgerWriter:
                 k for (k,) in conn.execute(f"SELECT key FROM ledger WHERE key IN ({marks})", chunk)
             )
         return found
+
+
+def bound_row(procs: Sequence[tuple[str, Any]], link: Link) -> tuple[Any, ...]:
+    """A link's INSERT parameters, in column order: `rows.ledger_values` through each
+    column's bind processor (the general way, as the generic SQL path binds them)."""
+    values = rows.ledger_values(link.entry, seq=link.seq, prev_hash=link.prev_hash, hash=link.hash)
+    return tuple(p(values[name]) if p is not None else values[name] for name, p in procs)
+
+
+Convert = Callable[[Any], Any]
+
+
+def _row_maker(
+    procs: Sequence[tuple[str, Any]], direct: dict[str, Convert] | None = None
+) -> Callable[[Link], tuple[Any, ...]]:
+    """`bound_row` for the ledger's own columns, without a dict per row: the same values
+    through the same processors, or through `direct` converters that give what sqlite3
+    then stores for them (tests/contract/test_sqlite_writer_rows.py); `bound_row` itself
+    for a table or dialect this was not written for."""
+    proc = dict(procs)
+    if tuple(proc) != rows.LEDGER_COLUMNS or any(
+        p is not None for c, p in procs if c not in _CONVERTED
+    ):
+        return partial(bound_row, procs)
+    use = {c: proc[c] or _same for c in _CONVERTED} | (direct or {})
+    at, recorded_at, data = use["at"], use["recorded_at"], use["data"]
+
+    def row(link: Link) -> tuple[Any, ...]:
+        e = link.entry
+        return (
+            link.seq,
+            e.key,
+            str(e.kind),
+            e.group_id,
+            e.session_id,
+            e.person_id,
+            e.guest_key,
+            e.actor_id,
+            e.source,
+            at(e.at),
+            recorded_at(e.recorded_at),
+            data(dict(e.data)),
+            link.prev_hash,
+            link.hash,
+        )
+
+    return row
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _direct(procs: Sequence[tuple[str, Any]]) -> dict[str, Convert]:
+    """Converters for the datetime and JSON columns that give at once the text sqlite3
+    stores for what their bind processor returns (a datetime goes through sqlite3's
+    registered adapter; JSON is `json.dumps`' text), each kept only when it agrees with
+    that general way on every probe value here; the others stay general."""
+    proc = dict(procs)
+    adapt = sqlite3.adapters.get((datetime, sqlite3.PrepareProtocol))
+    found: dict[str, Convert] = {}
+    for column in ("at", "recorded_at"):
+        given = proc.get(column)
+        if given is not None and adapt is not None:
+            found[column] = _stamp(given, memo=column == "recorded_at")
+    if proc.get("data") is not None:
+        found["data"] = _DUMPS
+    return {
+        column: convert
+        for column, convert in found.items()
+        if _agrees(convert, _general(proc[column], adapt), _PROBES[column])
+    }
+
+
+def _general(given: Convert, adapt: Convert | None) -> Convert:
+    def general(value: Any) -> Any:
+        out = given(value)
+        return adapt(out) if adapt is not None and type(out) is datetime else out
+
+    return general
+
+
+def _stamp(given: Convert, *, memo: bool) -> Convert:
+    """The bind processor's datetime as sqlite3's default adapter writes it; with
+    `memo`, the last value's text again for the same value (a batch shares one
+    `recorded_at`), one (value, text) pair replaced whole."""
+    last: tuple[Any, Any] = (None, None)
+
+    def stamp(value: Any) -> Any:
+        nonlocal last
+        if memo and last[0] is value and value is not None:
+            return last[1]
+        out = given(value)
+        text = out.isoformat(" ") if type(out) is datetime else out
+        if memo:
+            last = (value, text)
+        return text
+
+    return stamp
+
+
+#: json.dumps (its defaults) with the C encoder built once (`json.dumps` builds one per
+#: call), or json.dumps itself without the C accelerator
+_DUMPS: Convert = one_shot(json.JSONEncoder())
+
+
+def _agrees(fast: Convert, general: Convert, probes: Sequence[Any]) -> bool:
+    for value in probes:
+        try:
+            want: Any = general(value)
+        except Exception as exc:
+            want = type(exc)
+        try:
+            got: Any = fast(value)
+        except Exception as exc:
+            got = type(exc)
+        if type(got) is not type(want) or got != want:
+            return False
+    return True
+
+
+_EST = timezone(timedelta(hours=-5))
+_T = datetime(2026, 5, 4, 22, 5, 0, 137, tzinfo=UTC)
+_STAMPS = (
+    _T,
+    _T.replace(microsecond=0),
+    _T.astimezone(_EST),
+    datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=_EST),
+    _T.replace(tzinfo=None),  # refused by both
+)
+_PROBES: dict[str, Sequence[Any]] = {
+    "at": _STAMPS,
+    "recorded_at": _STAMPS,
+    "data": (
+        {},
+        {"action": "join", "n": 3, "x": 0.1, "ok": True, "none": None},
+        {"s": 'ü ✓ \u2028 "q"', "nested": {"b": [1, None], "a": -0.0}, "big": 2**70},
+        {"f": float("inf")},
+    ),
+}

@@ -145,6 +145,25 @@ def to_session(m: RowMap) -> Session:
     )
 
 
+#: the ledger table's columns in order (`ledger_values` gives one value for each)
+LEDGER_COLUMNS = (
+    "seq",
+    "key",
+    "kind",
+    "group_id",
+    "session_id",
+    "person_id",
+    "guest_key",
+    "actor_id",
+    "source",
+    "at",
+    "recorded_at",
+    "data",
+    "prev_hash",
+    "hash",
+)
+
+
 def ledger_values(e: LedgerEntry, *, seq: int, prev_hash: str, hash: str) -> Values:
     return {
         "seq": seq,

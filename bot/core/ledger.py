@@ -33,31 +33,135 @@ def _ts(value: datetime | None) -> str | None:
 #: the canonical JSON of a row's content (one encoder: `json.dumps` with options builds
 #: a new one per call)
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+#: a string as `_CANONICAL` writes it (the C function its own encoder calls)
+_string = json.encoder.encode_basestring_ascii
+
+
+def one_shot(encoder: json.JSONEncoder) -> Callable[[object], str]:
+    """`encoder.encode` for a dict or a list, with the C encoder it builds on every call
+    built once, with the same options (`encoder.encode` itself without the C
+    accelerator). It keeps no state between calls, so threads may share it: without the
+    cycle check (markers=None) a value that contains itself recurses until Python stops
+    it (RecursionError) instead of the ValueError `encoder.encode` raises."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None or encoder.indent is not None:
+        return encoder.encode
+    strings = json.encoder.encode_basestring_ascii if encoder.ensure_ascii else None
+    if strings is None:
+        return encoder.encode
+    c_encode: Callable[[object, int], Sequence[str]] = make(
+        None,
+        encoder.default,
+        strings,
+        encoder.indent,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+
+    def encode(value: object) -> str:
+        return "".join(c_encode(value, 0))
+
+    return encode
+
+
+#: `_CANONICAL.encode` for a row's data (a dict)
+_canonical = one_shot(_CANONICAL)
 
 
 def _digest(prev_hash: str, content: dict[str, object]) -> str:
-    blob = _CANONICAL.encode(content)
+    return _sha256(prev_hash, _CANONICAL.encode(content))
+
+
+def _sha256(prev_hash: str, blob: str) -> str:
     return hashlib.sha256((prev_hash + "\n" + blob).encode()).hexdigest()
 
 
+def ledger_content(entry: LedgerEntry, seq: int) -> dict[str, object]:
+    """What a ledger row's hash covers (written as `_CANONICAL` writes it)."""
+    return {
+        "seq": seq,
+        "key": entry.key,
+        "kind": str(entry.kind),
+        "group_id": entry.group_id,
+        "session_id": entry.session_id,
+        "person_id": entry.person_id,
+        "guest_key": entry.guest_key,
+        "actor_id": entry.actor_id,
+        "source": entry.source,
+        "at": _ts(entry.at),
+        "recorded_at": _ts(entry.recorded_at),
+        "data": dict(entry.data),
+    }
+
+
+#: `ledger_content`'s canonical JSON, its keys already in sorted order: each value is
+#: filled in as `_CANONICAL` writes it (tests/unit/test_ledger_json.py)
+_LEDGER_JSON = (
+    '{"actor_id":%s,"at":%s,"data":%s,"group_id":%s,"guest_key":%s,"key":%s,"kind":%s,'
+    '"person_id":%s,"recorded_at":%s,"seq":%d,"session_id":%s,"source":%s}'
+)
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else _string(value)
+
+
+def _when(value: datetime) -> str:
+    # an ISO timestamp is plain ASCII: nothing in it to escape
+    return '"' + value.astimezone(UTC).isoformat(timespec="microseconds") + '"'
+
+
+class _LastWhen:
+    """`_when` of the value given last time again, without formatting it again: a
+    batch's entries share one `recorded_at`. One (value, text) pair, replaced whole, so
+    threads that share it never see half of one."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: tuple[datetime | None, str] = (None, "")
+
+    def __call__(self, value: datetime) -> str:
+        last, text = self._last
+        if last is value:
+            return text
+        text = _when(value)
+        self._last = (value, text)
+        return text
+
+
+_recorded_when = _LastWhen()
+
+
+def ledger_json(entry: LedgerEntry, seq: int) -> str:
+    """`_CANONICAL.encode(ledger_content(entry, seq))`, byte for byte, without building
+    and sorting a dict for every row (the ledger's hot path)."""
+    if type(seq) is int:
+        try:
+            return _LEDGER_JSON % (
+                _text(entry.actor_id),
+                _when(entry.at),
+                _canonical(dict(entry.data)),
+                _text(entry.group_id),
+                _text(entry.guest_key),
+                _text(entry.key),
+                _text(str(entry.kind)),
+                _text(entry.person_id),
+                _recorded_when(entry.recorded_at),
+                seq,
+                _text(entry.session_id),
+                _text(entry.source),
+            )
+        except (TypeError, AttributeError, ValueError, RecursionError):
+            pass  # a value of another type than declared: the general encoder decides
+    return _CANONICAL.encode(ledger_content(entry, seq))
+
+
 def ledger_hash(prev_hash: str, entry: LedgerEntry, seq: int) -> str:
-    return _digest(
-        prev_hash,
-        {
-            "seq": seq,
-            "key": entry.key,
-            "kind": str(entry.kind),
-            "group_id": entry.group_id,
-            "session_id": entry.session_id,
-            "person_id": entry.person_id,
-            "guest_key": entry.guest_key,
-            "actor_id": entry.actor_id,
-            "source": entry.source,
-            "at": _ts(entry.at),
-            "recorded_at": _ts(entry.recorded_at),
-            "data": dict(entry.data),
-        },
-    )
+    return _sha256(prev_hash, ledger_json(entry, seq))
 
 
 def audit_hash(prev_hash: str, entry: AuditEntry, seq: int) -> str:
