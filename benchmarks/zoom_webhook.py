@@ -260,8 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve:
         asyncio.run(_serve(args.serve))
         return 0
-    if not 1 <= args.requests <= 20_000 or not 1 <= args.concurrency <= 500:
-        parser.error("--requests must be 1..20000 and --concurrency 1..500")
+    if not 1 <= args.requests <= 200_000 or not 1 <= args.concurrency <= 500:
+        parser.error("--requests must be 1..200000 and --concurrency 1..500")
     report = asyncio.run(bench(args.requests, args.concurrency))
     for kind in ("bare", "ours"):
         r = report[kind]
