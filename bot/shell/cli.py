@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from bot.config import ConfigError, load_config
 from bot.core.errors import UserError
 from bot.shell import cli_calendar, cli_config, cli_ops
+from bot.shell.gc_tuning import settle_memory
 from bot.shell.logs import setup_logging
 from bot.shell.version import VERSION
 
@@ -153,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cli_ops.dispatch(args, config))
         from bot.shell.cli_commands import dispatch
 
+        if args.command != "run":  # `rollcall run` settles its own, once it has started
+            # a one-shot command, its modules loaded: a report of a year builds ≈ 80,000
+            # lines, and each full collection would walk every module's objects again
+            settle_memory(collect=False)
         return asyncio.run(dispatch(args, config))
     except (ConfigError, UserError) as e:
         print(f"rollcall: {e}", file=sys.stderr)
