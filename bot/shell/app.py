@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TextIO, cast
 
 from bot.config import Config
+from bot.core.attendance.recorder import Recorder
 from bot.core.clock import SystemClock
 from bot.core.domain import Person, Program, Session
-from bot.core.engine import Engine
 from bot.core.links import make_token
 from bot.core.logging_policy import describe
-from bot.core.ports import Clock, Notifier, Poster, Store, ZoneSource
+from bot.core.ports import Clock, Notifier, Poster, Store, Telemetry, ZoneSource
+from bot.core.reports.desk import ReportDesk
 from bot.core.seed import materialize, seed
 from bot.core.signin import SignIn
 from bot.shell import metrics
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
     from adapters.console.adapter import ConsoleAdapter
     from adapters.memory import MemoryAdapter
+    from bot.core.engine import Engine
     from bot.shell.scheduler import Leadership
     from storage.memory import MemoryStore
 
@@ -46,8 +48,35 @@ log = logging.getLogger("rollcall.app")
 class App:
     config: Config
     store: Store
-    engine: Engine
     clock: Clock
+    telemetry: Telemetry
+    #: the one recorder, the engine's and the report desk's
+    recorder: Recorder
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, built when first used: `rollcall report` never loads it."""
+        if self._engine is None:
+            from bot.core.engine import Engine
+
+            config = self.config
+            self._engine = Engine(
+                store=self.store,
+                clock=self.clock,
+                program=config.program,
+                survey=config.survey.questions,
+                signin=signin_for(config),
+                telemetry=self.telemetry,
+                public_url=config.server.base_url,
+                recorder=self.recorder,
+            )
+        return self._engine
+
+    @property
+    def reports(self) -> ReportDesk:
+        """The report's operations (the engine offers the same, on the same recorder)."""
+        return ReportDesk(self.recorder)
 
     async def close(self) -> None:
         await self.store.close()
@@ -71,16 +100,13 @@ async def open_app(
     now = clock.now()
     await seed(store, config, now)
     await materialize(store, config, now)
-    engine = Engine(
+    return App(
+        config=config,
         store=store,
         clock=clock,
-        program=config.program,
-        survey=config.survey.questions,
-        signin=signin_for(config),
         telemetry=metrics.TELEMETRY,
-        public_url=config.server.base_url,
+        recorder=Recorder(store, clock, config.program),
     )
-    return App(config=config, store=store, engine=engine, clock=clock)
 
 
 _PROCESS_SECRET = secrets.token_bytes(32)
@@ -101,6 +127,7 @@ def memory_world(program: Program, clock: Clock) -> tuple[MemoryStore, Engine, M
     """An in-memory store, an engine on it and the in-memory chat adapter (`rollcall
     demo`: nothing touches a database)."""
     from adapters.memory import MemoryAdapter
+    from bot.core.engine import Engine
     from storage.memory import MemoryStore
 
     store = MemoryStore()
