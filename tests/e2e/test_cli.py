@@ -231,9 +231,9 @@ def test_lean_reports_run_on_the_report_desk_without_the_engine(scenario_site: S
     )
     for fmt, loaded in (("csv", False), ("fhir", False), ("billing", False), ("json", True)):
         out = scenario_site.dir / f"report.{fmt}"
+        args = ("--config", str(scenario_site.config), "report", "--format", fmt, "--out", str(out))
         done = subprocess.run(
-            [sys.executable, "-c", code, "--config", str(scenario_site.config), "report"]
-            + ["--format", fmt, "--out", str(out)],
+            [sys.executable, "-c", code, *args],
             cwd=scenario_site.dir,
             env=child_env(),
             capture_output=True,
