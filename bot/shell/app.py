@@ -28,7 +28,6 @@ from bot.core.ports import Clock, Notifier, Poster, Store, Telemetry, ZoneSource
 from bot.core.reports.desk import ReportDesk
 from bot.core.seed import materialize, seed
 from bot.core.signin import SignIn
-from bot.shell import metrics
 from storage.migrate import upgrade
 from storage.sql import open_store
 
@@ -83,10 +82,20 @@ class App:
 
 
 async def open_app(
-    config: Config, *, clock: Clock | None = None, migrate: bool = True, store: Store | None = None
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    store: Store | None = None,
+    telemetry: Telemetry | None = None,
 ) -> App:
-    """Migrate, open the store, seed people/groups/enrollments and the coming sessions."""
+    """Migrate, open the store, seed people/groups/enrollments and the coming sessions.
+    `telemetry`: where the counts go (default: bot.shell.metrics, served by the bot)."""
     clock = clock or SystemClock()
+    if telemetry is None:
+        from bot.shell import metrics
+
+        telemetry = metrics.TELEMETRY
     if store is None:
         if config.storage_url == "memory://":
             from storage.memory import MemoryStore
@@ -96,7 +105,7 @@ async def open_app(
             if migrate:
                 await upgrade(config.storage_url)
             store = await open_store(config.storage_url)
-            store.telemetry = metrics.TELEMETRY
+            store.telemetry = telemetry
     now = clock.now()
     await seed(store, config, now)
     await materialize(store, config, now)
@@ -104,7 +113,7 @@ async def open_app(
         config=config,
         store=store,
         clock=clock,
-        telemetry=metrics.TELEMETRY,
+        telemetry=telemetry,
         recorder=Recorder(store, clock, config.program),
     )
 
@@ -172,6 +181,8 @@ def build_dashboard(config: Config, engine: Engine, clock: Clock) -> Adapter:
 def build_adapters(config: Config, engine: Engine) -> list[Adapter]:
     """The enabled platform adapters. Imports are lazy: a disabled platform's SDK is
     never loaded."""
+    from bot.shell import metrics
+
     adapters: list[Adapter] = []
     if config.zoom.enabled:
         from adapters.zoom.adapter import ZoomAdapter

@@ -14,6 +14,7 @@ from bot.core.escaping import terminal
 from bot.core.integrity import parse_checkpoint
 from bot.core.reports.export import LEAN_FORMATS, Export
 from bot.core.reports.render import FORMATS, render_chunks
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 from bot.core.timeutil import (
     day_date_time,
     iso_local,
@@ -63,7 +64,9 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
         await upgrade_db(config.storage_url)
         _out("database is up to date")
         return 0
-    app = await open_app(config)
+    # a one-shot command's counts would never be scraped (only `rollcall run` serves
+    # /metrics): none are kept, and prometheus_client is not loaded
+    app = await open_app(config, telemetry=NULL_TELEMETRY)
     try:
         handler = HANDLERS[args.command]
         result: int = await handler(app, args)
