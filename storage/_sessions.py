@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Text, select, type_coerce, update
+from sqlalchemy import ColumnElement, Select, Text, select, type_coerce, update
 from sqlalchemy import cast as sql_cast
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 from sqlalchemy.types import NullType
 
 from bot.core.domain import AttendanceRecord, AuditEntry, ReportLine, Session, SessionState
@@ -199,9 +201,17 @@ class SessionsSql(SqlBase):
         # JSON itself; LineReader decodes each distinct text once
         raw_columns[11] = type_coerce(sql_cast(r.flags, Text), NullType()).label("flags")
         raw: Select[Any] = cast("Select[Any]", select(*raw_columns))
+        session_id: ColumnElement[str] = s.id
+        if self._sqlite and group_id is None and person_id is None:
+            # `+sessions.id` (no index on it): SQLite then reads the sessions in start
+            # order (ix_sessions_start) and each one's records by their key, in person
+            # order, sorting only sessions that share a start, not every record (a
+            # year: the query 0.26 -> 0.22 s). Filtered, the group's or person's index
+            # reads fewer rows.
+            session_id = UnaryExpression(s.id, operator=custom_op("+"))
         stmt = self._in_report_order(
             raw.select_from(record_rows)
-            .join(sessions, s.id == r.session_id)
+            .join(sessions, session_id == r.session_id)
             .where(s.state != str(SessionState.CANCELLED)),
             group_id=group_id,
             person_id=person_id,

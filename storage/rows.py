@@ -337,20 +337,29 @@ class LineReader:
     def line(self, r: Sequence[Any]) -> ReportLine:
         when = self._when
         flags = r[11]
-        return ReportLine(
-            r[0],
-            r[1],
-            self._at[r[2]],
-            self._at[r[3]],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            when[r[8]],
-            when[r[9]],
-            when[r[10]],
-            self._flags[flags if flags is None or isinstance(flags, str) else tuple(flags)],
-            r[12],
-            r[13],
-            r[14],
+        # the tuple made directly: ReportLine(...) is a Python-level __new__ per row
+        return _new_tuple(
+            ReportLine,
+            (
+                r[0],
+                r[1],
+                self._at[r[2]],
+                self._at[r[3]],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                when[r[8]],
+                when[r[9]],
+                when[r[10]],
+                self._flags[flags if flags is None or isinstance(flags, str) else tuple(flags)],
+                r[12],
+                r[13],
+                r[14],
+            ),
         )
+
+
+#: `tuple.__new__`: a ReportLine from its 15 values at C speed (ReportLine._make checks
+#: the length again)
+_new_tuple = tuple.__new__

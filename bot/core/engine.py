@@ -71,8 +71,12 @@ class Engine(ReadModels, Operations, Overview):
         telemetry: Telemetry = NULL_TELEMETRY,
         public_url: str = "http://127.0.0.1:8080",
         signin: SignIn | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
-        recorder = Recorder(store, clock, program)
+        # `recorder`: one the caller shares (bot.shell.app: with the report's desk);
+        # on `store`, `clock` and `program`
+        if recorder is None:
+            recorder = Recorder(store, clock, program)
         self._services = Services(
             store=store,
             clock=clock,

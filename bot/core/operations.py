@@ -22,9 +22,9 @@ from bot.core.integrity import Checkpoint, Row, find_checkpoint, head_token, rec
 from bot.core.ledger import verify_chain
 from bot.core.privacy import export_person, forget_guest, forget_person
 from bot.core.reports.collect import collect
-from bot.core.reports.export import Export, export
+from bot.core.reports.desk import ReportDesk
+from bot.core.reports.export import Export
 from bot.core.reports.render import ReportRow
-from bot.core.timeutil import zone
 
 
 class Operations:
@@ -66,13 +66,15 @@ class Operations:
 
     async def known_group(self, group_id: str | None) -> None:
         """UserError unless `group_id` is None or a configured group."""
-        if group_id and await self._services.store.get_group(group_id) is None:
-            raise UserError(f"unknown group: {group_id}")
+        await self._desk.known_group(group_id)
 
     async def known_person(self, person_id: str | None) -> None:
         """UserError unless `person_id` is None or a configured person."""
-        if person_id and await self._services.store.get_person(person_id) is None:
-            raise UserError(f"unknown participant: {person_id}")
+        await self._desk.known_person(person_id)
+
+    @property
+    def _desk(self) -> ReportDesk:
+        return ReportDesk(self._services.recorder)
 
     # -- reports and the audit trail -------------------------------------------------
     async def report_rows(
@@ -106,14 +108,8 @@ class Operations:
         day_to: date | None = None,
     ) -> Export:
         """A year's CSV, FHIR or billing export, streamed from the store (see
-        bot.core.reports.export; the caller audits the export it makes)."""
-        await self.known_group(group_id)
-        await self.known_person(person_id)
-        s = self._services
-        return await export(
-            s.recorder,
-            s.program.billing,
-            zone(s.program.timezone),
+        bot.core.reports.desk; the caller audits the export it makes)."""
+        return await self._desk.export(
             fmt,
             group_id=group_id,
             person_id=person_id,
@@ -132,15 +128,7 @@ class Operations:
         detail: Mapping[str, JSONScalar] | None = None,
     ) -> None:
         """An audit row for what a surface showed, exported or changed (ids only)."""
-        await self._services.store.append_audit(
-            AuditEntry(
-                at=self._services.clock.now(),
-                actor_id=actor_id,
-                action=action,
-                target=target,
-                detail=dict(detail or {}),
-            )
-        )
+        await self._desk.audit(actor_id=actor_id, action=action, target=target, detail=detail)
 
     async def audit_page(
         self, *, after_seq: int, since: datetime | None = None

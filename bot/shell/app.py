@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TextIO, cast
 
 from bot.config import Config
+from bot.core.attendance.recorder import Recorder
 from bot.core.clock import SystemClock
 from bot.core.domain import Person, Program, Session
-from bot.core.engine import Engine
 from bot.core.links import make_token
 from bot.core.logging_policy import describe
-from bot.core.ports import Clock, Notifier, Poster, Store, ZoneSource
+from bot.core.ports import Clock, Notifier, Poster, Store, Telemetry, ZoneSource
+from bot.core.reports.desk import ReportDesk
 from bot.core.seed import materialize, seed
 from bot.core.signin import SignIn
-from bot.shell import metrics
 from storage.migrate import upgrade
 from storage.sql import open_store
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from adapters.console.adapter import ConsoleAdapter
     from adapters.memory import MemoryAdapter
+    from bot.core.engine import Engine
     from bot.shell.scheduler import Leadership
     from storage.memory import MemoryStore
 
@@ -46,18 +47,55 @@ log = logging.getLogger("rollcall.app")
 class App:
     config: Config
     store: Store
-    engine: Engine
     clock: Clock
+    telemetry: Telemetry
+    #: the one recorder, the engine's and the report desk's
+    recorder: Recorder
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, built when first used: `rollcall report` never loads it."""
+        if self._engine is None:
+            from bot.core.engine import Engine
+
+            config = self.config
+            self._engine = Engine(
+                store=self.store,
+                clock=self.clock,
+                program=config.program,
+                survey=config.survey.questions,
+                signin=signin_for(config),
+                telemetry=self.telemetry,
+                public_url=config.server.base_url,
+                recorder=self.recorder,
+            )
+        return self._engine
+
+    @property
+    def reports(self) -> ReportDesk:
+        """The report's operations (the engine offers the same, on the same recorder)."""
+        return ReportDesk(self.recorder)
 
     async def close(self) -> None:
         await self.store.close()
 
 
 async def open_app(
-    config: Config, *, clock: Clock | None = None, migrate: bool = True, store: Store | None = None
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    store: Store | None = None,
+    telemetry: Telemetry | None = None,
 ) -> App:
-    """Migrate, open the store, seed people/groups/enrollments and the coming sessions."""
+    """Migrate, open the store, seed people/groups/enrollments and the coming sessions.
+    `telemetry`: where the counts go (default: bot.shell.metrics, served by the bot)."""
     clock = clock or SystemClock()
+    if telemetry is None:
+        from bot.shell import metrics
+
+        telemetry = metrics.TELEMETRY
     if store is None:
         if config.storage_url == "memory://":
             from storage.memory import MemoryStore
@@ -67,20 +105,17 @@ async def open_app(
             if migrate:
                 await upgrade(config.storage_url)
             store = await open_store(config.storage_url)
-            store.telemetry = metrics.TELEMETRY
+            store.telemetry = telemetry
     now = clock.now()
     await seed(store, config, now)
     await materialize(store, config, now)
-    engine = Engine(
+    return App(
+        config=config,
         store=store,
         clock=clock,
-        program=config.program,
-        survey=config.survey.questions,
-        signin=signin_for(config),
-        telemetry=metrics.TELEMETRY,
-        public_url=config.server.base_url,
+        telemetry=telemetry,
+        recorder=Recorder(store, clock, config.program),
     )
-    return App(config=config, store=store, engine=engine, clock=clock)
 
 
 _PROCESS_SECRET = secrets.token_bytes(32)
@@ -101,6 +136,7 @@ def memory_world(program: Program, clock: Clock) -> tuple[MemoryStore, Engine, M
     """An in-memory store, an engine on it and the in-memory chat adapter (`rollcall
     demo`: nothing touches a database)."""
     from adapters.memory import MemoryAdapter
+    from bot.core.engine import Engine
     from storage.memory import MemoryStore
 
     store = MemoryStore()
@@ -145,6 +181,8 @@ def build_dashboard(config: Config, engine: Engine, clock: Clock) -> Adapter:
 def build_adapters(config: Config, engine: Engine) -> list[Adapter]:
     """The enabled platform adapters. Imports are lazy: a disabled platform's SDK is
     never loaded."""
+    from bot.shell import metrics
+
     adapters: list[Adapter] = []
     if config.zoom.enabled:
         from adapters.zoom.adapter import ZoomAdapter

@@ -14,6 +14,7 @@ from bot.core.escaping import terminal
 from bot.core.integrity import parse_checkpoint
 from bot.core.reports.export import LEAN_FORMATS, Export
 from bot.core.reports.render import FORMATS, render_chunks
+from bot.core.telemetry import NULL as NULL_TELEMETRY
 from bot.core.timeutil import (
     day_date_time,
     iso_local,
@@ -63,7 +64,9 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
         await upgrade_db(config.storage_url)
         _out("database is up to date")
         return 0
-    app = await open_app(config)
+    # a one-shot command's counts would never be scraped (only `rollcall run` serves
+    # /metrics): none are kept, and prometheus_client is not loaded
+    app = await open_app(config, telemetry=NULL_TELEMETRY)
     try:
         handler = HANDLERS[args.command]
         result: int = await handler(app, args)
@@ -118,14 +121,16 @@ async def cmd_session(app: App, args: argparse.Namespace) -> int:
 async def cmd_report(app: App, args: argparse.Namespace) -> int:
     if args.format not in (*FORMATS, "billing"):
         raise UserError(f"--format must be one of {', '.join(FORMATS)}, billing")
-    await app.engine.known_group(args.group)
-    await app.engine.known_person(args.participant)
+    # the lean formats need only the report's desk: the engine is never loaded for them
+    desk = app.reports if args.format in LEAN_FORMATS else app.engine
+    await desk.known_group(args.group)
+    await desk.known_person(args.participant)
     start, end = _day_range(app, args.date_from, args.date_to)
     rows: Sized | Export
     text: Iterable[str] | AsyncIterable[str]  # the export, piece by piece: never held whole
     if args.format in LEAN_FORMATS:
         # streamed from the store into the writer: a year's export in one query
-        text = rows = await app.engine.export(
+        text = rows = await desk.export(
             args.format,
             group_id=args.group,
             person_id=args.participant,
@@ -155,7 +160,7 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
     else:
         whole = "".join([piece async for piece in batches(text)])
     count = rows.rows if isinstance(rows, Export) else len(rows)
-    await app.engine.audit(
+    await desk.audit(
         actor_id=CLI_ACTOR,
         action="report.export",
         target=args.group or "all",

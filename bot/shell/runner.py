@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import signal
@@ -34,6 +33,7 @@ from bot.shell.app import (
     reply_link,
     scheduler_leader,
 )
+from bot.shell.gc_tuning import settle_memory
 from bot.shell.health import SAMPLE_SECONDS, Monitor, Readiness
 from bot.shell.scheduler import TICK_SECONDS, Scheduler
 from bot.shell.web import bound_port, make_web_app, start_server
@@ -153,26 +153,6 @@ async def _hold_run_lock(url: str) -> RunLock | None:
     lock = RunLock(db)
     await asyncio.to_thread(lock.acquire_shared)
     return lock
-
-
-#: young objects allocated between two collections (CPython's default is 700)
-YOUNG_GENERATION = 10_000
-
-
-def settle_memory() -> None:
-    """Tune the garbage collector once start-up is done, for a server's life.
-
-    Start-up leaves a large, long-lived heap (the directory caches, SQLAlchemy's
-    metadata, the SDKs); `gc.freeze` takes it out of every later collection, so a full
-    collection no longer stalls a burst of requests for tens of milliseconds. A request
-    allocates a few hundred short-lived objects, so with CPython's default of 700 a
-    burst collected the young generation every few requests; 10,000 keeps that cost
-    small. Reference counting still frees everything at once; only cycles wait.
-    Measured with `python -m benchmarks.slack_checkin` (see the README)."""
-    gc.collect()
-    gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_GENERATION, middle, old)
 
 
 def _env_seconds(name: str, default: float) -> float:

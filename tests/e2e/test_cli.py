@@ -12,6 +12,8 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from tests.e2e.conftest import (
     DB_NAME,
     GROUP,
     OTHER_GROUP,
+    TIMEOUT,
     TZ,
     Cli,
     Site,
@@ -216,6 +219,32 @@ def test_enroll_and_unenroll_write_audit_rows(scenario_site: Site) -> None:
     assert [json.loads(row[3]) for row in last] == [{"group_id": GROUP}] * 2
     assert db_rows(cli.db, "SELECT active FROM enrollments WHERE person_id='p-008' "
                    f"AND group_id='{GROUP}'") == [(0,)]  # fmt: skip
+
+
+def test_lean_reports_run_on_the_report_desk_without_the_engine(scenario_site: Site) -> None:
+    """`rollcall report --format csv|fhir|billing` needs only the report's desk: the
+    engine (its commands, presence handling, read models) is never loaded, its start
+    stays short; the other formats build it, and every format writes its audit row."""
+    code = (
+        "import sys; from bot.shell.cli import main; code = main(sys.argv[1:]); "
+        "print('bot.core.engine' in sys.modules); sys.exit(code)"
+    )
+    for fmt, loaded in (("csv", False), ("fhir", False), ("billing", False), ("json", True)):
+        out = scenario_site.dir / f"report.{fmt}"
+        args = ("--config", str(scenario_site.config), "report", "--format", fmt, "--out", str(out))
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            cwd=scenario_site.dir,
+            env=child_env(),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        assert (done.returncode, done.stdout) == (0, f"{loaded}\n"), done.stderr
+        assert out.stat().st_size > 0
+    audited = db_rows(scenario_site.db, "SELECT action, detail FROM audit ORDER BY seq")
+    formats = [json.loads(d)["format"] for a, d in audited if a == "report.export"]
+    assert formats[-4:] == ["csv", "fhir", "billing", "json"]
 
 
 def test_report_formats_match_hand_computed_rows(scenario_site: Site) -> None:

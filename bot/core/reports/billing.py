@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from bot.core.domain import ATTENDED, BillingRules, Flag, ReportLine
+from bot.core.reports.csvtext import quoted
+from bot.core.reports.memo import Memo
 from bot.core.reports.render import ReportRow
 
 COLUMNS = (
@@ -87,73 +89,128 @@ _ATTENDED = frozenset(s.value for s in ATTENDED)
 _ATTESTED = Flag.ATTESTED_MINUTES.value
 
 
+#: one billing day, before it becomes a `BillingDay` or a CSV line: participant, date,
+#: minutes, sessions, meets the day rule, ISO week, week minutes, week days, meets the
+#: week rule, reasons, attested
+Summary = tuple[str, date, int, int, bool, str, int, int, bool, tuple[str, ...], bool]
+
+
 class Tally:
     """Attended minutes and sessions per participant per local day, added up from
     report lines as they come (an export streams them; nothing per row is kept)."""
 
     def __init__(self, tz: tzinfo) -> None:
         self._tz = tz
-        self._minutes: dict[tuple[str, date], int] = defaultdict(int)
-        self._sessions: dict[tuple[str, date], int] = defaultdict(int)
-        self._attested: set[tuple[str, date]] = set()
+        #: participant -> local day -> [minutes, sessions, attested (0 or 1)]
+        self._people: dict[str, dict[date, list[int]]] = {}
         self._day: dict[datetime, date] = {}  # a session's start -> its local day
 
     def add(self, lines: Iterable[ReportLine]) -> None:
-        minutes, sessions, day_of = self._minutes, self._sessions, self._day
+        people, day_of, tz = self._people, self._day, self._tz
         for r in lines:
             if r.status not in _ATTENDED:
                 continue
             day = day_of.get(r.session_start)
             if day is None:
-                day = day_of[r.session_start] = r.session_start.astimezone(self._tz).date()
-            key = (r.person_id, day)
-            minutes[key] += r.attended_minutes
-            sessions[key] += 1
-            if _ATTESTED in r.flags:
-                self._attested.add(key)
+                day = day_of[r.session_start] = r.session_start.astimezone(tz).date()
+            days = people.get(r.person_id)
+            if days is None:
+                days = people[r.person_id] = {}
+            attested = _ATTESTED in r.flags
+            cell = days.get(day)
+            if cell is None:
+                days[day] = [r.attended_minutes, 1, attested]
+            else:
+                cell[0] += r.attended_minutes
+                cell[1] += 1
+                cell[2] |= attested
 
     def days(self, rules: BillingRules) -> list[BillingDay]:
         """The billing days so far, ordered by participant and date."""
-        minutes, sessions, attested = self._minutes, self._sessions, self._attested
-        week_minutes: dict[tuple[str, str], int] = defaultdict(int)
-        week_days: dict[tuple[str, str], int] = defaultdict(int)
-        for (pid, day), mins in minutes.items():
-            wk = (pid, iso_week(day))
-            week_minutes[wk] += mins
-            if mins >= rules.min_minutes_per_day:
-                week_days[wk] += 1
-        out = []
-        for pid, day in sorted(minutes):
-            mins = minutes[(pid, day)]
-            wk = (pid, iso_week(day))
-            meets_day = mins >= rules.min_minutes_per_day
-            reasons = []
-            if not meets_day:
-                reasons.append(f"day_under_{rules.min_minutes_per_day}_min")
-            if week_minutes[wk] < rules.min_minutes_per_week:
-                reasons.append(f"week_under_{rules.min_minutes_per_week}_min")
-            if week_days[wk] < rules.min_days_per_week:
-                reasons.append(f"week_under_{rules.min_days_per_week}_days")
-            meets_week = (
-                week_minutes[wk] >= rules.min_minutes_per_week
-                and week_days[wk] >= rules.min_days_per_week
+        return [
+            BillingDay(
+                participant_id=pid,
+                date=day,
+                minutes=mins,
+                sessions=n,
+                meets_day_rule=meets_day,
+                iso_week=wk,
+                week_minutes=week_mins,
+                week_days=week_days,
+                meets_week_rule=meets_week,
+                reasons=reasons,
+                attested=attested,
             )
-            out.append(
-                BillingDay(
-                    participant_id=pid,
-                    date=day,
-                    minutes=mins,
-                    sessions=sessions[(pid, day)],
-                    meets_day_rule=meets_day,
-                    iso_week=wk[1],
-                    week_minutes=week_minutes[wk],
-                    week_days=week_days[wk],
-                    meets_week_rule=meets_week,
-                    reasons=tuple(reasons),
-                    attested=(pid, day) in attested,
+            for (
+                pid,
+                day,
+                mins,
+                n,
+                meets_day,
+                wk,
+                week_mins,
+                week_days,
+                meets_week,
+                reasons,
+                attested,
+            ) in self.summaries(rules)
+        ]
+
+    def summaries(self, rules: BillingRules) -> Iterator[Summary]:
+        """`days`, as tuples (an export of a year writes ≈ 80,000 of them): each
+        participant's days in order, week totals over all the days added."""
+        min_day, min_week, min_days = (
+            rules.min_minutes_per_day,
+            rules.min_minutes_per_week,
+            rules.min_days_per_week,
+        )
+        week_of: dict[date, str] = {}
+        reasons_of: dict[tuple[bool, bool, bool], tuple[str, ...]] = {}
+        for pid in sorted(self._people):
+            days = self._people[pid]
+            week_minutes: dict[str, int] = defaultdict(int)
+            week_days: dict[str, int] = defaultdict(int)
+            for day, (mins, _, _) in days.items():
+                wk = week_of.get(day)
+                if wk is None:
+                    wk = week_of[day] = iso_week(day)
+                week_minutes[wk] += mins
+                if mins >= min_day:
+                    week_days[wk] += 1
+            for day in sorted(days):
+                mins, n, attested = days[day]
+                wk = week_of[day]
+                week_mins, week_n = week_minutes[wk], week_days[wk]
+                why = (mins < min_day, week_mins < min_week, week_n < min_days)
+                reasons = reasons_of.get(why)
+                if reasons is None:
+                    reasons = reasons_of[why] = _reasons(rules, *why)
+                yield (
+                    pid,
+                    day,
+                    mins,
+                    n,
+                    not why[0],
+                    wk,
+                    week_mins,
+                    week_n,
+                    not why[1] and not why[2],
+                    reasons,
+                    bool(attested),
                 )
-            )
-        return out
+
+
+def _reasons(
+    rules: BillingRules, short_day: bool, short_week: bool, few_days: bool
+) -> tuple[str, ...]:
+    reasons = []
+    if short_day:
+        reasons.append(f"day_under_{rules.min_minutes_per_day}_min")
+    if short_week:
+        reasons.append(f"week_under_{rules.min_minutes_per_week}_min")
+    if few_days:
+        reasons.append(f"week_under_{rules.min_days_per_week}_days")
+    return tuple(reasons)
 
 
 def to_csv(days: Sequence[BillingDay]) -> str:
@@ -176,3 +233,20 @@ def to_csv(days: Sequence[BillingDay]) -> str:
         for d in days
     )
     return buf.getvalue()
+
+
+def csv_lines(summaries: Iterable[Summary]) -> Iterator[str]:
+    """The CSV of the days `summaries` gives, line by line after the header: byte for byte
+    `to_csv` of those days (each distinct text quoted once, bot.core.reports.csvtext)."""
+    yield _HEADER
+    cell = Memo(quoted)
+    day_cell = Memo(lambda day: quoted(day.isoformat()))
+    reason = Memo(lambda reasons: quoted(";".join(reasons)))
+    for pid, day, mins, n, meets_day, wk, week_mins, week_n, meets_week, reasons, _ in summaries:
+        yield (
+            f"{cell[pid]},{day_cell[day]},{mins},{n},{_bool(meets_day)},{cell[wk]},"
+            f"{week_mins},{week_n},{_bool(meets_week)},{reason[reasons]}\n"
+        )
+
+
+_HEADER = to_csv(())

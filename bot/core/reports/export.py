@@ -20,6 +20,7 @@ from bot.core.attendance.signoff import signoffs
 from bot.core.domain import BillingRules, ReportLine, SessionState
 from bot.core.escaping import csv_cell
 from bot.core.reports import billing, fhir_text
+from bot.core.reports.csvtext import quoted
 from bot.core.reports.memo import Memo
 from bot.core.reports.render import COLUMNS
 from bot.core.timeutil import iso_local, week_bounds
@@ -95,40 +96,32 @@ async def _recompute_running(
             await recorder.recompute(s)
 
 
-class CsvCells:
-    """A line's CSV cells in COLUMNS order, as `ReportRow.cells` + `csv_cell` give them
-    (the words escaped against spreadsheet formulas; numbers and times never need it),
-    each distinct id, word and time formatted once."""
+class CsvLines:
+    """A line's CSV text (its "\\n" included), byte for byte what `csv.writer` writes of
+    its `ReportRow.cells` with `csv_cell` (the words escaped against spreadsheet
+    formulas; numbers and times never need it): each distinct id, word and time
+    escaped and quoted once (bot.core.reports.csvtext), the line joined from them."""
 
     def __init__(self, tz: tzinfo) -> None:
-        self._iso = Memo(lambda dt: iso_local(dt, tz))
-        self._word = Memo(lambda text: csv_cell(text or ""))
-        self._flags = Memo(lambda flags: csv_cell(";".join(flags)))
+        self._iso = Memo(lambda dt: quoted(iso_local(dt, tz)))
+        self._word = Memo(lambda text: quoted(csv_cell(text or "")))
+        self._flags = Memo(lambda flags: quoted(csv_cell(";".join(flags))))
         self._session = ""
-        self._prefix: tuple[str, ...] = ()
+        self._prefix = ""
 
-    def __call__(self, line: ReportLine) -> tuple[object, ...]:
+    def __call__(self, line: ReportLine) -> str:
         iso, word = self._iso, self._word
         if line.session_id != self._session:  # lines come session by session
             self._session = line.session_id
             self._prefix = (
-                csv_cell(line.session_id),
-                csv_cell(line.group_id),
-                iso[line.session_start],
-                iso[line.session_end],
+                f"{word[line.session_id]},{word[line.group_id]},"
+                f"{iso[line.session_start]},{iso[line.session_end]},"
             )
         return (
-            *self._prefix,
-            word[line.person_id],
-            word[line.status],
-            line.attended_minutes,
-            line.camera_minutes,
-            iso[line.first_seen],
-            iso[line.last_seen],
-            iso[line.checked_in_at],
-            self._flags[line.flags],
-            word[line.verified_by],
-            word[line.makeup_for],
+            f"{self._prefix}{word[line.person_id]},{word[line.status]},"
+            f"{line.attended_minutes},{line.camera_minutes},"
+            f"{iso[line.first_seen]},{iso[line.last_seen]},{iso[line.checked_in_at]},"
+            f"{self._flags[line.flags]},{word[line.verified_by]},{word[line.makeup_for]}\n"
         )
 
 
@@ -136,16 +129,12 @@ async def _csv(
     chunks: AsyncIterator[list[ReportLine]], tz: tzinfo, out: Export
 ) -> AsyncIterator[str]:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    cells = CsvCells(tz)
-    async for chunk in chunks:
-        writer.writerows(map(cells, chunk))
-        out.rows += len(chunk)
-        yield buf.getvalue()
-        buf.seek(0)
-        buf.truncate()
+    csv.writer(buf, lineterminator="\n").writerow(COLUMNS)
     yield buf.getvalue()
+    text = CsvLines(tz)
+    async for chunk in chunks:
+        out.rows += len(chunk)
+        yield "".join(map(text, chunk))
 
 
 async def _fhir(
@@ -178,8 +167,8 @@ async def _billing(
         tally.add(chunk)
     days = [
         d
-        for d in tally.days(rules)
-        if (day_from is None or d.date >= day_from) and (day_to is None or d.date <= day_to)
+        for d in tally.summaries(rules)
+        if (day_from is None or d[1] >= day_from) and (day_to is None or d[1] <= day_to)
     ]
     out.rows = len(days)
-    yield billing.to_csv(days)
+    yield "".join(billing.csv_lines(days))
