@@ -104,6 +104,7 @@ class SlackAdapter:
         #: plain slash commands skip bolt's dispatch once bolt has let one through
         self._direct_commands = direct_commands
         self._direct = False
+        self._dispatch_changed_logged = False
         self._running: set[asyncio.Task[Any]] = set()
         self._register()
         quiet_sdk_loggers()  # the loggers bolt just created
@@ -178,15 +179,27 @@ class SlackAdapter:
     async def handle_http(self, request: web.Request) -> web.StreamResponse:
         """Bolt verifies the signature (5-minute window) before anything is parsed into
         an event; a refused request stores nothing and is logged without its body.
-        A plain, signed slash command skips bolt's dispatch once bolt has let one
-        through (adapters.slack.direct): the same answer for less work."""
+        A timestamp that is not one (bolt's verifier would raise on it) is unsigned:
+        refused with bolt's 401. A plain, signed slash command skips bolt's dispatch
+        once bolt has let one through, while that dispatch is the one set up here
+        (adapters.slack.direct): the same answer for less work."""
         try:
             body = await request.text()
         except web.HTTPException:
             raise  # e.g. 413 for a body past the server's size limit
         except Exception as e:
             return _unreadable(e)
-        if self._direct and (form := direct.plain_command(body, request.headers, self._signature)):
+        if not direct.readable_timestamp(request.headers):
+            # bolt's verifier would raise on it (a 500): unsigned, refused as bolt does
+            return await self._refused(direct.refused())
+        form = direct.command_form(body, request.headers) if self._direct else None
+        # a forged plain command is bolt's to refuse; as a plain form carries no payload,
+        # the shape check below is skipped for it (no second HMAC here)
+        if (
+            form is not None
+            and direct.signed(body, request.headers, self._signature)
+            and self._may_skip()
+        ):
             return await direct.to_response(await direct.answer(self._on_command, form))
         try:
             bolt_request = AsyncBoltRequest(
@@ -195,14 +208,35 @@ class SlackAdapter:
         except Exception as e:
             return _unreadable(e)
         # a signed interaction bolt would choke on (a 500): refused here, by its shape
-        headers = dict(request.headers)
-        if self._signature.is_valid_request(body, headers) and (problem := payload_problem(body)):
+        if (
+            form is None
+            and self._signature.is_valid_request(body, dict(request.headers))
+            and (problem := payload_problem(body))
+        ):
             log.warning("slack: malformed interaction refused (%s)", problem)
             return web.json_response({"error": "bad request"}, status=400)
         response = await self.app.async_dispatch(bolt_request)
         if response.status == 401:
-            log.warning("slack: request refused: bad or stale signature")
+            return await self._refused(response)
         return await to_aiohttp_response(response)
+
+    @staticmethod
+    async def _refused(response: BoltResponse) -> web.Response:
+        log.warning("slack: request refused: bad or stale signature")
+        return await to_aiohttp_response(response)
+
+    def _may_skip(self) -> bool:
+        """Whether bolt's dispatch is still the one plain commands may skip (checked on
+        every such command: a middleware may be added at any time); if not, commands go
+        through bolt from now on, and that is logged once."""
+        problem = direct.dispatch_problem(self.app, self._on_bolt_command)
+        if problem is None:
+            return True
+        self._direct = False
+        if not self._dispatch_changed_logged:
+            self._dispatch_changed_logged = True
+            log.warning("slack: plain slash commands go through bolt's dispatch: %s", problem)
+        return False
 
     # --- listeners -----------------------------------------------------------------------
 
@@ -246,8 +280,10 @@ class SlackAdapter:
 
     async def _on_bolt_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """A command through bolt's dispatch: its authorization has passed, so plain
-        slash commands may skip the dispatch from now on (with `direct_commands`)."""
-        self._direct = self._direct_commands
+        slash commands may skip the dispatch from now on (with `direct_commands`, and
+        while the dispatch is the one set up here: `direct.dispatch_problem`)."""
+        if self._direct_commands and not self._direct:
+            self._direct = self._may_skip()
         await self._on_command(ack, body)
 
     async def _on_command(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:

@@ -106,7 +106,9 @@ def slash_command(body: str, content_type: str | None) -> dict[str, str] | None:
     passes it through unchanged and the one listener it matches is the command's."""
     if not body or body.startswith("{") or "payload" in body:
         return None
-    if content_type is not None and content_type.split(";")[0] == "application/json":
+    # bolt reads JSON when the media type (`extract_content_type`: the header's first
+    # value up to ";", kept as sent) is exactly "application/json" (`parse_body`)
+    if content_type and content_type.split(";")[0] == "application/json":
         return None
     try:
         form = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))

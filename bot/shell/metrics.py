@@ -149,16 +149,19 @@ def _child(name: str, kind: type[M], labels: dict[str, str]) -> M:
     """The metric `name`, or its child for `labels`. prometheus_client keeps one child
     per label values for good (nothing here removes one), so the child found once is
     kept (by labels in the call's order): a count on a hot path (every command) skips
-    `labels()`'s checks and lock after the first. An unknown name raises."""
+    `labels()`'s checks and lock after the first. An unknown name raises (KeyError), so
+    does a metric of another kind (TypeError, also with -O)."""
     key = (name, *labels.items())
     child = _CHILDREN.get(key)
     if child is None:
         metric = _BY_NAME[name]
-        assert isinstance(metric, kind)
+        if not isinstance(metric, kind):
+            raise TypeError(f"{name} is not a {kind.__name__}")
         child = metric.labels(**labels) if labels else metric
         if len(_CHILDREN) < _MAX_CHILDREN:
             _CHILDREN[key] = child
-    assert isinstance(child, kind)
+    if not isinstance(child, kind):  # a child kept for a call of another kind
+        raise TypeError(f"{name} is not a {kind.__name__}")
     return child
 
 

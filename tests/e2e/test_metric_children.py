@@ -33,8 +33,12 @@ def test_a_kept_child_counts_where_labels_counts() -> None:
 def test_wrong_names_kinds_and_labels_still_raise() -> None:
     with pytest.raises(KeyError):
         metrics.TELEMETRY.count("rollcall_no_such_total")
-    with pytest.raises(AssertionError):
+    with pytest.raises(TypeError):
         metrics.TELEMETRY.set("rollcall_commands_total", 1, command="x", platform="y", outcome="z")
+    # a child kept by a count is not taken for a gauge either
+    metrics.TELEMETRY.count("rollcall_commands_total", command="k", platform="y", outcome="z")
+    with pytest.raises(TypeError):
+        metrics.TELEMETRY.set("rollcall_commands_total", 1, command="k", platform="y", outcome="z")
     with pytest.raises(ValueError):
         metrics.TELEMETRY.count("rollcall_commands_total", command="x")
     with pytest.raises(ValueError):  # raised again: a failure is never kept
