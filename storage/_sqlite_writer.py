@@ -219,8 +219,9 @@ def _stamp(given: Convert, *, memo: bool) -> Convert:
 
     def stamp(value: Any) -> Any:
         nonlocal last
-        if memo and last[0] is value and value is not None:
-            return last[1]
+        seen, text = last  # one read of the pair (replaced whole below)
+        if memo and seen is value and value is not None:
+            return text
         out = given(value)
         text = out.isoformat(" ") if type(out) is datetime else out
         if memo:

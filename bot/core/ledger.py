@@ -110,8 +110,15 @@ def _text(value: str | None) -> str:
 
 
 def _when(value: datetime) -> str:
-    # an ISO timestamp is plain ASCII: nothing in it to escape
+    # a datetime's ISO text is plain ASCII: nothing in it to escape. Anything else (None,
+    # a subclass with its own isoformat) goes to the general encoder (ledger_json)
+    if type(value) is not datetime:
+        raise TypeError("not a datetime")
     return '"' + value.astimezone(UTC).isoformat(timespec="microseconds") + '"'
+
+
+#: the memo's "nothing yet": no value given is ever this one
+_UNSET = object()
 
 
 class _LastWhen:
@@ -122,7 +129,7 @@ class _LastWhen:
     __slots__ = ("_last",)
 
     def __init__(self) -> None:
-        self._last: tuple[datetime | None, str] = (None, "")
+        self._last: tuple[object, str] = (_UNSET, "")
 
     def __call__(self, value: datetime) -> str:
         last, text = self._last

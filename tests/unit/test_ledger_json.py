@@ -34,7 +34,9 @@ class Shade(StrEnum):
 
 T0 = datetime(2026, 5, 4, 22, 5, tzinfo=UTC)
 
-texts = st.text(max_size=12) | st.sampled_from(["ü ✓ \u2028", '"\\/\b\f\n\r\t', "\x00\x1f", "王"])
+texts = st.text(max_size=12) | st.sampled_from(
+    ["ü ✓ \u2028", '"\\/\b\f\n\r\t', "\x00\x1f", "王", "\ud800", "a\udfffb"]
+)
 optional = st.none() | texts
 scalars = (
     st.none()
@@ -131,3 +133,28 @@ def test_a_batch_sharing_one_recorded_at_chains_as_entries_hashed_one_by_one() -
         assert (link.seq, link.prev_hash) == (seq, prev)
         assert link.hash == general_hash(prev, e, seq)
         prev = link.hash
+
+
+class OddTime(datetime):
+    """A datetime subclass whose ISO text needs escaping: the general encoder decides."""
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        return 'quote " and ü'
+
+    def astimezone(self, tz: Any = None) -> OddTime:
+        return self
+
+
+def test_none_and_subclassed_times_are_written_as_the_general_encoder_writes_them() -> None:
+    from bot.core import ledger
+
+    fresh = ledger._LastWhen()  # nothing remembered yet, as in a new process
+    cases = [entry(recorded_at=None), entry(at=OddTime(2026, 5, 4, tzinfo=UTC))]
+    saved = ledger._recorded_when
+    ledger._recorded_when = fresh
+    try:
+        for e in cases:
+            assert outcome(ledger_json, e, 3) == outcome(general_json, e, 3)
+        assert '"recorded_at":null' in ledger_json(cases[0], 3)
+    finally:
+        ledger._recorded_when = saved
