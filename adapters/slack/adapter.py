@@ -28,10 +28,10 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import direct, translate
 from adapters.slack.blocks import SURVEY_CALLBACK, home_view
+from adapters.slack.client import PooledWebClient
 from adapters.slack.limits import ChannelPacer, SeenRecently
 from adapters.slack.notifier import SlackNotifier, SlackPoster
 from adapters.slack.outbound import Origin, Outbound
@@ -80,7 +80,7 @@ class SlackAdapter:
         self.engine = engine
         self.ack_deadline = ack_deadline
         self._tz = engine.timezone
-        self.client = AsyncWebClient(
+        self.client = PooledWebClient(
             token=config.bot_token, base_url=config.api_base_url, logger=sdk_logger(), timeout=10
         )
         self.client.retry_handlers.append(
@@ -162,6 +162,7 @@ class SlackAdapter:
             self._socket = None
         await self.drain(grace, cancel=True)
         await self.outbound.close()
+        await self.client.close()
 
     async def drain(self, within: float = 5.0, *, cancel: bool = False) -> None:
         """Wait for the work listeners left for after their ack; with `cancel`, cancel

@@ -98,6 +98,12 @@ class SlackNotifier:
         self._sent = SeenRecently(ttl=24 * 3600.0, max_size=20_000)
         self._zones: OrderedDict[str, tuple[float, str | None]] = OrderedDict()
 
+    async def close(self) -> None:
+        """Close the Web API client's kept connections (a later send opens new ones)."""
+        close = getattr(self.client, "close", None)
+        if close is not None:
+            await close()
+
     async def zone_of(self, person: Person) -> str | None:
         """The person's Slack time zone (`users.info` `tz`), cached for a day; None when
         unknown or on any error (the program's zone is used then)."""

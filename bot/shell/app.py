@@ -254,6 +254,8 @@ def build_channels(
         notifier = getattr(source, "notifier", None)
         if notifier is not None:
             chat.append(notifier)
+            if callable(close := getattr(notifier, "close", None)):
+                channels.closers.append(close)
             if channels.zones is None and callable(getattr(notifier, "zone_of", None)):
                 channels.zones = cast(ZoneSource, notifier)
         poster = getattr(source, "poster", None)
