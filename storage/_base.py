@@ -47,6 +47,8 @@ class SqlBase:
         self._sqlite = is_sqlite(engine)
         #: serializes chain appends within this process
         self._lock = asyncio.Lock()
+        #: SQLite: one write transaction at a time within this process (see `_write`)
+        self._write_turn = asyncio.Lock()
         #: reads of rarely-changing tables (SqlStore turns it on; see storage._cache)
         self._cache = ReadCache(0.0)
         #: SQLite files: ledger batches go to a dedicated writer thread (SqlStore sets it)
@@ -70,9 +72,12 @@ class SqlBase:
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
         """One write transaction: committed on success, rolled back on any error."""
-        async with self._engine.connect() as conn:
-            if self._sqlite:
-                await conn.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+        if not self._sqlite:
+            async with self._engine.connect() as conn, conn.begin():
+                yield conn
+            return
+        async with self._write_turn, self._engine.connect() as conn:
+            await conn.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
             async with conn.begin():
                 yield conn
 
