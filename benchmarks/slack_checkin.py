@@ -97,7 +97,7 @@ async def _serve_ours(people: int, db: Path | None) -> web.AppRunner:
     from bot.config import parse_config
     from bot.core.clock import FakeClock
     from bot.shell.app import open_app
-    from bot.shell.runner import settle_memory
+    from bot.shell.gc_tuning import settle_memory
     from bot.shell.web import make_web_app, start_server
 
     _, api = await _fake_web_api()

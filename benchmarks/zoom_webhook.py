@@ -82,7 +82,7 @@ async def _serve_ours(workdir: Path) -> tuple[web.AppRunner, Any]:
     from bot.config import parse_config
     from bot.core.clock import FakeClock
     from bot.shell.app import open_app
-    from bot.shell.runner import settle_memory
+    from bot.shell.gc_tuning import settle_memory
     from bot.shell.web import make_web_app, start_server
 
     config = parse_config(_config_text(workdir / "bench.db"))

@@ -22,6 +22,7 @@ def settle_memory(*, collect: bool = True) -> None:
     `collect`: first collect what start-up left behind (a server: once, for its life);
     a one-shot command skips it (a full collection is a walk of that whole heap)."""
     if collect:
+        gc.unfreeze()  # what an earlier freeze kept (bot.shell.cli) is collected too
         gc.collect()
     gc.freeze()
     _, middle, old = gc.get_threshold()
