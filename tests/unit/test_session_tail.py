@@ -103,3 +103,43 @@ async def test_a_head_read_before_a_catch_up_drops_nothing() -> None:
     late.evidence = counting  # type: ignore[method-assign]
     await asyncio.gather(*(tail.read(s, LO, HI) for s in (SESSION, OTHER, SESSION)))
     assert fresh_reads == 0  # both still kept
+
+
+class Counting(Late):
+    """Counts the fresh reads of a session's evidence."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        super().__init__(store)
+        self.fresh_reads = 0
+
+    async def evidence(self, **kw: Any) -> list[LedgerEntry]:
+        if kw.get("session_id") is not None:
+            self.fresh_reads += 1
+        return await super().evidence(**kw)
+
+
+async def test_a_big_kept_session_catches_up_past_the_tail_limit_instead_of_reading_afresh(
+    monkeypatch: Any,
+) -> None:
+    """When more is kept than is new, catching up costs less than reading it all
+    again: past TAIL_LIMIT new entries, but fewer than the kept sessions hold, the kept
+    copies take the new entries; past what they hold, they are read afresh."""
+    from bot.core.attendance import tail as tail_module
+
+    monkeypatch.setattr(tail_module, "TAIL_LIMIT", 3)
+    store = MemoryStore()
+    await store.upsert_group(PRESENCE_GROUP)
+    await store.add_session(SESSION)
+    await store.append_evidence([_checkin(f"k{i}", SESSION.id, "18:01") for i in range(8)])
+    counting = Counting(store)
+    tail = SessionTail(counting)  # type: ignore[arg-type]
+    await tail.read(SESSION, LO, HI)
+    assert counting.fresh_reads == 1
+    await store.append_evidence([_checkin(f"n{i}", SESSION.id, "18:02") for i in range(5)])
+    caught = await tail.read(SESSION, LO, HI)  # 5 new > TAIL_LIMIT, < the 8+ kept
+    assert counting.fresh_reads == 1 and counting.page_reads >= 1
+    assert {e.key for e in caught.evidence} == {e.key for e in await store.evidence()}
+    await store.append_evidence([_checkin(f"m{i}", SESSION.id, "18:03") for i in range(40)])
+    again = await tail.read(SESSION, LO, HI)  # 40 new > all that is kept: afresh
+    assert counting.fresh_reads == 2
+    assert {e.key for e in again.evidence} == {e.key for e in await store.evidence()}

@@ -32,7 +32,8 @@ from bot.core.ports import Store
 #: a report's sweep reads through), and the entries they may hold together
 KEPT = 48
 KEPT_ENTRIES = 100_000
-#: past this many new entries since the last use, read the session afresh instead
+#: past this many new entries since the last use (or, when more is kept, past as many
+#: as the kept sessions hold: reading those afresh would cost as much), read afresh
 TAIL_LIMIT = 5000
 _PAGE = 1000
 
@@ -211,7 +212,8 @@ class SessionTail:
             return True
         if head == last:
             return True
-        if head[0] <= last[0] or head[0] - last[0] > TAIL_LIMIT:
+        limit = max(TAIL_LIMIT, sum(k.size for k in self._kept.values()))
+        if head[0] <= last[0] or head[0] - last[0] > limit:
             self._head = head
             return False
         after = last[0]
