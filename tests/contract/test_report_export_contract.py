@@ -26,7 +26,7 @@ from bot.core.engine import Engine
 from bot.core.escaping import csv_cell
 from bot.core.ports import Store
 from bot.core.reports import billing
-from bot.core.reports.render import COLUMNS, ReportRow, to_fhir
+from bot.core.reports.render import COLUMNS, ReportRow, render, to_fhir
 from bot.core.timeutil import zone
 from tests.contract.factories import at, entry, person, record, session
 
@@ -153,6 +153,9 @@ async def test_lean_export_is_byte_for_byte_the_report_rows_text(store: Store) -
         assert rows
         text, n = await _text(engine, "csv", **kw)
         assert (text, n) == (_reference_csv(rows, tz), len(rows))
+        # the dashboard's export.csv (render, ending in one newline) is the same bytes
+        dashboard = render("csv", rows, tz)
+        assert (dashboard if dashboard.endswith("\n") else dashboard + "\n") == text
         text, n = await _text(engine, "fhir", **kw)
         assert (text, n) == (to_fhir(rows, tz), len(rows))
         assert '"resourceType":"Provenance"' in text or "group_id" in kw or "start_from" in kw
