@@ -44,14 +44,21 @@ def test_quoted_odd_cells() -> None:
 
 
 def _lines() -> list[ReportLine]:
+    """Odd words everywhere; every other trio of lines shares one session (lines come
+    session by session), one of its lines in a group of its own."""
     out = []
     for i, text in enumerate(ODD):
         start = START + timedelta(days=i // 3)
         seen = start + timedelta(minutes=i, microseconds=i) if i % 2 else None
+        shared = (i // 3) % 2 == 0
         out.append(
             ReportLine(
-                f"s{i // 3}{text}",
-                f"g{text}" if i % 3 else text,
+                f"s{i // 3}" if shared else f"s{i // 3}{text}",
+                ("g-shared" if i % 3 != 2 else f"g{text}")
+                if shared
+                else f"g{text}"
+                if i % 3
+                else text,
                 start,
                 start + timedelta(hours=3),
                 text or "p",

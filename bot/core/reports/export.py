@@ -106,13 +106,14 @@ class CsvLines:
         self._iso = Memo(lambda dt: quoted(iso_local(dt, tz)))
         self._word = Memo(lambda text: quoted(csv_cell(text or "")))
         self._flags = Memo(lambda flags: quoted(csv_cell(";".join(flags))))
-        self._session = ""
+        self._session: tuple[str, str] = ("", "")
         self._prefix = ""
 
     def __call__(self, line: ReportLine) -> str:
         iso, word = self._iso, self._word
-        if line.session_id != self._session:  # lines come session by session
-            self._session = line.session_id
+        # lines come session by session; a record's group is its own (kept per line)
+        if line.session_id != self._session[0] or line.group_id != self._session[1]:
+            self._session = (line.session_id, line.group_id)
             self._prefix = (
                 f"{word[line.session_id]},{word[line.group_id]},"
                 f"{iso[line.session_start]},{iso[line.session_end]},"
