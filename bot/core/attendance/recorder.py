@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.core import limits
 from bot.core.attendance.checked_in import CheckedIn
@@ -40,7 +41,7 @@ FEW = 3
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Memo:
-    inputs: object
+    inputs: tuple[Any, ...]
     prepared: Prepared
     at: datetime
     record: AttendanceRecord
@@ -260,6 +261,11 @@ class Recorder:
             self._memo.popitem(last=False)
         now = self.clock.now()
         shared = (session, group, self.policy, signed_off_seq)
+        # compared once here, not once a person (a group's equality walks its members):
+        # equal to what the memo holds, its very object is used, which compares at once
+        held = next(iter(memo.values()), None)
+        if held is not None and held.inputs[0] == shared:
+            shared = held.inputs[0]
         out: list[AttendanceRecord] = []
         for pid in person_ids:
             mine = own.get(pid, [])
