@@ -102,9 +102,7 @@ class SlackAdapter:
         self._signature = SignatureVerifier(config.signing_secret or "unused-in-socket-mode")
         self._socket: Any = None
         #: plain slash commands skip bolt's dispatch once bolt has let one through
-        self._direct_commands = direct_commands
-        self._direct = False
-        self._dispatch_changed_logged = False
+        self._shortcut = direct.Shortcut(self.app, self._on_bolt_command, enabled=direct_commands)
         self._running: set[asyncio.Task[Any]] = set()
         self._register()
         quiet_sdk_loggers()  # the loggers bolt just created
@@ -193,13 +191,13 @@ class SlackAdapter:
         if not direct.readable_timestamp(request.headers):
             # bolt's verifier would raise on it (a 500): unsigned, refused as bolt does
             return await self._refused(direct.refused())
-        form = direct.command_form(body, request.headers) if self._direct else None
+        form = direct.command_form(body, request.headers) if self._shortcut.on else None
         # a forged plain command is bolt's to refuse; as a plain form carries no payload,
         # the shape check below is skipped for it (no second HMAC here)
         if (
             form is not None
             and direct.signed(body, request.headers, self._signature)
-            and self._may_skip()
+            and self._shortcut.may_skip()
         ):
             return await direct.to_response(await direct.answer(self._on_command, form))
         try:
@@ -225,19 +223,6 @@ class SlackAdapter:
     async def _refused(response: BoltResponse) -> web.Response:
         log.warning("slack: request refused: bad or stale signature")
         return await to_aiohttp_response(response)
-
-    def _may_skip(self) -> bool:
-        """Whether bolt's dispatch is still the one plain commands may skip (checked on
-        every such command: a middleware may be added at any time); if not, commands go
-        through bolt from now on, and that is logged once."""
-        problem = direct.dispatch_problem(self.app, self._on_bolt_command)
-        if problem is None:
-            return True
-        self._direct = False
-        if not self._dispatch_changed_logged:
-            self._dispatch_changed_logged = True
-            log.warning("slack: plain slash commands go through bolt's dispatch: %s", problem)
-        return False
 
     # --- listeners -----------------------------------------------------------------------
 
@@ -283,8 +268,7 @@ class SlackAdapter:
         """A command through bolt's dispatch: its authorization has passed, so plain
         slash commands may skip the dispatch from now on (with `direct_commands`, and
         while the dispatch is the one set up here: `direct.dispatch_problem`)."""
-        if self._direct_commands and not self._direct:
-            self._direct = self._may_skip()
+        self._shortcut.bolt_let_one_through()
         await self._on_command(ack, body)
 
     async def _on_command(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:

@@ -131,6 +131,35 @@ def dispatch_problem(app: AsyncApp, listener: object) -> str | None:
     return None
 
 
+class Shortcut:
+    """Whether plain slash commands skip bolt's dispatch now (`on`): never unless
+    `enabled`; turned on once bolt has let a command through to `listener` (its
+    authorization then holds for good); turned off for good, and logged once, as soon
+    as bolt's dispatch is no longer the one set up (`dispatch_problem`, checked on every
+    such command: a middleware may be added at any time)."""
+
+    def __init__(self, app: AsyncApp, listener: object, *, enabled: bool) -> None:
+        self._app = app
+        self._listener = listener
+        self._enabled = enabled
+        self._logged = False
+        self.on = False
+
+    def bolt_let_one_through(self) -> None:
+        if self._enabled and not self.on:
+            self.on = self.may_skip()
+
+    def may_skip(self) -> bool:
+        problem = dispatch_problem(self._app, self._listener)
+        if problem is None:
+            return True
+        self.on = False
+        if not self._logged:
+            self._logged = True
+            log.warning("slack: plain slash commands go through bolt's dispatch: %s", problem)
+        return False
+
+
 async def answer(listener: Listener, form: dict[str, str]) -> BoltResponse:
     """What bolt's dispatch (process_before_response) answers: the listener's ack, a
     bare 500 if it raised, bolt's 404 if it never acked."""

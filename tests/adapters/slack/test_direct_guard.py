@@ -82,13 +82,13 @@ async def test_a_middleware_added_after_the_first_command_still_runs(
 ) -> None:
     async with running_bot(tmp_path, direct_commands=True) as bot:
         await _help(bot)
-        assert bot.adapter._direct  # from now on, plain commands skip the dispatch
+        assert bot.adapter._shortcut.on  # from now on, plain commands skip the dispatch
         bot.adapter.app.use(_deny_all)
         with caplog.at_level(logging.WARNING, logger="rollcall.slack"):
             for _ in range(3):
                 sent = await bot.command(P1, "/help")
                 assert (sent.status, sent.text) == (403, "denied")
-        assert not bot.adapter._direct
+        assert not bot.adapter._shortcut.on
         warned = [r for r in caplog.records if "go through bolt's dispatch" in r.getMessage()]
         assert len(warned) == 1 and "middleware" in warned[0].getMessage()
 
@@ -110,7 +110,7 @@ async def test_a_dispatch_not_set_up_here_keeps_commands_on_bolt(
             for _ in range(3):
                 sent = await bot.command(P1, "/help")
                 assert sent.status == 200
-        assert not bot.adapter._direct
+        assert not bot.adapter._shortcut.on
         assert len(dispatched) == 3  # every one through bolt
         warned = [r for r in caplog.records if "go through bolt's dispatch" in r.getMessage()]
         # a listener put first answers before the adapter's ever runs: nothing to turn off
@@ -131,7 +131,7 @@ async def test_a_first_command_refused_by_authorization_keeps_bolt(tmp_path: Pat
         for _ in range(2):
             sent = await bot.command(P1, "/help")
             assert sent.status == 200 and "response_type" not in sent.text  # bolt's apology
-        assert not bot.adapter._direct and len(dispatched) == 2
+        assert not bot.adapter._shortcut.on and len(dispatched) == 2
 
 
 async def _raw(bot: SlackBot, body: str, headers: Mapping[str, str]) -> Answer:
@@ -149,7 +149,7 @@ async def _after_warm_up(
         body = command_body("/help", "", user_id=P1, response_url=bot.fake.response_url())
         answer = await _raw(bot, body, signed_headers(SECRET, body, content_type=FORM))
         await bot.settle()
-        return answer, bot.adapter._direct
+        return answer, bot.adapter._shortcut.on
 
 
 async def test_a_listener_raising_answers_as_bolt_does(
@@ -213,7 +213,7 @@ async def test_a_timestamp_that_is_not_one_is_refused_as_unsigned(
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
         refusals = [r for r in caplog.records if "request refused" in r.getMessage()]
         assert len(refusals) == 2
-        assert bot.adapter._direct is warm
+        assert bot.adapter._shortcut.on is warm
 
 
 TIMESTAMPS = [(None, True), ("1764680000", True), ("0", True), ("9" * 15, True)]
