@@ -6,7 +6,7 @@ the audit trail. Every view, export or change of personal data writes an audit r
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.core.attendance.guests import LinkResult, guests_of, link_guest
@@ -23,7 +23,6 @@ from bot.core.ledger import verify_chain
 from bot.core.privacy import export_person, forget_guest, forget_person
 from bot.core.reports.collect import collect
 from bot.core.reports.desk import ReportDesk
-from bot.core.reports.export import Export
 from bot.core.reports.render import ReportRow
 
 
@@ -66,14 +65,16 @@ class Operations:
 
     async def known_group(self, group_id: str | None) -> None:
         """UserError unless `group_id` is None or a configured group."""
-        await self._desk.known_group(group_id)
+        await self.reports.known_group(group_id)
 
     async def known_person(self, person_id: str | None) -> None:
         """UserError unless `person_id` is None or a configured person."""
-        await self._desk.known_person(person_id)
+        await self.reports.known_person(person_id)
 
     @property
-    def _desk(self) -> ReportDesk:
+    def reports(self) -> ReportDesk:
+        """The report desk: known ids, the lean CSV, FHIR and billing exports
+        (`reports.export`), audit rows (bot.core.reports.desk)."""
         return ReportDesk(self._services.recorder)
 
     # -- reports and the audit trail -------------------------------------------------
@@ -96,29 +97,6 @@ class Operations:
             start_to=start_to,
         )
 
-    async def export(
-        self,
-        fmt: str,
-        *,
-        group_id: str | None = None,
-        person_id: str | None = None,
-        start_from: datetime | None = None,
-        start_to: datetime | None = None,
-        day_from: date | None = None,
-        day_to: date | None = None,
-    ) -> Export:
-        """A year's CSV, FHIR or billing export, streamed from the store (see
-        bot.core.reports.desk; the caller audits the export it makes)."""
-        return await self._desk.export(
-            fmt,
-            group_id=group_id,
-            person_id=person_id,
-            start_from=start_from,
-            start_to=start_to,
-            day_from=day_from,
-            day_to=day_to,
-        )
-
     async def audit(
         self,
         *,
@@ -128,7 +106,7 @@ class Operations:
         detail: Mapping[str, JSONScalar] | None = None,
     ) -> None:
         """An audit row for what a surface showed, exported or changed (ids only)."""
-        await self._desk.audit(actor_id=actor_id, action=action, target=target, detail=detail)
+        await self.reports.audit(actor_id=actor_id, action=action, target=target, detail=detail)
 
     async def audit_page(
         self, *, after_seq: int, since: datetime | None = None

@@ -122,7 +122,7 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
     if args.format not in (*FORMATS, "billing"):
         raise UserError(f"--format must be one of {', '.join(FORMATS)}, billing")
     # the lean formats need only the report's desk: the engine is never loaded for them
-    desk = app.reports if args.format in LEAN_FORMATS else app.engine
+    desk = app.reports if args.format in LEAN_FORMATS else app.engine.reports
     await desk.known_group(args.group)
     await desk.known_person(args.participant)
     start, end = _day_range(app, args.date_from, args.date_to)

@@ -93,7 +93,7 @@ def _engine(store: Store) -> Engine:
 
 
 async def _text(engine: Engine, fmt: str, **kw: object) -> tuple[str, int]:
-    out = await engine.export(fmt, **kw)  # type: ignore[arg-type]
+    out = await engine.reports.export(fmt, **kw)  # type: ignore[arg-type]
     text = "".join([piece async for piece in out])
     return text, out.rows
 
