@@ -278,13 +278,23 @@ class Pages:
         return rows, group or "all"
 
     async def _download(
-        self, viewer: Viewer, body: str, fmt: str, target: str, rows: int, name: str, ctype: str
+        self,
+        viewer: Viewer,
+        request: web.Request,
+        body: str,
+        fmt: str,
+        target: str,
+        rows: int,
+        name: str,
+        ctype: str,
     ) -> web.Response:
+        # the range asked for is part of what was exported (ids and dates only)
+        asked = {k: request.query.get(k) or None for k in ("from", "to", "week")}
         await self.engine.audit(
             actor_id=viewer.scope.person.id,
             action="dashboard.export",
             target=target,
-            detail={"format": fmt, "rows": rows},
+            detail={"format": fmt, **asked, "rows": rows},
         )
         return web.Response(
             body=body.encode("utf-8"),
@@ -300,13 +310,21 @@ class Pages:
         # `rollcall report --format csv` prints the same text, ending in one newline
         text = text if text.endswith("\n") else text + "\n"
         return await self._download(
-            viewer, text, "csv", target, len(rows), "attendance.csv", "text/csv; charset=utf-8"
+            viewer,
+            request,
+            text,
+            "csv",
+            target,
+            len(rows),
+            "attendance.csv",
+            "text/csv; charset=utf-8",
         )
 
     async def export_fhir(self, viewer: Viewer, request: web.Request) -> web.StreamResponse:
         rows, target = await self._rows(viewer, request)
         return await self._download(
             viewer,
+            request,
             render("fhir", rows, self.tz),
             "fhir",
             target,
@@ -330,6 +348,7 @@ class Pages:
         )
         return await self._download(
             viewer,
+            request,
             billing_csv.to_csv(days),
             "billing",
             "all",

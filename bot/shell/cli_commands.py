@@ -164,7 +164,13 @@ async def cmd_report(app: App, args: argparse.Namespace) -> int:
         actor_id=CLI_ACTOR,
         action="report.export",
         target=args.group or "all",
-        detail={"format": args.format, "participant": args.participant, "rows": count},
+        detail={
+            "format": args.format,
+            "participant": args.participant,
+            "from": args.date_from,
+            "to": args.date_to,
+            "rows": count,
+        },
     )
     if args.out:
         print(f"wrote {count} rows to {args.out}", file=sys.stderr)

@@ -42,6 +42,8 @@ def test_billing_report(scenario_site: Site) -> None:
     assert_user_error(bad, "--from")
     exports = db_rows(cli.db, "SELECT detail FROM audit WHERE action='report.export'")
     assert [json.loads(d)["format"] for (d,) in exports] == ["billing"]
+    # the range exported is on the record with the export
+    assert [(json.loads(d)["from"], json.loads(d)["to"]) for (d,) in exports] == [(day, day)]
 
 
 def test_outreach_add_list_and_export(scenario_site: Site) -> None:

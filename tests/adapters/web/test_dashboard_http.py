@@ -174,6 +174,17 @@ async def test_exports_billing_and_logout(world: World, client: TestClient) -> N
     assert (await client.get("/dashboard/export.csv?from=nonsense")).status == 400
     audit = [(a.action, a.target) for a in await world.app.store.audit_page()]
     assert ("dashboard.export", "ga") in audit
+    # what range was exported is on the record with the export
+    asked = {
+        (a.detail["format"], a.detail["from"], a.detail["to"], a.detail["week"])
+        for a in await world.app.store.audit_page()
+        if a.action == "dashboard.export"
+    }
+    assert asked == {
+        ("csv", "2026-11-23", "2026-12-06", None),
+        ("fhir", None, None, None),
+        ("billing", None, None, "2026-W48"),
+    }
     out = await client.post("/dashboard/logout", data={"csrf": csrf})
     assert out.status == 200
     assert (await client.get("/dashboard", allow_redirects=False)).status == 401
