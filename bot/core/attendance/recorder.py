@@ -14,6 +14,7 @@ from bot.core.attendance.checked_in import CheckedIn
 from bot.core.attendance.closures import without_stale_closures
 from bot.core.attendance.links import linked_guest_keys
 from bot.core.attendance.prepared import Prepared, prepare
+from bot.core.attendance.roster_memo import RosterViews
 from bot.core.attendance.rules import record_at
 from bot.core.attendance.saved import SavedRecords
 from bot.core.attendance.tail import KEPT, SessionInputs, SessionTail
@@ -73,6 +74,8 @@ class Recorder:
         self._memo: OrderedDict[str, dict[str, _Memo]] = OrderedDict()
         #: the records as last saved or read, per session (not read back while they hold)
         self.saved = SavedRecords(store, clock, few=FEW, kept=KEPT)
+        #: the last roster view of each session (bot.core.attendance.roster)
+        self.views = RosterViews()
 
     @property
     def policy(self) -> Policy:

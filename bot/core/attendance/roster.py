@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
 
@@ -16,6 +17,7 @@ from bot.core.domain import (
     AttendanceRecord,
     EvidenceKind,
     Flag,
+    Hint,
     LedgerEntry,
     Participation,
     Session,
@@ -133,10 +135,62 @@ async def build_roster(
         if running
         else {}
     )
-    rows: list[RosterRow] = []
+    names = []
     for r in records:
         person = await store.get_person(r.person_id)
-        name = person.display_name if person else r.person_id
+        names.append(person.display_name if person else r.person_id)
+    # unlinked guests as "label (guest key)", so that a facilitator can /link them
+    guests = await roster_guests(
+        store, session, session.window(recorder.policy), around=done.presence, linked=done.links
+    )
+    notes: tuple[str, ...] = ()
+    if end_pass:
+        answers = await store.evidence(session_id=session.id, kinds=[EvidenceKind.SURVEY])
+        notes = summarize(answers, survey) if survey else ()
+    shape = _Shape(
+        session=session,
+        group_name=group_name,
+        camera_known=camera_known,
+        running=running,
+        tz=tz,
+        page=max(0, page),
+        end_pass=end_pass,
+    )
+    inputs = (shape, tuple(names), notices, hints, guests, notes)
+    return recorder.views.view(
+        session.id,
+        records,
+        inputs,
+        lambda: _view(shape, records, names, notices, hints, guests, notes),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Shape:
+    """What a roster view is made of besides its records and the people's details."""
+
+    session: Session
+    group_name: str
+    camera_known: bool
+    running: bool
+    tz: tzinfo
+    page: int
+    end_pass: bool
+
+
+def _view(
+    shape: _Shape,
+    records: Sequence[AttendanceRecord],
+    names: Sequence[str],
+    notices: dict[str, datetime],
+    hints: dict[str, Hint],
+    guests: tuple[str, ...],
+    notes: tuple[str, ...],
+) -> RosterView:
+    """The view itself, from what was read (pure)."""
+    session, tz, running = shape.session, shape.tz, shape.running
+    rows: list[RosterRow] = []
+    for r, name in zip(records, names, strict=True):
         hint = hints.get(r.person_id)
         rows.append(
             RosterRow(
@@ -147,7 +201,7 @@ async def build_roster(
                 in_room=r.in_room,
                 minutes=r.attended_minutes,
                 camera_minutes=r.camera_minutes,
-                camera_known=camera_known or r.camera_minutes > 0,
+                camera_known=shape.camera_known or r.camera_minutes > 0,
                 flags=tuple(f.value for f in r.flags),
                 hint=(
                     f"{label(hint)} since {clock_time(hint.since.astimezone(tz))} "
@@ -160,20 +214,14 @@ async def build_roster(
         )
     rows.sort(key=lambda r: (rank(r.status), r.display_name.casefold(), r.person_id))
     buttons = [(r.person_id, row_buttons(session.id, r.person_id)) for r in rows]
-    # unlinked guests as "label (guest key)", so that a facilitator can /link them
-    guests = await roster_guests(
-        store, session, session.window(recorder.policy), around=done.presence, linked=done.links
-    )
     counts = Counter(_kind(r.status) for r in rows)
     in_room = sum(1 for r in rows if r.in_room)
-    notes: tuple[str, ...] = ()
-    if end_pass:
-        answers = await store.evidence(session_id=session.id, kinds=[EvidenceKind.SURVEY])
-        notes = summarize(answers, survey) if survey else ()
-    title = f"{group_name} — {day_time(session.start, tz)}–{clock_time(session.end.astimezone(tz))}"
+    end_pass = shape.end_pass
+    when = f"{day_time(session.start, tz)}–{clock_time(session.end.astimezone(tz))}"
+    title = f"{shape.group_name} — {when}"
     return RosterView(
         session_id=session.id,
-        group_name=group_name,
+        group_name=shape.group_name,
         title=f"End of session: {title}" if end_pass else title,
         rows=tuple(rows),
         guests=guests,
@@ -185,7 +233,7 @@ async def build_roster(
             if end_pass
             else ()
         ),
-        page=max(0, page),
+        page=shape.page,
         notes=notes,
     )
 
