@@ -74,6 +74,11 @@ async def _both(kept: Recorder, clock: FakeClock, store: Store) -> RosterView:
     again = await build_roster(kept, SESSION, TZ, now)  # nothing changed: the view kept
     assert again is view
     assert kept.views.text(again, TZ, lambda: "rendered again") == text
+    # the records themselves (every field, not only those a roster shows): the kept
+    # recorder's (its whole-session memo) as a recorder's that keeps nothing
+    records = await kept.recompute(SESSION)
+    assert records == await Recorder(store, clock, Program()).recompute(SESSION)
+    assert all(a is b for a, b in zip(records, await kept.recompute(SESSION), strict=True))
     return view
 
 
