@@ -6,6 +6,7 @@ roster_memo; the reads it answers from memory: bot.core.attendance.tail)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.actions import RosterView
+from bot.core.attendance.hints import Early
 from bot.core.attendance.recorder import Recorder
 from bot.core.attendance.roster import build_roster, render_roster
 from bot.core.clock import FakeClock
@@ -137,3 +139,30 @@ async def test_the_kept_roster_is_the_roster_whatever_changes(store: Store, othe
     clock.advance(t("21:30") - clock.now())
     view = await _both(kept, clock, store)
     assert _row(view, "p-7")[0] == "absent"
+
+
+async def test_hints_read_early_are_the_hints_of_the_records_people(store: Store) -> None:
+    """`Early.of(ids)` (the enrolled people's hints read while the records are worked
+    out) is `Store.hints(ids)`: with someone not enrolled among them, someone enrolled
+    after the early read, several sources a person, and someone enrolled not asked for."""
+    await _world(store)
+    for pid, source, minute in [
+        ("p-1", "zoom", 1),
+        ("p-1", "slack_huddle", 2),
+        ("p-3", "slack_huddle", 3),
+        ("x-not-enrolled", "slack_huddle", 4),
+        ("p-late", "discord", 5),
+        ("p-7", "slack_huddle", 6),
+    ]:
+        await store.set_hint(Hint(person_id=pid, source=source, since=t(f"18:{minute:02d}")))
+    early = Early(store, GROUP_ID)
+    try:
+        await asyncio.sleep(0.05)  # the early read is done before the enrollment below
+        await store.upsert_person(Person(id="p-late", display_name="Late"))
+        await set_enrollment(store, "f-1", "p-late", GROUP_ID, active=True, at=t("18:10"))
+        ids = [*(p for p in PEOPLE if p != "p-7"), "x-not-enrolled", "p-late", "nobody"]
+        got = await early.of(ids)
+    finally:
+        await early.settle()
+    assert got == await store.hints(ids)
+    assert [h.person_id for h in got] == ["p-1", "p-1", "p-3", "p-late", "x-not-enrolled"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -241,17 +242,18 @@ class Recorder:
         inputs: SessionInputs,
         signed_off_seq: int | None,
         bookings: Sequence[LedgerEntry],
+        unreachable_read: Awaitable[set[str]],
     ) -> list[AttendanceRecord]:
         """Everyone's records from one read of each input (`inputs`: the session's
         evidence, presence and guest links, already read; `bookings`: the make-up
-        bookings for it of `person_ids`), however many people: the same records as
-        `compute` gives."""
+        bookings for it of `person_ids`; `unreachable_read`: who chat cannot reach, being
+        read), however many people: the same records as `compute` gives."""
         own, by_person, by_guest = inputs.own, inputs.by_person, inputs.by_guest
         guests_of: dict[str, list[str]] = {}
         for key, pid in inputs.links.items():
             guests_of.setdefault(pid, []).append(key)
         made_up = await self._made_up_by_all(session, person_ids, bookings)
-        unreachable = await self.store.unreachable_on("chat")
+        unreachable = await unreachable_read
         memo = self._memo.pop(session.id, {})
         self._memo[session.id] = memo
         while len(self._memo) > KEPT:
@@ -358,20 +360,28 @@ class Recorder:
                 await self.compute(session, group, pid, signed_off_seq=seq) for pid in person_ids
             ]
         else:
-            inputs = await self.tail.read(session, *around)
-            evidence = inputs.evidence
-            presence = [e for x in inputs.by_guest.values() for e in x]
-            signoffs = [e.seq for e in evidence if e.kind is EvidenceKind.SIGNOFF]
-            if person_ids is None:
-                enrolled = {e.person_id for e in await self.store.enrollments(group_id=group.id)}
-                seen = {e.person_id for e in evidence if e.person_id is not None}
-                ids = sorted(enrolled | seen)
-            else:
-                ids = list(person_ids)
-            bookings = await self.tail.makeup_bookings(session, *around, ids)
-            records = await self._compute_all(
-                session, group, ids, inputs, signoffs[0] if signoffs else None, bookings
-            )
+            # read alongside the evidence's (one wait, not two)
+            unreachable = asyncio.ensure_future(self.store.unreachable_on("chat"))
+            try:
+                inputs = await self.tail.read(session, *around)
+                evidence = inputs.evidence
+                presence = [e for x in inputs.by_guest.values() for e in x]
+                signoffs = [e.seq for e in evidence if e.kind is EvidenceKind.SIGNOFF]
+                if person_ids is None:
+                    enrolled = {
+                        e.person_id for e in await self.store.enrollments(group_id=group.id)
+                    }
+                    seen = {e.person_id for e in evidence if e.person_id is not None}
+                    ids = sorted(enrolled | seen)
+                else:
+                    ids = list(person_ids)
+                bookings = await self.tail.makeup_bookings(session, *around, ids)
+                signed_off = signoffs[0] if signoffs else None
+                records = await self._compute_all(
+                    session, group, ids, inputs, signed_off, bookings, unreachable
+                )
+            finally:  # never left running past the recompute (its failure is raised)
+                await asyncio.gather(unreachable, return_exceptions=True)
             links_read = inputs.links
             head = inputs.head
         await self.saved.save_changed(session.id, records, head)

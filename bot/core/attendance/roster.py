@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from bot.core.actions import Button, RosterRow, RosterView
 from bot.core.attendance.guests import roster_guests
-from bot.core.attendance.hints import label, shown
+from bot.core.attendance.hints import Early, label, shown
 from bot.core.attendance.recorder import Recorder
 from bot.core.attendance.survey_summary import summarize
 from bot.core.domain import (
@@ -121,20 +121,25 @@ async def build_roster(
     store = recorder.store
     group = await store.get_group(session.group_id)
     group_name = group.name if group else session.group_id
-    done = await recorder.recompute_session(session)
-    records = done.records
     running = now < session.end and session.state is SessionState.SCHEDULED
+    early = Early(store, session.group_id) if running else None
+    try:
+        done = await recorder.recompute_session(session)
+        records = done.records
+        hints = (
+            shown(
+                await early.of([r.person_id for r in records]),
+                session,
+                session.opens_at(recorder.policy),
+            )
+            if early is not None
+            else {}
+        )
+    finally:
+        if early is not None:
+            await early.settle()
     camera_known = bool(group and group.discord_voice_channel_id)
     notices = await _notices(store, session, done.evidence)
-    hints = (
-        shown(
-            await store.hints([r.person_id for r in records]),
-            session,
-            session.opens_at(recorder.policy),
-        )
-        if running
-        else {}
-    )
     names = []
     for r in records:
         person = await store.get_person(r.person_id)
