@@ -28,6 +28,7 @@ from bot.core.ports import Telemetry
 from bot.core.telemetry import NULL as NULL_TELEMETRY
 from storage import rows
 from storage._cache import ReadCache
+from storage._sqlite_reader import SqliteReader
 from storage._sqlite_writer import SqliteLedgerWriter
 from storage.engine import BEGIN_OPTION, is_sqlite
 from storage.tables import audit, chain_heads
@@ -53,6 +54,8 @@ class SqlBase:
         self._cache = ReadCache(0.0)
         #: SQLite files: ledger batches go to a dedicated writer thread (SqlStore sets it)
         self._writer: SqliteLedgerWriter | None = None
+        #: SQLite files: a few small hot reads on a dedicated reader thread (SqlStore sets it)
+        self._reader: SqliteReader | None = None
         #: ledger appends waiting for the lock (written together: group commit)
         self._pending: list[Any] = []
         #: counts for operators (the shell sets bot.shell.metrics'; see storage._ledger)
@@ -187,6 +190,11 @@ class SqlBase:
         return new_head
 
     async def _chain_head(self, chain: str) -> Head:
+        if self._reader is not None:
+            found = await self._reader.fetch(
+                "SELECT seq, hash FROM chain_heads WHERE chain = ?", (chain,)
+            )
+            return (int(found[0][0]), str(found[0][1])) if found else (0, GENESIS)
         async with self._read() as conn:
             row = (
                 await conn.execute(

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Dialect, delete, select
 
 from bot.core.domain import Hint
 from storage._base import SqlBase
 from storage.tables import presence_hints
+
+
+@lru_cache(maxsize=4)
+def _since(dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The `since` column's result processor (text -> aware UTC datetime)."""
+    since = presence_hints.c.since.type
+    return since.dialect_impl(dialect).result_processor(dialect, None)
 
 
 class HintsSql(SqlBase):
@@ -25,9 +35,25 @@ class HintsSql(SqlBase):
     async def hints(self, person_ids: Sequence[str]) -> list[Hint]:
         if not person_ids:
             return []
+        wanted = sorted(set(person_ids))
+        if self._reader is not None:  # a SQLite file: one hand-off (a roster's every view)
+            since = _since(self._engine.dialect)
+            found = await self._reader.fetch(
+                "SELECT person_id, source, since FROM presence_hints WHERE person_id IN ({}) "
+                "ORDER BY person_id, source".format(", ".join("?" for _ in wanted)),
+                wanted,
+            )
+            return [
+                Hint(
+                    person_id=p,
+                    source=s,
+                    since=cast(datetime, since(t) if since is not None else t),
+                )
+                for p, s, t in found
+            ]
         stmt = (
             select(presence_hints)
-            .where(presence_hints.c.person_id.in_(sorted(set(person_ids))))
+            .where(presence_hints.c.person_id.in_(wanted))
             .order_by(self._by(presence_hints.c.person_id), self._by(presence_hints.c.source))
         )
         async with self._read() as conn:

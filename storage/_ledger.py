@@ -226,6 +226,10 @@ class LedgerSql(SqlBase):
 
     # -- audit -----------------------------------------------------------------------
     async def append_audit(self, entry: AuditEntry) -> None:
+        if self._writer is not None:  # a SQLite file: one hand-off to the writer thread
+            async with self._lock:
+                await self._writer.append_audit(entry)
+            return
         async with self._lock, self._write() as conn:
             head = await self._lock_head(conn, "audit")
             await self._append_audit_locked(conn, entry, head)

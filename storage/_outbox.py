@@ -172,6 +172,11 @@ class OutboxSql(SqlBase):
             return set((await conn.execute(stmt)).scalars())
 
     async def unreachable_on(self, channel: str) -> set[str]:
+        if self._reader is not None:  # a SQLite file: one hand-off (a roster's every view)
+            found = await self._reader.fetch(
+                "SELECT person_id FROM unreachable_channels WHERE channel = ?", (channel,)
+            )
+            return {str(r[0]) for r in found}
         stmt = select(unreachable.c.person_id).where(unreachable.c.channel == channel)
         async with self._read() as conn:
             return set((await conn.execute(stmt)).scalars())

@@ -24,10 +24,11 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-from bot.core.ledger import GENESIS, Append, Link, chain_append, one_shot
+from bot.core.domain import AuditEntry
+from bot.core.ledger import GENESIS, Append, Link, audit_link, chain_append, one_shot
 from storage import cipher, rows
 from storage.engine import SQLITE_PRAGMAS
-from storage.tables import ledger
+from storage.tables import audit, ledger
 
 Batch = Sequence[Append]
 #: the columns whose values a bind processor converts (the others go in as they are)
@@ -49,10 +50,26 @@ class SqliteLedgerWriter:
         self._insert = "INSERT INTO ledger ({}) VALUES ({})".format(
             ", ".join(c.name for c in columns), ", ".join("?" for _ in columns)
         )
+        #: the audit table's columns bound as SQLAlchemy binds them on this dialect (its
+        #: own DATETIME text: what the general path stores, tests/contract/
+        #: test_sqlite_fast_paths.py)
+        self._audit_procs: list[tuple[str, Any]] = [
+            (c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in audit.columns
+        ]
+        self._audit_insert = "INSERT INTO audit ({}) VALUES ({})".format(
+            ", ".join(c.name for c in audit.columns), ", ".join("?" for _ in audit.columns)
+        )
 
     async def append(self, batch: Batch) -> list[list[bool]]:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._append, batch)
+
+    async def append_audit(self, entry: AuditEntry) -> None:
+        """One audit row after the audit chain's head, in its own transaction (BEGIN
+        IMMEDIATE, as the generic path): one hand-off to this thread instead of one
+        per statement, the same row and head as `LedgerSql.append_audit` writes."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._append_audit, entry)
 
     async def checkpoint(self) -> tuple[int, int, int]:
         """`PRAGMA wal_checkpoint(TRUNCATE)`: every page into the database file, the WAL
@@ -97,15 +114,35 @@ class SqliteLedgerWriter:
         conn.execute("COMMIT")
         return out
 
-    def _write(self, conn: sqlite3.Connection, batch: Batch) -> list[list[bool]]:
-        head = conn.execute("SELECT seq, hash FROM chain_heads WHERE chain = 'ledger'").fetchone()
-        if head is None:
-            conn.execute(
-                "INSERT INTO chain_heads (chain, seq, hash) VALUES ('ledger', 0, ?)", (GENESIS,)
+    def _append_audit(self, entry: AuditEntry) -> None:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            head = _head(conn, "audit")
+            link = audit_link(head, entry)
+            values = rows.audit_values(
+                entry, seq=link.seq, prev_hash=link.prev_hash, hash=link.hash
             )
-            head = (0, GENESIS)
+            conn.execute(
+                self._audit_insert,
+                tuple(
+                    p(values[name]) if p is not None else values[name]
+                    for name, p in self._audit_procs
+                ),
+            )
+            conn.execute(
+                "UPDATE chain_heads SET seq = ?, hash = ? WHERE chain = 'audit'",
+                (link.seq, link.hash),
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _write(self, conn: sqlite3.Connection, batch: Batch) -> list[list[bool]]:
+        head = _head(conn, "ledger")
         seen = self._existing(conn, [e.key for a in batch for e in a.entries])
-        chained = chain_append((int(head[0]), str(head[1])), batch, seen)
+        chained = chain_append(head, batch, seen)
         if chained.links:
             conn.executemany(self._insert, [self._row(link) for link in chained.links])
             notes = [(k.entry.key, k.entry.person_id, k.note) for k in chained.links if k.note]
@@ -129,6 +166,18 @@ class SqliteLedgerWriter:
                 k for (k,) in conn.execute(f"SELECT key FROM ledger WHERE key IN ({marks})", chunk)
             )
         return found
+
+
+def _head(conn: sqlite3.Connection, chain: str) -> tuple[int, str]:
+    """The chain's head, in a write transaction (seeded at genesis when missing, as
+    the generic path's `_lock_head` does)."""
+    row = conn.execute("SELECT seq, hash FROM chain_heads WHERE chain = ?", (chain,)).fetchone()
+    if row is None:
+        conn.execute(
+            "INSERT INTO chain_heads (chain, seq, hash) VALUES (?, 0, ?)", (chain, GENESIS)
+        )
+        return 0, GENESIS
+    return int(row[0]), str(row[1])
 
 
 def bound_row(procs: Sequence[tuple[str, Any]], link: Link) -> tuple[Any, ...]:

@@ -27,6 +27,7 @@ from storage._hints import HintsSql
 from storage._ledger import LedgerSql
 from storage._outbox import OutboxSql
 from storage._sessions import SessionsSql
+from storage._sqlite_reader import SqliteReader
 from storage._sqlite_writer import SqliteLedgerWriter
 from storage.engine import make_engine
 from storage.tables import calendar_tokens, ledger, ledger_notes, outbox, people, presence_hints
@@ -46,6 +47,7 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql, HintsSql, Calend
         path = engine.url.database or ""
         if self._sqlite and path not in ("", ":memory:") and not path.startswith("file:"):
             self._writer = SqliteLedgerWriter(path, engine.dialect, key=cipher.env_key())
+            self._reader = SqliteReader(path, key=cipher.env_key())
 
     async def ping(self) -> bool:
         try:
@@ -110,6 +112,8 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql, HintsSql, Calend
         await self._cache.close()
         if self._writer is not None:
             await self._writer.close()
+        if self._reader is not None:
+            await self._reader.close()
         await self._engine.dispose()
 
 

@@ -4,7 +4,9 @@ never evidence itself (no ledger entry, no effect on any record)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.core.domain import Hint, Session
@@ -41,3 +43,31 @@ def shown(hints: list[Hint], session: Session, opens_at: datetime) -> dict[str, 
 
 def label(hint: Hint) -> str:
     return LABELS.get(hint.source, f"in a call ({hint.source})")
+
+
+class Early:
+    """The hints of a group's enrolled people, read while the roster's records are
+    worked out (one read fewer to wait for); `of` then gives `Store.hints(person_ids)`
+    for the records' people: those read early, plus a read of anyone else (someone
+    with evidence but not enrolled, or enrolled meanwhile), in the port's order."""
+
+    def __init__(self, store: Store, group_id: str) -> None:
+        self._store = store
+        self._read = asyncio.ensure_future(self._enrolled(group_id))
+
+    async def _enrolled(self, group_id: str) -> tuple[set[str], list[Hint]]:
+        ids = sorted({e.person_id for e in await self._store.enrollments(group_id=group_id)})
+        return set(ids), await self._store.hints(ids)
+
+    async def of(self, person_ids: Sequence[str]) -> list[Hint]:
+        asked, found = await self._read
+        wanted = set(person_ids)
+        out = [h for h in found if h.person_id in wanted]
+        rest = sorted(wanted - asked)
+        if rest:
+            out += await self._store.hints(rest)
+        return sorted(out, key=lambda h: (h.person_id, h.source))
+
+    async def settle(self) -> None:
+        """Never left running past the roster (a failure is the caller's to see in `of`)."""
+        await asyncio.gather(self._read, return_exceptions=True)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.core import limits
 from bot.core.attendance.checked_in import CheckedIn
 from bot.core.attendance.closures import without_stale_closures
 from bot.core.attendance.links import linked_guest_keys
 from bot.core.attendance.prepared import Prepared, prepare
+from bot.core.attendance.recompute_memo import PersonMemo, SessionMemo
+from bot.core.attendance.roster_memo import RosterViews
 from bot.core.attendance.rules import record_at
 from bot.core.attendance.saved import SavedRecords
 from bot.core.attendance.tail import KEPT, SessionInputs, SessionTail
@@ -40,14 +42,6 @@ FEW = 3
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _Memo:
-    inputs: tuple[Any, ...]
-    prepared: Prepared
-    at: datetime
-    record: AttendanceRecord
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Recomputed:
     records: list[AttendanceRecord]
     #: when read whole (None: it was not): the session's evidence, by seq, and the
@@ -70,9 +64,13 @@ class Recorder:
         self.tail = SessionTail(store)
         #: session -> person -> (what their last record was computed from, its clock-free
         #: part, the instant and the record): a new instant only applies the clock
-        self._memo: OrderedDict[str, dict[str, _Memo]] = OrderedDict()
+        self._memo: OrderedDict[str, dict[str, PersonMemo]] = OrderedDict()
+        #: session -> everyone's inputs at the last recompute and the records it gave
+        self._whole: OrderedDict[str, tuple[SessionMemo, list[AttendanceRecord]]] = OrderedDict()
         #: the records as last saved or read, per session (not read back while they hold)
         self.saved = SavedRecords(store, clock, few=FEW, kept=KEPT)
+        #: the last roster view of each session (bot.core.attendance.roster)
+        self.views = RosterViews()
 
     @property
     def policy(self) -> Policy:
@@ -244,17 +242,18 @@ class Recorder:
         inputs: SessionInputs,
         signed_off_seq: int | None,
         bookings: Sequence[LedgerEntry],
+        unreachable_read: Awaitable[set[str]],
     ) -> list[AttendanceRecord]:
         """Everyone's records from one read of each input (`inputs`: the session's
         evidence, presence and guest links, already read; `bookings`: the make-up
-        bookings for it of `person_ids`), however many people: the same records as
-        `compute` gives."""
+        bookings for it of `person_ids`; `unreachable_read`: who chat cannot reach, being
+        read), however many people: the same records as `compute` gives."""
         own, by_person, by_guest = inputs.own, inputs.by_person, inputs.by_guest
         guests_of: dict[str, list[str]] = {}
         for key, pid in inputs.links.items():
             guests_of.setdefault(pid, []).append(key)
         made_up = await self._made_up_by_all(session, person_ids, bookings)
-        unreachable = await self.store.unreachable_on("chat")
+        unreachable = await unreachable_read
         memo = self._memo.pop(session.id, {})
         self._memo[session.id] = memo
         while len(self._memo) > KEPT:
@@ -266,6 +265,20 @@ class Recorder:
         held = next(iter(memo.values()), None)
         if held is not None and held.inputs[0] == shared:
             shared = held.inputs[0]
+        # everyone's inputs as last time (the same kept evidence, at the same ledger head)
+        # at the same instant: the same records, without a look at each person
+        whole = SessionMemo(
+            head=inputs.head,
+            kept=(own, by_person, by_guest),
+            shared=shared,
+            person_ids=tuple(person_ids),
+            made_up=made_up,
+            unreachable=frozenset(unreachable),
+            at=now,
+        )
+        last = self._whole.get(session.id)
+        if last is not None and last[0].same(whole):
+            return list(last[1])
         out: list[AttendanceRecord] = []
         for pid in person_ids:
             mine = own.get(pid, [])
@@ -283,7 +296,7 @@ class Recorder:
             hit = memo.get(pid)
             if hit is not None and hit.inputs == inputs_of:
                 if hit.at != now:
-                    hit = _Memo(
+                    hit = PersonMemo(
                         inputs=inputs_of,
                         prepared=hit.prepared,
                         at=now,
@@ -303,9 +316,13 @@ class Recorder:
                 signed_off_seq=signed_off_seq,
             )
             record = record_at(prepared, now)
-            memo[pid] = _Memo(inputs=inputs_of, prepared=prepared, at=now, record=record)
+            memo[pid] = PersonMemo(inputs=inputs_of, prepared=prepared, at=now, record=record)
             out.append(record)
-        return out
+        self._whole.pop(session.id, None)
+        self._whole[session.id] = (whole, out)
+        while len(self._whole) > KEPT:
+            self._whole.popitem(last=False)
+        return list(out)
 
     async def recompute(
         self, session: Session, person_ids: Sequence[str] | None = None
@@ -343,20 +360,28 @@ class Recorder:
                 await self.compute(session, group, pid, signed_off_seq=seq) for pid in person_ids
             ]
         else:
-            inputs = await self.tail.read(session, *around)
-            evidence = inputs.evidence
-            presence = [e for x in inputs.by_guest.values() for e in x]
-            signoffs = [e.seq for e in evidence if e.kind is EvidenceKind.SIGNOFF]
-            if person_ids is None:
-                enrolled = {e.person_id for e in await self.store.enrollments(group_id=group.id)}
-                seen = {e.person_id for e in evidence if e.person_id is not None}
-                ids = sorted(enrolled | seen)
-            else:
-                ids = list(person_ids)
-            bookings = await self.tail.makeup_bookings(session, *around, ids)
-            records = await self._compute_all(
-                session, group, ids, inputs, signoffs[0] if signoffs else None, bookings
-            )
+            # read alongside the evidence's (one wait, not two)
+            unreachable = asyncio.ensure_future(self.store.unreachable_on("chat"))
+            try:
+                inputs = await self.tail.read(session, *around)
+                evidence = inputs.evidence
+                presence = [e for x in inputs.by_guest.values() for e in x]
+                signoffs = [e.seq for e in evidence if e.kind is EvidenceKind.SIGNOFF]
+                if person_ids is None:
+                    enrolled = {
+                        e.person_id for e in await self.store.enrollments(group_id=group.id)
+                    }
+                    seen = {e.person_id for e in evidence if e.person_id is not None}
+                    ids = sorted(enrolled | seen)
+                else:
+                    ids = list(person_ids)
+                bookings = await self.tail.makeup_bookings(session, *around, ids)
+                signed_off = signoffs[0] if signoffs else None
+                records = await self._compute_all(
+                    session, group, ids, inputs, signed_off, bookings, unreachable
+                )
+            finally:  # never left running past the recompute (its failure is raised)
+                await asyncio.gather(unreachable, return_exceptions=True)
             links_read = inputs.links
             head = inputs.head
         await self.saved.save_changed(session.id, records, head)

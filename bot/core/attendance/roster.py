@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
 
 from bot.core.actions import Button, RosterRow, RosterView
 from bot.core.attendance.guests import roster_guests
-from bot.core.attendance.hints import label, shown
+from bot.core.attendance.hints import Early, label, shown
 from bot.core.attendance.recorder import Recorder
 from bot.core.attendance.survey_summary import summarize
 from bot.core.domain import (
     AttendanceRecord,
     EvidenceKind,
     Flag,
+    Hint,
     LedgerEntry,
     Participation,
     Session,
@@ -119,24 +121,81 @@ async def build_roster(
     store = recorder.store
     group = await store.get_group(session.group_id)
     group_name = group.name if group else session.group_id
-    done = await recorder.recompute_session(session)
-    records = done.records
     running = now < session.end and session.state is SessionState.SCHEDULED
+    early = Early(store, session.group_id) if running else None
+    try:
+        done = await recorder.recompute_session(session)
+        records = done.records
+        hints = (
+            shown(
+                await early.of([r.person_id for r in records]),
+                session,
+                session.opens_at(recorder.policy),
+            )
+            if early is not None
+            else {}
+        )
+    finally:
+        if early is not None:
+            await early.settle()
     camera_known = bool(group and group.discord_voice_channel_id)
     notices = await _notices(store, session, done.evidence)
-    hints = (
-        shown(
-            await store.hints([r.person_id for r in records]),
-            session,
-            session.opens_at(recorder.policy),
-        )
-        if running
-        else {}
-    )
-    rows: list[RosterRow] = []
+    names = []
     for r in records:
         person = await store.get_person(r.person_id)
-        name = person.display_name if person else r.person_id
+        names.append(person.display_name if person else r.person_id)
+    # unlinked guests as "label (guest key)", so that a facilitator can /link them
+    guests = await roster_guests(
+        store, session, session.window(recorder.policy), around=done.presence, linked=done.links
+    )
+    notes: tuple[str, ...] = ()
+    if end_pass:
+        answers = await store.evidence(session_id=session.id, kinds=[EvidenceKind.SURVEY])
+        notes = summarize(answers, survey) if survey else ()
+    shape = _Shape(
+        session=session,
+        group_name=group_name,
+        camera_known=camera_known,
+        running=running,
+        tz=tz,
+        page=max(0, page),
+        end_pass=end_pass,
+    )
+    inputs = (shape, tuple(names), notices, hints, guests, notes)
+    return recorder.views.view(
+        session.id,
+        records,
+        inputs,
+        lambda: _view(shape, records, names, notices, hints, guests, notes),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Shape:
+    """What a roster view is made of besides its records and the people's details."""
+
+    session: Session
+    group_name: str
+    camera_known: bool
+    running: bool
+    tz: tzinfo
+    page: int
+    end_pass: bool
+
+
+def _view(
+    shape: _Shape,
+    records: Sequence[AttendanceRecord],
+    names: Sequence[str],
+    notices: dict[str, datetime],
+    hints: dict[str, Hint],
+    guests: tuple[str, ...],
+    notes: tuple[str, ...],
+) -> RosterView:
+    """The view itself, from what was read (pure)."""
+    session, tz, running = shape.session, shape.tz, shape.running
+    rows: list[RosterRow] = []
+    for r, name in zip(records, names, strict=True):
         hint = hints.get(r.person_id)
         rows.append(
             RosterRow(
@@ -147,7 +206,7 @@ async def build_roster(
                 in_room=r.in_room,
                 minutes=r.attended_minutes,
                 camera_minutes=r.camera_minutes,
-                camera_known=camera_known or r.camera_minutes > 0,
+                camera_known=shape.camera_known or r.camera_minutes > 0,
                 flags=tuple(f.value for f in r.flags),
                 hint=(
                     f"{label(hint)} since {clock_time(hint.since.astimezone(tz))} "
@@ -160,20 +219,14 @@ async def build_roster(
         )
     rows.sort(key=lambda r: (rank(r.status), r.display_name.casefold(), r.person_id))
     buttons = [(r.person_id, row_buttons(session.id, r.person_id)) for r in rows]
-    # unlinked guests as "label (guest key)", so that a facilitator can /link them
-    guests = await roster_guests(
-        store, session, session.window(recorder.policy), around=done.presence, linked=done.links
-    )
     counts = Counter(_kind(r.status) for r in rows)
     in_room = sum(1 for r in rows if r.in_room)
-    notes: tuple[str, ...] = ()
-    if end_pass:
-        answers = await store.evidence(session_id=session.id, kinds=[EvidenceKind.SURVEY])
-        notes = summarize(answers, survey) if survey else ()
-    title = f"{group_name} — {day_time(session.start, tz)}–{clock_time(session.end.astimezone(tz))}"
+    end_pass = shape.end_pass
+    when = f"{day_time(session.start, tz)}–{clock_time(session.end.astimezone(tz))}"
+    title = f"{shape.group_name} — {when}"
     return RosterView(
         session_id=session.id,
-        group_name=group_name,
+        group_name=shape.group_name,
         title=f"End of session: {title}" if end_pass else title,
         rows=tuple(rows),
         guests=guests,
@@ -185,7 +238,7 @@ async def build_roster(
             if end_pass
             else ()
         ),
-        page=max(0, page),
+        page=shape.page,
         notes=notes,
     )
 
