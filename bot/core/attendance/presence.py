@@ -124,16 +124,17 @@ class PeopleIndex:
                 found = self.by_platform.get((source, who.platform_user_id))
             if found is not None:
                 return found
+        # in this order, each key folded only when the ones before matched nobody
         email = _fold(who.email)
-        for table, key in (
-            (self.by_zoom_email, email),
-            (self.by_registrant, (who.registrant_id or "").strip()),
-            (self.by_email, email),
-            (self.by_alias, _fold(who.display_name)),
-        ):
-            if key and table.get(key) is not None:
-                return table[key]
-        return None
+        if email and (found := self.by_zoom_email.get(email)) is not None:
+            return found
+        registrant = (who.registrant_id or "").strip()
+        if registrant and (found := self.by_registrant.get(registrant)) is not None:
+            return found
+        if email and (found := self.by_email.get(email)) is not None:
+            return found
+        alias = _fold(who.display_name)
+        return self.by_alias.get(alias) if alias else None
 
 
 async def match_person(store: Store, source: str, who: Identity) -> Person | None:

@@ -60,3 +60,52 @@ def test_guest_keys_are_stable_and_name_nobody() -> None:
     assert guest_key("zoom", Identity(email="x@example.org", display_name="A")) == guest_key(
         "zoom", Identity(email="X@example.org", display_name="B")
     )
+
+
+def _by_the_table(index: PeopleIndex, source: str, who: Identity) -> Person | None:
+    """The match as a plain walk of the tables in order (every key folded up front)."""
+    if who.platform_user_id:
+        if source in ("console", "cli"):
+            found = index.by_id.get(who.platform_user_id)
+        else:
+            found = index.by_platform.get((source, who.platform_user_id))
+        if found is not None:
+            return found
+    email = " ".join((who.email or "").split()).casefold()
+    for table, key in (
+        (index.by_zoom_email, email),
+        (index.by_registrant, (who.registrant_id or "").strip()),
+        (index.by_email, email),
+        (index.by_alias, " ".join((who.display_name or "").split()).casefold()),
+    ):
+        if key and table.get(key) is not None:
+            return table[key]
+    return None
+
+
+def test_match_agrees_with_a_plain_walk_of_the_tables() -> None:
+    emails = (
+        None,
+        "",
+        " ",
+        "JAY@example.org",
+        "jay@example.org",
+        "dee@example.org",
+        "gone@example.org",
+        "x@y",
+    )
+    registrants = (None, "", " reg-002 ", "reg-404")
+    names = (None, "", "Sammy", "sam  K", "iPhone", "A.", "nobody")
+    platform_ids = (None, "111", "p-003")
+    for source in ("zoom", "discord", "console"):
+        for email in emails:
+            for registrant in registrants:
+                for name in names:
+                    for uid in platform_ids:
+                        ident = Identity(
+                            email=email,
+                            registrant_id=registrant,
+                            display_name=name,
+                            platform_user_id=uid,
+                        )
+                        assert INDEX.match(source, ident) == _by_the_table(INDEX, source, ident)
