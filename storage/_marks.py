@@ -6,11 +6,13 @@ caller still returns only once its own statement is committed, with its own row
 count, so a mark is as durable when its call returns as it was written alone. The
 batching is bot.core.together's (as the records' recompute); a batch that fails is
 written again statement by statement, each in its own transaction, so one bad mark
-never fails another (as the ledger's group commit does).
+never fails another (as the ledger's group commit does). A batch once taken is written
+to its end even if the caller writing it is cancelled, and never twice.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -33,6 +35,8 @@ class Mark:
     params: Mapping[str, object]
     rowcount: int = -1
     error: Exception | None = None
+    #: the task writing it (once its batch is taken)
+    writing: asyncio.Future[None] | None = None
 
 
 class Marks:
@@ -50,19 +54,34 @@ class Marks:
         return mark.rowcount
 
     async def _run(self, marks: list[Mark]) -> None:
-        # in key order (stable: one key's marks keep theirs), so that two processes'
-        # batches take their row locks in the same order (PostgreSQL)
-        ordered = sorted(marks, key=lambda m: m.key)
+        # Each mark is written once, by a task of its own batch that its callers'
+        # cancellation does not stop: a commit cut off halfway could have landed, and a
+        # batch handed back (bot.core.together) must not be written twice (a result
+        # twice counts its attempt twice). A batch handed back is only waited for.
+        fresh = [m for m in marks if m.writing is None]
+        if fresh:
+            # in key order (stable: one key's marks keep theirs), so that two processes'
+            # batches take their row locks in the same order (PostgreSQL)
+            writing = asyncio.ensure_future(self._write(sorted(fresh, key=lambda m: m.key)))
+            for mark in fresh:
+                mark.writing = writing
+        for task in {id(m.writing): m.writing for m in marks}.values():
+            if task is not None:
+                await asyncio.shield(task)
+
+    async def _write(self, marks: list[Mark]) -> None:
+        """Never raises: what keeps a mark from being written is kept as its `error`."""
         try:
-            await self._commit(ordered)
-        except Exception:
-            if len(ordered) == 1:
-                raise
-            for mark in ordered:  # isolate the failing one
+            await self._commit(marks)
+        except Exception as e:
+            if len(marks) == 1:
+                marks[0].error = e
+                return
+            for mark in marks:  # isolate the failing one
                 try:
                     await self._commit([mark])
-                except Exception as e:
-                    mark.error = e
+                except Exception as again:
+                    mark.error = again
 
     async def _commit(self, marks: list[Mark]) -> None:
         async with self._transaction() as conn:

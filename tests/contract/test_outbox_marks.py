@@ -256,3 +256,25 @@ async def test_a_failing_mark_fails_only_its_own_caller() -> None:
     )
     assert [type(g).__name__ for g in got] == ["int", "RuntimeError", "int", "int"]
     assert sorted(k for keys in tx.committed for k in keys) == ["a", "b", "c"]
+
+
+async def test_a_batch_whose_caller_is_cancelled_is_written_once() -> None:
+    gate = asyncio.Event()
+    committed: list[list[str]] = []
+
+    class Slow(_Tx):
+        async def __aexit__(self, kind: object, *_: object) -> None:
+            await gate.wait()  # the commit under way when its caller is cancelled
+            committed.append(self.keys)
+
+    marks = Marks(lambda: Slow(_Failing()))
+    first = asyncio.create_task(marks.write(Mark("a", update(outbox), {"k": "a"})))
+    await asyncio.sleep(0)  # "a" is being written
+    rest = [asyncio.create_task(marks.write(Mark(k, update(outbox), {"k": k}))) for k in ("c", "b")]
+    await asyncio.sleep(0)
+    first.cancel()  # its caller goes; its batch goes on, and the next one after it
+    await asyncio.sleep(0)
+    gate.set()
+    assert await asyncio.gather(*rest) == [1, 1]
+    assert first.cancelled()
+    assert committed == [["a"], ["b", "c"]]
