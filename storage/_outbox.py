@@ -3,23 +3,107 @@
 `claim_due` locks the rows it takes with FOR UPDATE SKIP LOCKED on PostgreSQL, so
 several processes never claim the same item; on SQLite the write transaction's
 BEGIN IMMEDIATE does the same job.
+
+A delivery writes two marks an item: its send begun (`renew_claim`), then its result
+(`finish`). Those that arrive together share one transaction (group commit, see
+storage._marks): each call still returns only once its own mark is committed. Its
+read of the person's unreachable channels is shared the same way: the calls that
+arrive while one read runs are answered by the next, one query for all of them (each
+still reads after it was called).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, literal, or_, select, update
+from sqlalchemy import Executable, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.outbox import OutboxItem, OutboxStatus
+from bot.core.together import Together
 from storage._base import SqlBase
+from storage._marks import Mark, Marks
 from storage.rows import outbox_values, to_outbox_item
 from storage.tables import outbox, unreachable
 
 
+def _renew(*, begun: bool) -> Executable:
+    """`renew_claim`'s UPDATE: params m_key, m_worker, m_until (and m_begun)."""
+    at = outbox.c.sending_at.type
+    values: dict[str, object] = {
+        "claimed_until": bindparam("m_until", type_=outbox.c.claimed_until.type)
+    }
+    if begun:
+        values["sending_at"] = func.coalesce(outbox.c.sending_at, bindparam("m_begun", type_=at))
+    return (
+        update(outbox)
+        .where(
+            (outbox.c.key == bindparam("m_key"))
+            & (outbox.c.status == str(OutboxStatus.CLAIMED))
+            & (outbox.c.claimed_by == bindparam("m_worker"))
+        )
+        .values(values)
+    )
+
+
+def _finish(sending: object) -> Executable:
+    """`finish`'s UPDATE, setting `sending_at` to `sending`: params m_key, m_status,
+    m_next, m_channel, m_finished, m_error (and any `sending` takes)."""
+    at = outbox.c.finished_at.type
+    return (
+        update(outbox)
+        .where(outbox.c.key == bindparam("m_key"))
+        .values(
+            status=bindparam("m_status", type_=outbox.c.status.type),
+            attempts=outbox.c.attempts + 1,
+            next_attempt_at=bindparam("m_next", type_=at),
+            claimed_by=None,
+            claimed_until=None,
+            channel_used=bindparam("m_channel", type_=outbox.c.channel_used.type),
+            finished_at=bindparam("m_finished", type_=at),
+            last_error=bindparam("m_error", type_=outbox.c.last_error.type),
+            sending_at=sending,
+        )
+    )
+
+
+# built once (and compiled once, by SQLAlchemy's cache): every mark binds its values
+_RENEW = _renew(begun=False)
+_RENEW_BEGUN = _renew(begun=True)
+#: a retry keeps the mark of a send begun; any other outcome clears it
+_FINISH_KEEP = _finish(outbox.c.sending_at)
+_FINISH_CLEAR = _finish(None)
+#: a retry whose attempt surely sent nothing clears its own mark (m_unsent), not another's
+_FINISH_UNLESS_MINE = _finish(
+    case(
+        (outbox.c.sending_at == bindparam("m_unsent", type_=outbox.c.sending_at.type), None),
+        else_=outbox.c.sending_at,
+    )
+)
+
+#: person ids per `IN (...)` of a shared read: well under every driver's parameter limit
+_ID_CHUNK = 500
+
+
+@dataclass(slots=True, eq=False)
+class _Unreachable:
+    """One call's question (whom) and, once read, its answer."""
+
+    person_id: str
+    channels: set[str] = field(default_factory=set)
+
+
 class OutboxSql(SqlBase):
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        #: the marks of deliveries, written together (group commit)
+        self._marks = Marks(self._write)
+        #: reads of unreachable channels, made together
+        self._unreachable_reads: Together[_Unreachable] = Together(self._read_unreachable)
+
     async def enqueue(self, items: Sequence[OutboxItem]) -> int:
         fresh: dict[str, OutboxItem] = {}
         for item in items:
@@ -88,21 +172,11 @@ class OutboxSql(SqlBase):
     async def renew_claim(
         self, key: str, *, worker: str, until: datetime, sending_at: datetime | None = None
     ) -> bool:
-        values: dict[str, object] = {"claimed_until": until}
-        if sending_at is not None:  # the earliest unfinished attempt's is kept
-            begun = literal(sending_at, type_=outbox.c.sending_at.type)
-            values["sending_at"] = func.coalesce(outbox.c.sending_at, begun)
-        stmt = (
-            update(outbox)
-            .where(
-                (outbox.c.key == key)
-                & (outbox.c.status == str(OutboxStatus.CLAIMED))
-                & (outbox.c.claimed_by == worker)
-            )
-            .values(values)
-        )
-        async with self._write() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
+        params = {"m_key": key, "m_worker": worker, "m_until": until}
+        if sending_at is None:
+            return await self._marks.write(Mark(key, _RENEW, params)) == 1
+        params["m_begun"] = sending_at  # the earliest unfinished attempt's is kept
+        return await self._marks.write(Mark(key, _RENEW_BEGUN, params)) == 1
 
     async def finish(
         self,
@@ -116,29 +190,19 @@ class OutboxSql(SqlBase):
         unsent_since: datetime | None = None,
     ) -> None:
         retry = status is OutboxStatus.PENDING
-        sending: object = outbox.c.sending_at if retry else None
+        params: dict[str, object] = {
+            "m_key": key,
+            "m_status": str(status),
+            "m_next": next_attempt_at if retry else None,
+            "m_channel": channel,
+            "m_finished": None if retry else at,
+            "m_error": error,
+        }
+        stmt = _FINISH_KEEP if retry else _FINISH_CLEAR
         if retry and unsent_since is not None:  # this attempt's own mark: it sent nothing
-            mine = outbox.c.sending_at == literal(unsent_since, type_=outbox.c.sending_at.type)
-            sending = case((mine, None), else_=outbox.c.sending_at)
-        stmt = (
-            update(outbox)
-            .where(outbox.c.key == key)
-            .values(
-                status=str(status),
-                attempts=outbox.c.attempts + 1,
-                next_attempt_at=next_attempt_at if retry else None,
-                claimed_by=None,
-                claimed_until=None,
-                channel_used=channel,
-                finished_at=None if retry else at,
-                last_error=error,
-                sending_at=sending,
-            )
-        )
-        async with self._write() as conn:
-            result = await conn.execute(stmt)
-            if result.rowcount != 1:
-                raise KeyError(key)
+            stmt, params["m_unsent"] = _FINISH_UNLESS_MINE, unsent_since
+        if await self._marks.write(Mark(key, stmt, params)) != 1:
+            raise KeyError(key)
 
     async def outbox_items(
         self,
@@ -167,9 +231,22 @@ class OutboxSql(SqlBase):
             return result.rowcount == 1
 
     async def unreachable_channels(self, person_id: str) -> set[str]:
-        stmt = select(unreachable.c.channel).where(unreachable.c.person_id == person_id)
+        ask = _Unreachable(person_id)
+        await self._unreachable_reads.run([ask])
+        return ask.channels
+
+    async def _read_unreachable(self, asks: list[_Unreachable]) -> None:
+        wanted = sorted({a.person_id for a in asks})
+        found: dict[str, set[str]] = {}
         async with self._read() as conn:
-            return set((await conn.execute(stmt)).scalars())
+            for i in range(0, len(wanted), _ID_CHUNK):
+                stmt = select(unreachable.c.person_id, unreachable.c.channel).where(
+                    unreachable.c.person_id.in_(wanted[i : i + _ID_CHUNK])
+                )
+                for person_id, channel in await conn.execute(stmt):
+                    found.setdefault(person_id, set()).add(channel)
+        for ask in asks:
+            ask.channels = set(found.get(ask.person_id, ()))
 
     async def unreachable_on(self, channel: str) -> set[str]:
         if self._reader is not None:  # a SQLite file: one hand-off (a roster's every view)
