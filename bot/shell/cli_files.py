@@ -34,15 +34,27 @@ async def _aiter(text: Iterable[str]) -> AsyncIterator[str]:
 
 
 async def write_file(path: str, text: Iterable[str] | AsyncIterable[str]) -> None:
-    """The text to `path`, whole or not at all (a temporary file, fsynced, renamed)."""
+    """The text to `path`, whole or not at all (a temporary file, fsynced, renamed).
+    Each batch is written in a thread while the next one is made (the write releases
+    the GIL): a year's FHIR export makes 63 MB, and its writes overlap its making."""
+    loop = asyncio.get_running_loop()
     tmp = f"{path}.tmp"
     f = await asyncio.to_thread(open, tmp, "w", encoding="utf-8", newline="")
+    writing: asyncio.Future[int] | None = None
     try:
         async for batch in batches(text):
-            await asyncio.to_thread(f.write, batch)
+            if writing is not None:
+                await writing  # one batch in flight at a time, in order
+            writing = loop.run_in_executor(None, f.write, batch)  # submitted at once
+        if writing is not None:
+            await writing
         await asyncio.to_thread(_close_synced, f)
         await asyncio.to_thread(os.replace, tmp, path)
     except BaseException:
+        if writing is not None and not writing.done():
+            # the thread still holds the file: let its write end before closing it
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(writing)
         f.close()
         with contextlib.suppress(OSError):
             os.remove(tmp)
