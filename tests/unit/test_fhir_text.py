@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fhir.resources.R4B.bundle import Bundle
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.attendance.signoff import SignOff
 from bot.core.domain import Flag, Participation, ReportLine, Status
@@ -137,4 +139,48 @@ def test_ids_are_uuid5_of_the_records_key() -> None:
         assert fhir.fhir_uuid("encounter", *key) == str(uuid.uuid5(fhir.FHIR_NAMESPACE, name))
     assert fhir.encounter_ids(LINES) == [
         fhir.fhir_uuid("encounter", r.session_id, r.person_id) for r in LINES
+    ]
+
+
+_MINUTE = timedelta(minutes=1)
+#: times around the session's window: before, at, inside, at its end, after (and none)
+_TIMES = st.one_of(
+    st.none(),
+    st.sampled_from([START - 9 * _MINUTE, START, START + 7 * _MINUTE, END, END + _MINUTE]),
+    st.integers(-60, 240).map(lambda m: START + timedelta(minutes=m, seconds=m % 7)),
+)
+_LINES = st.lists(
+    st.builds(
+        _line,
+        st.sampled_from(["s-1", "s-1", "s-2 /ü:x"]),
+        st.sampled_from(["p-1", ODD, "p 2", ""]),
+        st.sampled_from([*(s.value for s in Status), "a status of tomorrow"]),
+        # around the threshold of a period shorter than the minutes (180 min sessions)
+        attended_minutes=st.sampled_from([0, 1, 7, 8, 170, 180, 181, 240]),
+        camera_minutes=st.integers(0, 200),
+        first_seen=_TIMES,
+        last_seen=_TIMES,
+        checked_in_at=_TIMES,
+        flags=st.lists(st.sampled_from([*(f.value for f in Flag), "nouveau ✓"]), max_size=3).map(
+            tuple
+        ),
+        verified_by=st.sampled_from([None, "", "f-1", ODD]),
+        participation=st.sampled_from([None, "", *(p.value for p in Participation)]),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES, st.booleans())
+def test_any_lines_templates_equal_the_dicts(lines: list[ReportLine], sign: bool) -> None:
+    """The templates' inlined span, ids and bundle id (the fast path) against the
+    readable, dict-by-dict bundle (the general one), over arbitrary lines."""
+    signed = SIGNED if sign else {}
+    assert list(fhir_text.fhir_chunks(lines, signed, NY)) == list(
+        fhir.bundle_chunks(lines, signed, NY)
+    )
+    assert fhir.encounter_ids(lines) == [
+        str(uuid.uuid5(fhir.FHIR_NAMESPACE, f"encounter\x1f{r.session_id}\x1f{r.person_id}"))
+        for r in lines
     ]

@@ -31,7 +31,8 @@ _FHIR_STATUS = {
     "excused": "cancelled",
     "unverified": "unknown",
 }
-_ATTENDED = frozenset(s.value for s in ATTENDED)
+#: the statuses of someone who attended, as text
+ATTENDED_STATUSES = frozenset(s.value for s in ATTENDED)
 _ROLLCALL = "urn:rollcall:attendance"  # our own code system for status and flags
 STATUS_URL = f"{_ROLLCALL}:status"
 FLAG_URL = f"{_ROLLCALL}:flag"
@@ -52,7 +53,8 @@ _COMPACT = (",", ":")
 #: uuid5 namespace of rollcall's FHIR resources (fullUrl urn:uuid:… and Encounter.id)
 FHIR_NAMESPACE = uuid.UUID("5b0c5d1e-6f0a-4c8e-9a51-7d3f2a8e4c11")
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-_NAMESPACED = hashlib.sha1(FHIR_NAMESPACE.bytes, usedforsecurity=False)
+#: SHA-1 of the namespace: a UUID v5 of a name is this, updated with the name
+NAMESPACED = hashlib.sha1(FHIR_NAMESPACE.bytes, usedforsecurity=False)
 #: the UUID's variant digit (RFC 4122: 10xx) from the hash's
 _VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
 
@@ -65,12 +67,12 @@ def dumps(value: object) -> str:
 def fhir_uuid(kind: str, *key: str) -> str:
     """A stable UUID (v5) for a record's key: the same record, the same id, every export.
     (`uuid.uuid5(FHIR_NAMESPACE, name)`, without building a UUID object per record.)"""
-    h = _NAMESPACED.copy()
+    h = NAMESPACED.copy()
     h.update("\x1f".join((kind, *key)).encode())
-    return _v5(h.hexdigest())
+    return v5(h.hexdigest())
 
 
-def _v5(x: str) -> str:
+def v5(x: str) -> str:
     """The UUID v5 of a SHA-1 hex digest: its first 16 bytes, version and variant set."""
     return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:32]}"
 
@@ -79,16 +81,19 @@ def encounter_ids(lines: Sequence[ReportLine]) -> list[str]:
     """`fhir_uuid("encounter", session_id, person_id)` of each line (the session's part
     hashed once per session: lines come session by session)."""
     out: list[str] = []
+    append = out.append
+    variant = _VARIANT
     session = None
-    prefix = _NAMESPACED
+    prefix = NAMESPACED
     for r in lines:
-        if r.session_id != session:
-            session = r.session_id
-            prefix = _NAMESPACED.copy()
+        if r[0] != session:  # r.session_id (a line is a tuple: indexing is cheaper)
+            session = r[0]
+            prefix = NAMESPACED.copy()
             prefix.update(f"encounter\x1f{session}\x1f".encode())
         h = prefix.copy()
-        h.update(r.person_id.encode())
-        out.append(_v5(h.hexdigest()))
+        h.update(r[4].encode())  # r.person_id
+        x = h.hexdigest()
+        append(f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{variant[x[16]]}{x[17:20]}-{x[20:32]}")  # v5
     return out
 
 
@@ -117,7 +122,7 @@ def attended_span(r: ReportLine) -> tuple[datetime, datetime] | None:
     """An attended record's period: the stay, clipped to the session, and never shorter
     than the minutes (attested minutes without presence take the session's window);
     None for anyone who did not attend (their period is the session's planned window)."""
-    if r.status not in _ATTENDED:
+    if r.status not in ATTENDED_STATUSES:
         return None
     start = max(r.first_seen or r.checked_in_at or r.session_start, r.session_start)
     end = min(r.last_seen or r.session_end, r.session_end)

@@ -27,6 +27,7 @@ _HEAD = dumps({"resourceType": "Encounter"})[:-1]  # '{"resourceType":"Encounter
 _CLASS = dumps(fhir.CLASS)
 _CAMERA = dumps({"url": fhir.CAMERA_URL, "valueQuantity": {"value": 0}})[:-3]  # …"value":
 _UNIT = "," + dumps(fhir.MINUTES)[1:]  # ',"unit":"min",…}' after a quantity's value
+_URN = "urn:uuid:"  # a fullUrl, before its UUID
 
 
 def fhir_chunks(
@@ -36,29 +37,43 @@ def fhir_chunks(
     then one entry a line, then the tail."""
     eids = fhir.encounter_ids(lines)
     provenances = fhir.provenances(lines, eids, signed, tz)
-    yield fhir.bundle_head(eids, provenances)
+    yield _bundle_head(eids, provenances)
     yield from _encounters(lines, eids, tz)
     for n, entry in enumerate(provenances, start=len(lines)):
         yield ("\n" if n == 0 else ",\n") + dumps(entry)
     yield "\n]}\n"
 
 
+def _bundle_head(eids: Sequence[str], provenances: Sequence[dict[str, object]]) -> str:
+    """`fhir.bundle_head`: its id's name ("bundle", then every fullUrl, joined by
+    \\x1f) joined at once, not made a fullUrl at a time."""
+    urls = [str(p["fullUrl"]) for p in provenances]
+    sep = "\x1f" + _URN
+    name = sep.join(("bundle", *eids)) if eids else "bundle"
+    if urls:
+        name += "\x1f" + "\x1f".join(urls)
+    h = fhir.NAMESPACED.copy()
+    h.update(name.encode())
+    head = {"resourceType": "Bundle", "id": fhir.v5(h.hexdigest()), "type": "collection"}
+    return dumps(head)[:-1] + ',"entry":['
+
+
 def _encounters(lines: Sequence[ReportLine], eids: Sequence[str], tz: tzinfo) -> Iterator[str]:
     """Each line's Encounter entry (`fhir.encounter`), as text, after its separator."""
     iso = Memo(lambda dt: dumps(iso_local(dt, tz)))
     # "status":…,"class":…,"subject": and the status extension, by rollcall status
-    status = Memo(
+    status_of = Memo(
         lambda s: (
             f',"status":{dumps(fhir.fhir_status(s))},"class":{_CLASS},"subject":',
             dumps({"url": fhir.STATUS_URL, "valueCode": s}),
         )
     )
     subject = Memo(lambda pid: dumps(fhir.ref("Patient", pid)) + ',"period":{"start":')
-    flags = Memo(
+    flags_of = Memo(
         lambda fs: "".join(f",{dumps({'url': fhir.FLAG_URL, 'valueCode': f})}" for f in fs)
     )
     number = Memo(dumps)
-    participation = Memo(
+    participation_of = Memo(
         lambda p: f",{dumps({'url': fhir.PARTICIPATION_URL, 'valueCode': p})}" if p else ""
     )
     participant = Memo(
@@ -66,26 +81,51 @@ def _encounters(lines: Sequence[ReportLine], eids: Sequence[str], tz: tzinfo) ->
             f',"participant":[{{"individual":{dumps(fhir.ref("Practitioner", by))}}}]' if by else ""
         )
     )
-    attended_span = fhir.attended_span
+    attended = fhir.ATTENDED_STATUSES
     session = identifier = planned = ""
     sep = "\n"
-    for r, eid in zip(lines, eids, strict=True):
-        if r.session_id != session:  # lines come session by session
-            session = r.session_id
-            identifier = dumps(fhir.identifiers(r))
-            planned = f'{iso[r.session_start]},"end":{iso[r.session_end]}}}'
-        span = attended_span(r)
-        if span is None:
+    for line, eid in zip(lines, eids, strict=True):
+        (
+            session_id,
+            _,
+            session_start,
+            session_end,
+            person_id,
+            status,
+            attended_minutes,
+            camera_minutes,
+            first_seen,
+            last_seen,
+            checked_in_at,
+            flags,
+            verified_by,
+            _,
+            participation,
+        ) = line
+        if session_id != session:  # lines come session by session
+            session = session_id
+            identifier = dumps(fhir.identifiers(line))
+            planned = f'{iso[session_start]},"end":{iso[session_end]}}}'
+        if status in attended:  # fhir.attended_span, inline (it is not None)
+            start = first_seen or checked_in_at or session_start
+            if start < session_start:
+                start = session_start
+            end = last_seen or session_end
+            if end > session_end:
+                end = session_end
+            if end <= start or (end - start).total_seconds() < attended_minutes * 60 - 59:
+                period = planned
+            else:
+                period = f'{iso[start]},"end":{iso[end]}}}'
+            length = f',"length":{{"value":{number[attended_minutes]}{_UNIT}'
+        else:
             period = planned
             length = ""
-        else:
-            period = f'{iso[span[0]]},"end":{iso[span[1]]}}}'
-            length = f',"length":{{"value":{number[r.attended_minutes]}{_UNIT}'
-        head, ext = status[r.status]
+        head, ext = status_of[status]
         yield (
             f'{sep}{{"fullUrl":"urn:uuid:{eid}","resource":{_HEAD},'
-            f'"id":"{eid}","identifier":{identifier}{head}{subject[r.person_id]}{period},'
-            f'"extension":[{ext}{flags[r.flags]},{_CAMERA}{number[r.camera_minutes]}{_UNIT}}}'
-            f"{participation[r.participation]}]{length}{participant[r.verified_by]}}}}}"
+            f'"id":"{eid}","identifier":{identifier}{head}{subject[person_id]}{period},'
+            f'"extension":[{ext}{flags_of[flags]},{_CAMERA}{number[camera_minutes]}{_UNIT}}}'
+            f"{participation_of[participation]}]{length}{participant[verified_by]}}}}}"
         )
         sep = ",\n"
