@@ -185,7 +185,6 @@ class Operations:
 
     async def forget_person(self, person_id: str, *, actor_id: str) -> None:
         await forget_person(self._services.store, person_id, self._services.clock.now(), actor_id)
-        self._services.recorder.views.clear()
 
     # -- guests --------------------------------------------------------------------
     async def groups_named(self, group_id: str | None) -> list[Group]:

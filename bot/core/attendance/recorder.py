@@ -8,14 +8,13 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.core import limits
 from bot.core.attendance.checked_in import CheckedIn
 from bot.core.attendance.closures import without_stale_closures
 from bot.core.attendance.links import linked_guest_keys
 from bot.core.attendance.prepared import Prepared, prepare
-from bot.core.attendance.recompute_memo import PersonMemo, SessionMemo
-from bot.core.attendance.roster_memo import RosterViews
 from bot.core.attendance.rules import record_at
 from bot.core.attendance.saved import SavedRecords
 from bot.core.attendance.tail import KEPT, SessionInputs, SessionTail
@@ -42,6 +41,14 @@ FEW = 3
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class _Memo:
+    inputs: tuple[Any, ...]
+    prepared: Prepared
+    at: datetime
+    record: AttendanceRecord
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Recomputed:
     records: list[AttendanceRecord]
     #: when read whole (None: it was not): the session's evidence, by seq, and the
@@ -64,13 +71,9 @@ class Recorder:
         self.tail = SessionTail(store)
         #: session -> person -> (what their last record was computed from, its clock-free
         #: part, the instant and the record): a new instant only applies the clock
-        self._memo: OrderedDict[str, dict[str, PersonMemo]] = OrderedDict()
-        #: session -> everyone's inputs at the last recompute and the records it gave
-        self._whole: OrderedDict[str, tuple[SessionMemo, list[AttendanceRecord]]] = OrderedDict()
+        self._memo: OrderedDict[str, dict[str, _Memo]] = OrderedDict()
         #: the records as last saved or read, per session (not read back while they hold)
         self.saved = SavedRecords(store, clock, few=FEW, kept=KEPT)
-        #: the last roster view of each session (bot.core.attendance.roster)
-        self.views = RosterViews()
 
     @property
     def policy(self) -> Policy:
@@ -265,20 +268,6 @@ class Recorder:
         held = next(iter(memo.values()), None)
         if held is not None and held.inputs[0] == shared:
             shared = held.inputs[0]
-        # everyone's inputs as last time (the same kept evidence, at the same ledger head)
-        # at the same instant: the same records, without a look at each person
-        whole = SessionMemo(
-            head=inputs.head,
-            kept=(own, by_person, by_guest),
-            shared=shared,
-            person_ids=tuple(person_ids),
-            made_up=made_up,
-            unreachable=frozenset(unreachable),
-            at=now,
-        )
-        last = self._whole.get(session.id)
-        if last is not None and last[0].same(whole):
-            return list(last[1])
         out: list[AttendanceRecord] = []
         for pid in person_ids:
             mine = own.get(pid, [])
@@ -296,7 +285,7 @@ class Recorder:
             hit = memo.get(pid)
             if hit is not None and hit.inputs == inputs_of:
                 if hit.at != now:
-                    hit = PersonMemo(
+                    hit = _Memo(
                         inputs=inputs_of,
                         prepared=hit.prepared,
                         at=now,
@@ -316,13 +305,9 @@ class Recorder:
                 signed_off_seq=signed_off_seq,
             )
             record = record_at(prepared, now)
-            memo[pid] = PersonMemo(inputs=inputs_of, prepared=prepared, at=now, record=record)
+            memo[pid] = _Memo(inputs=inputs_of, prepared=prepared, at=now, record=record)
             out.append(record)
-        self._whole.pop(session.id, None)
-        self._whole[session.id] = (whole, out)
-        while len(self._whole) > KEPT:
-            self._whole.popitem(last=False)
-        return list(out)
+        return out
 
     async def recompute(
         self, session: Session, person_ids: Sequence[str] | None = None

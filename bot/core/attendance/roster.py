@@ -161,13 +161,7 @@ async def build_roster(
         page=max(0, page),
         end_pass=end_pass,
     )
-    inputs = (shape, tuple(names), notices, hints, guests, notes)
-    return recorder.views.view(
-        session.id,
-        records,
-        inputs,
-        lambda: _view(shape, records, names, notices, hints, guests, notes),
-    )
+    return _view(shape, records, names, notices, hints, guests, notes)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -70,8 +70,7 @@ class SavedRecords:
             saved = None if head is None else _Saved(head=head, checked=now, records=stored)
         else:
             stored = saved.records
-        # the very record kept (a recompute that reused it) needs no comparing
-        changed = [r for r in records if (s := stored.get(r.person_id)) is not r and s != r]
+        changed = [r for r in records if stored.get(r.person_id) != r]
         if changed:
             await self.store.save_records(changed)
             stored.update((r.person_id, r) for r in changed)

@@ -80,12 +80,8 @@ async def roster_reply(
         # never left running past the handler (its failure is raised just below)
         await asyncio.gather(audited, return_exceptions=True)
     await audited
-    # the text leaves out the marking: rendered once for a view built once
-    built = view
-    text = ctx.services.recorder.views.text(built, ctx.tz, lambda: render_roster(built, ctx.tz))
-    return Reply(
-        text=text, view=dataclasses.replace(built, marking=marking), replace_original=replace
-    )
+    view = dataclasses.replace(view, marking=marking)
+    return Reply(text=render_roster(view, ctx.tz), view=view, replace_original=replace)
 
 
 async def page_button(ctx: Context) -> list[Action]:
