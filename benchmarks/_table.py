@@ -115,9 +115,9 @@ def markdown(results: dict[str, Any]) -> str:
     if r and "p99_ms" in r:
         rows.append(
             f"| B3 `/roster`, {r['people']} enrolled, {r['evidence']:,} evidence | "
-            f"p50 {shown(r, 'p50_ms')} ms, p99 {shown(r, 'p99_ms')} ms (asked once a second: "
-            f"p50 {shown(r, 'moving_clock_p50_ms')} ms, p99 {shown(r, 'moving_clock_p99_ms')} "
-            "ms) | | p99 ≤ 20 ms |"
+            f"p50 {shown(r, 'p50_ms')} ms, p99 {shown(r, 'p99_ms')} ms, asked once a second "
+            f"(again at one instant: p50 {shown(r, 'same_instant_p50_ms')} ms, p99 "
+            f"{shown(r, 'same_instant_p99_ms')} ms) | | p99 ≤ 20 ms |"
         )
     for name in ("history", "history_postgres"):
         if name in results and "by_months" in results[name]:

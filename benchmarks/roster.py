@@ -1,9 +1,10 @@
 """B3: `/roster` of a live session — `people` enrolled, `evidence` presence rows in the
 ledger for it (joins and leaves over the evening) — through `Engine.handle`, one
-facilitator asking `calls` times in a row on a real SQLite file. Reports the latency
-p50/p99 (target p99 ≤ 20 ms) and checks every answer lists everyone; then `calls/4`
-more with the clock a second later each time (every record is worked out again: what
-a facilitator refreshing a live roster costs).
+facilitator asking `calls` times in a row on a real SQLite file, the clock a second
+later each time (a live roster's minutes change as it runs, so every record is worked
+out again, as when a facilitator refreshes it). Reports the latency p50/p99 (target
+p99 ≤ 20 ms) and checks every answer lists everyone; then `calls/4` more at one
+instant (what can be reused when nothing, not even the time, has changed).
 
     python -m benchmarks.roster [--people 200] [--evidence 20000] [--calls 200]
 """
@@ -87,10 +88,10 @@ async def bench(people: int, evidence: int, calls: int) -> dict[str, Any]:
         app = await open_app(config, clock=clock)
         await _seed_evidence(app.store, people, evidence)
         latencies: list[float] = []
-        moving: list[float] = []
+        same_instant: list[float] = []
         complete = 0
         for i in range(calls + 5 + calls // 4):
-            if i >= calls + 5:  # then asked once a second: every record is worked out again
+            if i < calls + 5:  # asked once a second: every record is worked out again
                 clock.advance(timedelta(seconds=1))
             event = CommandInvoked(
                 actor=Actor(platform="slack", user_id="UFAC"),
@@ -102,7 +103,7 @@ async def bench(people: int, evidence: int, calls: int) -> dict[str, Any]:
             started = time.perf_counter()
             actions = await app.engine.handle(event)
             if i >= calls + 5:
-                moving.append(time.perf_counter() - started)
+                same_instant.append(time.perf_counter() - started)
             elif i >= 5:  # the first few warm the caches up
                 latencies.append(time.perf_counter() - started)
                 reply = actions[0]
@@ -116,11 +117,15 @@ async def bench(people: int, evidence: int, calls: int) -> dict[str, Any]:
         "complete": complete,
         "p50_ms": round(_env.percentile(latencies, 50) * 1000, 2),
         "p99_ms": round(_env.percentile(latencies, 99) * 1000, 2),
-        # the same roster asked at a new instant each time (no record can be reused)
-        "moving_clock_p50_ms": round(_env.percentile(moving, 50) * 1000, 2) if moving else None,
-        "moving_clock_p99_ms": round(_env.percentile(moving, 99) * 1000, 2) if moving else None,
+        # the same roster asked again at one instant (what is kept can be reused)
+        "same_instant_p50_ms": _ms(same_instant, 50),
+        "same_instant_p99_ms": _ms(same_instant, 99),
         "targets": {"p99_ms": 20},
     }
+
+
+def _ms(latencies: list[float], q: int) -> float | None:
+    return round(_env.percentile(latencies, q) * 1000, 2) if latencies else None
 
 
 def passed(report: dict[str, Any]) -> bool:
@@ -136,8 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     r = asyncio.run(bench(args.people, args.evidence, args.calls))
     print(
         f"roster: {r['people']} enrolled, {r['evidence']} evidence rows: p50 {r['p50_ms']} ms, "
-        f"p99 {r['p99_ms']} ms (target ≤ 20); {r['complete']}/{r['calls']} complete; asked "
-        f"once a second: p50 {r['moving_clock_p50_ms']} ms, p99 {r['moving_clock_p99_ms']} ms"
+        f"p99 {r['p99_ms']} ms (target ≤ 20), asked once a second; {r['complete']}/{r['calls']} "
+        f"complete; asked again at one instant: p50 {r['same_instant_p50_ms']} ms, "
+        f"p99 {r['same_instant_p99_ms']} ms"
     )
     return 0 if passed(r) else 1
 
