@@ -19,7 +19,7 @@ from bot.core.overview.views import SurveyPoint
 from bot.core.ports import Clock
 from bot.core.reports import billing as billing_csv
 from bot.core.reports.render import render
-from bot.core.timeutil import day_date_time, zone
+from bot.core.timeutil import day_date_time, parse_date, zone
 
 if TYPE_CHECKING:
     from adapters.web.auth import Viewer
@@ -268,19 +268,22 @@ class Pages:
 
     # -- downloads -------------------------------------------------------------------------
 
-    async def _rows(self, viewer: Viewer, request: web.Request) -> tuple[list[Any], str]:
+    async def _rows(
+        self, viewer: Viewer, request: web.Request
+    ) -> tuple[list[Any], str, dict[str, str | None]]:
+        """The rows asked for, the target, and the range applied (for the audit row)."""
         group = request.query.get("group") or None
         if group is not None and not viewer.scope.sees_group(group):
             raise Forbidden
         start, end = date_range(request.query.get("from"), request.query.get("to"), self.tz)
         ids = [group] if group else self._visible_groups(viewer)
         rows = await self.engine.report_rows_in(ids, start_from=start, start_to=end)
-        return rows, group or "all"
+        return rows, group or "all", _applied(request)
 
     async def _download(
         self,
         viewer: Viewer,
-        request: web.Request,
+        asked: dict[str, str | None],
         body: str,
         fmt: str,
         target: str,
@@ -288,8 +291,8 @@ class Pages:
         name: str,
         ctype: str,
     ) -> web.Response:
-        # the range asked for is part of what was exported (ids and dates only)
-        asked = {k: request.query.get(k) or None for k in ("from", "to", "week")}
+        # the range applied is part of what was exported (dates and a week only: what
+        # the export used, normalized, never the URL's text, see `_applied`)
         await self.engine.audit(
             actor_id=viewer.scope.person.id,
             action="dashboard.export",
@@ -305,13 +308,13 @@ class Pages:
         )
 
     async def export_csv(self, viewer: Viewer, request: web.Request) -> web.StreamResponse:
-        rows, target = await self._rows(viewer, request)
+        rows, target, asked = await self._rows(viewer, request)
         text = render("csv", rows, self.tz)
         # `rollcall report --format csv` prints the same text, ending in one newline
         text = text if text.endswith("\n") else text + "\n"
         return await self._download(
             viewer,
-            request,
+            asked,
             text,
             "csv",
             target,
@@ -321,10 +324,10 @@ class Pages:
         )
 
     async def export_fhir(self, viewer: Viewer, request: web.Request) -> web.StreamResponse:
-        rows, target = await self._rows(viewer, request)
+        rows, target, asked = await self._rows(viewer, request)
         return await self._download(
             viewer,
-            request,
+            asked,
             render("fhir", rows, self.tz),
             "fhir",
             target,
@@ -339,16 +342,18 @@ class Pages:
                 request.query.get("week"), self.engine_now(), self.tz
             )
             day_to: date | None = day_from + timedelta(days=6) if day_from else None
+            asked = _applied(request, week=day_from)
         else:
             start, end = date_range(request.query.get("from"), request.query.get("to"), self.tz)
             day_from = start.astimezone(self.tz).date() if start else None
             day_to = (end - timedelta(seconds=1)).astimezone(self.tz).date() if end else None
+            asked = _applied(request)
         days = await self.engine.billing(
             group_ids=self._visible_groups(viewer), day_from=day_from, day_to=day_to
         )
         return await self._download(
             viewer,
-            request,
+            asked,
             billing_csv.to_csv(days),
             "billing",
             "all",
@@ -360,3 +365,21 @@ class Pages:
 
 def _group_name(viewer: Viewer, group_id: str) -> str:
     return next((g.name for g in viewer.scope.groups if g.id == group_id), group_id)
+
+
+def _applied(request: web.Request, *, week: date | None = None) -> dict[str, str | None]:
+    """The range an export applied, for its audit row: the Monday's ISO week when it
+    went by `week`, else its `from`/`to` dates (already checked by `date_range`),
+    normalized. A parameter the export did not use is not recorded, and no text from
+    the URL reaches the append-only audit log as it was typed."""
+    if week is not None:
+        return {"from": None, "to": None, "week": billing_csv.iso_week(week)}
+    return {
+        "from": _iso_day(request.query.get("from")),
+        "to": _iso_day(request.query.get("to")),
+        "week": None,
+    }
+
+
+def _iso_day(text: str | None) -> str | None:
+    return parse_date(text).isoformat() if text else None

@@ -203,3 +203,31 @@ async def test_idle_session_ends(world: World, client: TestClient) -> None:  # t
     assert (await client.get("/dashboard")).status == 200
     world.clock.advance(timedelta(minutes=15))
     assert (await client.get("/dashboard", allow_redirects=False)).status == 401
+
+
+async def test_an_exports_audit_row_records_the_range_applied_never_raw_text(
+    world: World,
+    client: TestClient,  # type: ignore[type-arg]
+) -> None:
+    """The audit log is append-only and hash-chained: what an export's row says was
+    exported must be what was (a parameter the export ignored is not on it), and only
+    dates and weeks, never text typed into a URL (it could never be erased)."""
+    await _sign_in(world, client, "a-001")
+    free = "Jane Doe relapsed"
+    for url in (
+        f"/dashboard/export.csv?group=ga&week={free}",
+        f"/dashboard/export.fhir.json?week={free}",
+        f"/dashboard/export.billing.csv?week=2026-W48&from={free}&to={free}",
+        "/dashboard/export.csv?from=2026-11-23&week=2026-W01",
+    ):
+        assert (await client.get(url)).status == 200, url
+    details = [
+        a.detail for a in await world.app.store.audit_page() if a.action == "dashboard.export"
+    ]
+    assert not any(free in json.dumps(d) for d in details)
+    assert [(d["from"], d["to"], d["week"]) for d in details] == [
+        (None, None, None),
+        (None, None, None),
+        (None, None, "2026-W48"),
+        ("2026-11-23", None, None),
+    ]
