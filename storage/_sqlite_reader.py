@@ -6,7 +6,7 @@ reads a view (the ledger's head, who chat cannot reach, the presence hints). Her
 is one hand-off, one statement in autocommit: it sees every transaction committed
 before it began, in any process (WAL), as the pooled connection's read does. The
 values come back as SQLAlchemy gives them: a column's result processor where it has
-one (tests/contract/test_sqlite_reader.py compares both ways). Its connection comes
+one (tests/contract/test_sqlite_fast_paths.py compares both ways). Its connection comes
 from `storage.cipher.connect`, like the engine's and the writer's.
 """
 
