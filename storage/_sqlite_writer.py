@@ -3,8 +3,9 @@
 A batch (group commit, see storage._ledger) is one synchronous function run on that
 thread: one hand-off instead of one per statement through SQLAlchemy's async layer.
 It writes exactly what the generic path writes — the same columns, values serialized
-by the same SQLAlchemy bind processors (the datetime and JSON columns straight to the
-text sqlite3 stores for them, each checked against that general way when the writer is
+by the same SQLAlchemy bind processors, the dialect's own (SQLite's DATETIME text, not
+sqlite3's adapter: range filters compare that text; the datetime and JSON columns
+straight to that text, each checked against those processors when the writer is
 built: `_direct`), the same links from the core's one `chain_append`, under BEGIN
 IMMEDIATE (SQLite's single write lock, so other processes stay correct). Its
 connection comes from `storage.cipher.connect`, like the engine's: SQLCipher, keyed,
@@ -22,6 +23,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 
+from sqlalchemy import TypeDecorator
 from sqlalchemy.engine import Dialect
 
 from bot.core.domain import AuditEntry
@@ -43,10 +45,12 @@ class SqliteLedgerWriter:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollcall-ledger")
         self._conn: sqlite3.Connection | None = None
         columns = list(ledger.columns)
+        #: bound as SQLAlchemy binds them on this dialect (`dialect_impl`: the datetime
+        #: columns' DATETIME text, what the generic path stores and its filters compare)
         self._procs: list[tuple[str, Any]] = [
-            (c.name, c.type.bind_processor(dialect)) for c in columns
+            (c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in columns
         ]
-        self._row = _row_maker(self._procs, _direct(self._procs))
+        self._row = _row_maker(self._procs, _direct(self._procs, _steps(dialect)))
         self._insert = "INSERT INTO ledger ({}) VALUES ({})".format(
             ", ".join(c.name for c in columns), ", ".join("?" for _ in columns)
         )
@@ -231,18 +235,33 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _direct(procs: Sequence[tuple[str, Any]]) -> dict[str, Convert]:
+def _steps(dialect: Dialect) -> dict[str, Convert]:
+    """The ledger's TypeDecorator columns' own step (`process_bind_param` alone: for
+    `UTCDateTime`, the aware datetime in UTC, naive ones refused), before the dialect's
+    type turns it into text."""
+    return {
+        c.name: partial(c.type.process_bind_param, dialect=dialect)
+        for c in ledger.columns
+        if isinstance(c.type, TypeDecorator)
+    }
+
+
+def _direct(
+    procs: Sequence[tuple[str, Any]], steps: dict[str, Convert] | None = None
+) -> dict[str, Convert]:
     """Converters for the datetime and JSON columns that give at once the text sqlite3
-    stores for what their bind processor returns (a datetime goes through sqlite3's
-    registered adapter; JSON is `json.dumps`' text), each kept only when it agrees with
-    that general way on every probe value here; the others stay general."""
+    stores for what their bind processor (the dialect's, see `SqliteLedgerWriter`)
+    returns: a datetime column's `steps` then SQLite's DATETIME text; JSON is
+    `json.dumps`' text. Each is kept only when it agrees with that general way on every
+    probe value here; the others stay general."""
     proc = dict(procs)
+    steps = steps or {}
     adapt = sqlite3.adapters.get((datetime, sqlite3.PrepareProtocol))
     found: dict[str, Convert] = {}
     for column in ("at", "recorded_at"):
-        given = proc.get(column)
-        if given is not None and adapt is not None:
-            found[column] = _stamp(given, memo=column == "recorded_at")
+        step = steps.get(column)
+        if proc.get(column) is not None and step is not None:
+            found[column] = _stamp(step, proc[column], memo=column == "recorded_at")
     if proc.get("data") is not None:
         found["data"] = _DUMPS
     return {
@@ -253,6 +272,9 @@ def _direct(procs: Sequence[tuple[str, Any]]) -> dict[str, Convert]:
 
 
 def _general(given: Convert, adapt: Convert | None) -> Convert:
+    """What sqlite3 stores for a bind processor's value (a datetime, should one return
+    it, through sqlite3's registered adapter)."""
+
     def general(value: Any) -> Any:
         out = given(value)
         return adapt(out) if adapt is not None and type(out) is datetime else out
@@ -260,10 +282,13 @@ def _general(given: Convert, adapt: Convert | None) -> Convert:
     return general
 
 
-def _stamp(given: Convert, *, memo: bool) -> Convert:
-    """The bind processor's datetime as sqlite3's default adapter writes it; with
-    `memo`, the last value's text again for the same value (a batch shares one
-    `recorded_at`), one (value, text) pair replaced whole."""
+def _stamp(step: Convert, given: Convert, *, memo: bool) -> Convert:
+    """The column's step (aware UTC), then SQLite's DATETIME text of it (SQLAlchemy's
+    ``YYYY-MM-DD HH:MM:SS.ffffff``: the fields alone, microseconds always; isoformat's
+    first 26 characters are that, the year always four digits, the offset cut off);
+    anything but a plain datetime (None, a subclass) through the bind processor `given`
+    itself; with `memo`, the last value's text again for the same value (a batch shares
+    one `recorded_at`), one (value, text) pair replaced whole."""
     last: tuple[Any, Any] = (None, None)
 
     def stamp(value: Any) -> Any:
@@ -271,8 +296,8 @@ def _stamp(given: Convert, *, memo: bool) -> Convert:
         seen, text = last  # one read of the pair (replaced whole below)
         if memo and seen is value and value is not None:
             return text
-        out = given(value)
-        text = out.isoformat(" ") if type(out) is datetime else out
+        out = step(value)
+        text = out.isoformat(" ", "microseconds")[:26] if type(out) is datetime else given(value)
         if memo:
             last = (value, text)
         return text
@@ -300,11 +325,18 @@ def _agrees(fast: Convert, general: Convert, probes: Sequence[Any]) -> bool:
     return True
 
 
+class _Stamp(datetime):
+    """A datetime subclass (a probe: its text goes through the processor itself)."""
+
+
 _EST = timezone(timedelta(hours=-5))
 _T = datetime(2026, 5, 4, 22, 5, 0, 137, tzinfo=UTC)
 _STAMPS = (
     _T,
-    _T.replace(microsecond=0),
+    _T.replace(microsecond=0),  # a whole second: ".000000", as the dialect writes it
+    datetime(5, 1, 2, 3, 4, 5, tzinfo=UTC),  # a year of one digit, padded to four
+    _Stamp(2026, 5, 4, 22, 5, tzinfo=_EST),
+    None,
     _T.astimezone(_EST),
     datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=_EST),
     _T.replace(tzinfo=None),  # refused by both

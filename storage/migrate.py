@@ -114,6 +114,8 @@ SAFE_TO_UNDO: dict[str, str] = {
     "0004": "the outbox's in-flight marks only: a message whose send was cut by a crash"
     " may then be sent twice (at least once, as before)",
     "0005": "an index only: reports read the sign-offs more slowly again",
+    "0006": "nothing to undo: the ledger's datetimes stay in the text every version reads"
+    " as the same instant",
 }
 
 
