@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import TextIO
 
@@ -40,24 +41,33 @@ async def write_file(path: str, text: Iterable[str] | AsyncIterable[str]) -> Non
     loop = asyncio.get_running_loop()
     tmp = f"{path}.tmp"
     f = await asyncio.to_thread(open, tmp, "w", encoding="utf-8", newline="")
+    #: held by the thread while it writes: a cancelled `await writing` cancels only the
+    #: future, never the write in flight, so the file is closed under this lock
+    held = threading.Lock()
+
+    def write(batch: str) -> int:
+        with held:
+            return f.write(batch)
+
     writing: asyncio.Future[int] | None = None
     try:
         async for batch in batches(text):
             if writing is not None:
                 await writing  # one batch in flight at a time, in order
-            writing = loop.run_in_executor(None, f.write, batch)  # submitted at once
+            writing = loop.run_in_executor(None, write, batch)  # submitted at once
         if writing is not None:
             await writing
         await asyncio.to_thread(_close_synced, f)
         await asyncio.to_thread(os.replace, tmp, path)
     except BaseException:
-        if writing is not None and not writing.done():
-            # the thread still holds the file: let its write end before closing it
-            with contextlib.suppress(BaseException):
-                await asyncio.shield(writing)
-        f.close()
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
+        try:
+            # the thread may still hold the file (even when `writing` was cancelled):
+            # wait for its one batch to end, uncancellably, before closing it
+            with held:
+                f.close()
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
         raise
 
 

@@ -4,6 +4,8 @@ neither the file nor its temporary (nothing is closed under a write in flight)."
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -51,3 +53,45 @@ async def test_a_plain_iterable_and_an_empty_export(tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8") == "ab\n"
     await write_file(str(out), [])
     assert out.read_text(encoding="utf-8") == ""
+
+
+class _SlowFile:
+    """A file whose write takes a while, noting whether it is closed under a write."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.writing = False
+        self.events: list[str] = []
+        _SlowFile.last = self
+
+    last: _SlowFile
+
+    def write(self, text: str) -> int:
+        self.writing = True
+        time.sleep(0.3)
+        self.writing = False
+        self.events.append("wrote")
+        return len(text)
+
+    def close(self) -> None:
+        self.events.append("closed under a write" if self.writing else "closed")
+
+
+async def test_a_cancel_while_a_write_is_in_flight_closes_the_file_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (asyncio.run cancels the task) while awaiting the batch in flight cancels
+    the future, not the thread's write: the file is closed only once the write ends."""
+    monkeypatch.setattr(cli_files, "_WRITE_BATCH", 1)
+    monkeypatch.setattr(cli_files, "open", _SlowFile, raising=False)
+
+    async def text() -> AsyncIterator[str]:
+        yield "a"
+        yield "b"  # awaits the first batch's write
+        await asyncio.sleep(30)
+
+    task = asyncio.create_task(write_file(str(tmp_path / "out.txt"), text()))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert _SlowFile.last.events == ["wrote", "closed"]
