@@ -181,12 +181,13 @@ print(json.dumps({"rows": n, "seconds": time.perf_counter() - t, "peak_mib": pea
 
 
 def _run_child(code: str, *args: str) -> dict[str, Any]:
+    env = _env.child_env()  # before the clock: its first call compiles rollcall
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
-        env=_env.child_env(),
+        env=env,
         cwd=_env.ROOT,
         timeout=900,
         check=False,

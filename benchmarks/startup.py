@@ -64,6 +64,7 @@ def _rss_of(pid: int) -> float:
 
 async def _start_once(config: Path, port: int, limit: float) -> tuple[float | None, float]:
     """Seconds from spawn to /healthz 200 (None: not within `limit`), and idle RSS."""
+    env = _env.child_env()  # before the clock: its first call compiles rollcall
     started = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -75,7 +76,7 @@ async def _start_once(config: Path, port: int, limit: float) -> tuple[float | No
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
-        env=_env.child_env(),
+        env=env,
     )
     ready: float | None = None
     rss = 0.0
