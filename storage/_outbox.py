@@ -19,8 +19,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Executable, and_, bindparam, case, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.outbox import OutboxItem, OutboxStatus
 from bot.core.together import Together
@@ -103,6 +114,16 @@ class OutboxSql(SqlBase):
         self._marks = Marks(self._write)
         #: reads of unreachable channels, made together
         self._unreachable_reads: Together[_Unreachable] = Together(self._read_unreachable)
+
+    async def _lock_in_key_order(self, conn: AsyncConnection, where: ColumnElement[bool]) -> None:
+        """Before an UPDATE of several outbox rows (an erasure, retention): on PostgreSQL,
+        lock them in key order, the order a batch of marks takes its rows in
+        (storage._marks), so that the two never wait on each other in a cycle (a
+        deadlock, which PostgreSQL ends by failing one). SQLite's write lock is one for
+        the whole file: nothing to order."""
+        if not self._sqlite:
+            stmt = select(outbox.c.key).where(where).order_by(self._by(outbox.c.key))
+            await conn.execute(stmt.with_for_update())
 
     async def enqueue(self, items: Sequence[OutboxItem]) -> int:
         fresh: dict[str, OutboxItem] = {}

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -78,11 +78,9 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql, HintsSql, Calend
             # ... nor do alerts about them sent to their facilitators (they name them)
             escaped = person_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             about = outbox.c.key.like(f"alert:%:{escaped}:%", escape="\\")
-            await conn.execute(
-                update(outbox)
-                .where(or_(outbox.c.person_id == person_id, about))
-                .values(text="", buttons=[])
-            )
+            theirs = or_(outbox.c.person_id == person_id, about)
+            await self._lock_in_key_order(conn, theirs)
+            await conn.execute(update(outbox).where(theirs).values(text="", buttons=[]))
             await self._append_audit_locked(conn, audit, head)
         await self._reach_disk()
         return True
@@ -94,12 +92,13 @@ class SqlStore(DirectorySql, SessionsSql, LedgerSql, OutboxSql, HintsSql, Calend
             result = await conn.execute(
                 delete(ledger_notes).where(ledger_notes.c.key.in_(old.scalar_subquery()))
             )
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.due_at < before, outbox.c.status.in_([str(s) for s in FINISHED]))
-                .where(outbox.c.text != "")
-                .values(text="", buttons=[])
+            spent = and_(
+                outbox.c.due_at < before,
+                outbox.c.status.in_([str(s) for s in FINISHED]),
+                outbox.c.text != "",
             )
+            await self._lock_in_key_order(conn, spent)
+            await conn.execute(update(outbox).where(spent).values(text="", buttons=[]))
             count = int(result.rowcount or 0)
             if count:
                 detail = {**audit.detail, "notes": count}
