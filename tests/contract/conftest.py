@@ -170,3 +170,17 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 @pytest.fixture
 def store(backend: Backend) -> Store:
     return backend.store
+
+
+@pytest.fixture
+async def other(backend: Backend) -> AsyncIterator[Store]:
+    """A second process's store on the same database."""
+    if not isinstance(backend.store, SqlStore):
+        yield backend.store
+        return
+    url = backend.store.engine.url.render_as_string(hide_password=False)
+    second = await open_store(url)
+    try:
+        yield second
+    finally:
+        await second.close()

@@ -8,11 +8,8 @@ the make-up bookings for the session (the same tail), and the records it last sa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, timedelta
-
-import pytest
 
 from bot.core.attendance.recorder import FEW, Recorder
 from bot.core.attendance.roster import build_roster
@@ -28,8 +25,6 @@ from bot.core.domain import (
     Status,
 )
 from bot.core.ports import Store
-from storage.sql import SqlStore, open_store
-from tests.contract.conftest import Backend
 from tests.unit.evidence import GROUP_ID, PRESENCE_GROUP, SESSION, presence, t
 
 PEOPLE = [f"p-{i}" for i in range(FEW + 3)]
@@ -55,20 +50,6 @@ class Process:
 def _process(store: Store, now: str) -> Process:
     clock = FakeClock(t(now))
     return Process(store=store, recorder=Recorder(store, clock, Program()), clock=clock)
-
-
-@pytest.fixture
-async def other(backend: Backend) -> AsyncIterator[Store]:
-    """A second process's store on the same database."""
-    if not isinstance(backend.store, SqlStore):
-        yield backend.store
-        return
-    url = backend.store.engine.url.render_as_string(hide_password=False)
-    second = await open_store(url)
-    try:
-        yield second
-    finally:
-        await second.close()
 
 
 async def _world(store: Store) -> None:

@@ -7,11 +7,8 @@ the hints a roster reads early (bot.core.attendance.hints) are the store's."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from bot.core.actions import RosterView
 from bot.core.attendance.hints import Early
@@ -21,26 +18,10 @@ from bot.core.clock import FakeClock
 from bot.core.domain import EvidenceKind, Hint, LedgerEntry, Person, Program
 from bot.core.enrollment import set_enrollment
 from bot.core.ports import Store
-from storage.sql import SqlStore, open_store
-from tests.contract.conftest import Backend
 from tests.unit.evidence import GROUP_ID, PRESENCE_GROUP, SESSION, presence, t
 
 PEOPLE = [f"p-{i}" for i in range(8)]
 TZ = ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-async def other(backend: Backend) -> AsyncIterator[Store]:
-    """A second process's store on the same database."""
-    if not isinstance(backend.store, SqlStore):
-        yield backend.store
-        return
-    url = backend.store.engine.url.render_as_string(hide_password=False)
-    second = await open_store(url)
-    try:
-        yield second
-    finally:
-        await second.close()
 
 
 async def _world(store: Store) -> None:
