@@ -7,7 +7,7 @@ is one hand-off, one statement in autocommit: it sees every transaction committe
 before it began, in any process (WAL), as the pooled connection's read does. The
 values come back as SQLAlchemy gives them: a column's result processor where it has
 one (tests/contract/test_sqlite_fast_paths.py compares both ways). Its connection comes
-from `storage.cipher.connect`, like the engine's and the writer's.
+from `storage.engine.thread_connection`, like the writer's (keyed like the engine's).
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from storage import cipher
-from storage.engine import SQLITE_PRAGMAS
+from storage.engine import SQLITE_PRAGMAS, thread_connection
 
 #: pragmas a reader needs (WAL is the file's; the others are per connection)
 _PRAGMAS = tuple(p for p in SQLITE_PRAGMAS if "journal_mode" not in p)
@@ -44,12 +43,7 @@ class SqliteReader:
     # -- on the reader thread ---------------------------------------------------------
     def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         if self._conn is None:
-            conn: sqlite3.Connection = cipher.connect(
-                self._path, self._key, isolation_level=None, check_same_thread=False
-            )
-            for pragma in _PRAGMAS:
-                conn.execute(pragma)
-            self._conn = conn
+            self._conn = thread_connection(self._path, self._key, _PRAGMAS)
         return [tuple(r) for r in self._conn.execute(sql, params).fetchall()]
 
     def _close(self) -> None:

@@ -8,8 +8,8 @@ sqlite3's adapter: range filters compare that text; the datetime and JSON column
 straight to that text, each checked against those processors when the writer is
 built: `_direct`), the same links from the core's one `chain_append`, under BEGIN
 IMMEDIATE (SQLite's single write lock, so other processes stay correct). Its
-connection comes from `storage.cipher.connect`, like the engine's: SQLCipher, keyed,
-when ``ROLLCALL_DB_KEY`` is set.
+connection comes from `storage.engine.thread_connection` (`storage.cipher.connect`,
+like the engine's: SQLCipher, keyed, when ``ROLLCALL_DB_KEY`` is set).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from sqlalchemy.engine import Dialect
 
 from bot.core.domain import AuditEntry
 from bot.core.ledger import GENESIS, Append, Link, audit_link, chain_append, one_shot
-from storage import cipher, rows
-from storage.engine import SQLITE_PRAGMAS
+from storage import rows
+from storage.engine import thread_connection
 from storage.tables import audit, ledger
 
 Batch = Sequence[Append]
@@ -90,12 +90,7 @@ class SqliteLedgerWriter:
     # -- on the writer thread ---------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            conn: sqlite3.Connection = cipher.connect(
-                self._path, self._key, isolation_level=None, check_same_thread=False
-            )
-            for pragma in SQLITE_PRAGMAS:
-                conn.execute(pragma)
-            self._conn = conn
+            self._conn = thread_connection(self._path, self._key)
         return self._conn
 
     def _checkpoint(self) -> tuple[int, int, int]:

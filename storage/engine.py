@@ -21,6 +21,7 @@ then handed to aiosqlite, its errors SQLCipher's.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
@@ -39,6 +40,17 @@ SQLITE_PRAGMAS = (
     # erased notes and names are overwritten with zeros, not left in free pages
     "PRAGMA secure_delete=ON",
 )
+
+
+def thread_connection(path: str, key: str | None, pragmas: Sequence[str] = SQLITE_PRAGMAS) -> Any:
+    """A sqlite3 connection for one dedicated thread (the ledger's writer, the small
+    reads' reader): autocommit (transactions are begun by hand), usable from that
+    thread, SQLCipher-keyed like the engine's when `key` is set, with `pragmas`."""
+    conn = cipher.connect(path, key, isolation_level=None, check_same_thread=False)
+    for pragma in pragmas:
+        conn.execute(pragma)
+    return conn
+
 
 #: execution option read by the SQLite "begin" hook: "" (deferred) or "IMMEDIATE"
 BEGIN_OPTION = "sqlite_begin"
