@@ -7,9 +7,12 @@ missed session; attending the make-up turns the missed record into `made_up`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.core.domain import (
+    ATTENDED,
+    AttendanceRecord,
     EvidenceKind,
     LedgerEntry,
     Session,
@@ -59,3 +62,39 @@ async def booking_for(store: Store, missed_id: str, person_id: str) -> LedgerEnt
         if e.data.get("makeup_for") == missed_id:
             return e
     return None
+
+
+async def made_up_by(
+    store: Store,
+    session: Session,
+    person_ids: Sequence[str],
+    bookings: Sequence[LedgerEntry] | None = None,
+) -> dict[str, str]:
+    """person -> the attended make-up of `session` (booked first, then a dedicated
+    make-up session), for everyone in `person_ids` who has one (`bookings`: their
+    bookings of a make-up for it, if already read)."""
+    if bookings is None:
+        bookings = await store.makeup_bookings(session.id, person_ids)
+    booked: dict[str, list[str]] = {}
+    for e in bookings:
+        if e.person_id and e.session_id:
+            booked.setdefault(e.person_id, []).append(e.session_id)
+    later = await store.list_sessions(
+        start_from=session.start, states=[SessionState.SCHEDULED, SessionState.ENDED]
+    )
+    dedicated = [s.id for s in later if s.makeup_for == session.id]
+    if not booked and not dedicated:
+        return {}
+    records: dict[str, dict[str, AttendanceRecord]] = {}
+    out: dict[str, str] = {}
+    for pid in person_ids:
+        for sid in [*booked.get(pid, []), *dedicated]:
+            if sid not in records:
+                one = len(person_ids) == 1
+                found = await store.records(session_id=sid, person_id=pid if one else None)
+                records[sid] = {r.person_id: r for r in found}
+            r = records[sid].get(pid)
+            if r is not None and r.status in ATTENDED:
+                out[pid] = sid
+                break
+    return out

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core import limits
+from bot.core.attendance import makeup
 from bot.core.attendance.checked_in import CheckedIn
 from bot.core.attendance.closures import without_stale_closures
 from bot.core.attendance.links import linked_guest_keys
@@ -19,7 +20,6 @@ from bot.core.attendance.rules import record_at
 from bot.core.attendance.saved import SavedRecords
 from bot.core.attendance.tail import KEPT, SessionInputs, SessionTail
 from bot.core.domain import (
-    ATTENDED,
     AttendanceRecord,
     EvidenceKind,
     Group,
@@ -155,7 +155,7 @@ class Recorder:
             person_id,
             own,
             presence,
-            made_up_by=await self._made_up_by(session, person_id),
+            made_up_by=(await makeup.made_up_by(self.store, session, [person_id])).get(person_id),
             dm_unreachable="chat" in await self.store.unreachable_channels(person_id),
             signed_off_seq=signed_off_seq,
         )
@@ -198,45 +198,6 @@ class Recorder:
             signed_off_seq=signed_off_seq,
         )
 
-    async def _made_up_by(self, session: Session, person_id: str) -> str | None:
-        """An attended make-up for `session`: a booked one, or a dedicated make-up session."""
-        return (await self._made_up_by_all(session, [person_id])).get(person_id)
-
-    async def _made_up_by_all(
-        self,
-        session: Session,
-        person_ids: Sequence[str],
-        bookings: Sequence[LedgerEntry] | None = None,
-    ) -> dict[str, str]:
-        """person -> the attended make-up of `session` (booked first, then a dedicated
-        make-up session), for everyone in `person_ids` who has one (`bookings`: their
-        bookings of a make-up for it, if already read)."""
-        if bookings is None:
-            bookings = await self.store.makeup_bookings(session.id, person_ids)
-        booked: dict[str, list[str]] = {}
-        for e in bookings:
-            if e.person_id and e.session_id:
-                booked.setdefault(e.person_id, []).append(e.session_id)
-        later = await self.store.list_sessions(
-            start_from=session.start, states=[SessionState.SCHEDULED, SessionState.ENDED]
-        )
-        dedicated = [s.id for s in later if s.makeup_for == session.id]
-        if not booked and not dedicated:
-            return {}
-        records: dict[str, dict[str, AttendanceRecord]] = {}
-        out: dict[str, str] = {}
-        for pid in person_ids:
-            for sid in [*booked.get(pid, []), *dedicated]:
-                if sid not in records:
-                    one = len(person_ids) == 1
-                    found = await self.store.records(session_id=sid, person_id=pid if one else None)
-                    records[sid] = {r.person_id: r for r in found}
-                r = records[sid].get(pid)
-                if r is not None and r.status in ATTENDED:
-                    out[pid] = sid
-                    break
-        return out
-
     async def _compute_all(
         self,
         session: Session,
@@ -255,7 +216,7 @@ class Recorder:
         guests_of: dict[str, list[str]] = {}
         for key, pid in inputs.links.items():
             guests_of.setdefault(pid, []).append(key)
-        made_up = await self._made_up_by_all(session, person_ids, bookings)
+        made_up = await makeup.made_up_by(self.store, session, person_ids, bookings)
         unreachable = await unreachable_read
         memo = self._memo.pop(session.id, {})
         self._memo[session.id] = memo
