@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
 
@@ -17,7 +16,6 @@ from bot.core.domain import (
     AttendanceRecord,
     EvidenceKind,
     Flag,
-    Hint,
     LedgerEntry,
     Participation,
     Session,
@@ -122,6 +120,7 @@ async def build_roster(
     group = await store.get_group(session.group_id)
     group_name = group.name if group else session.group_id
     running = now < session.end and session.state is SessionState.SCHEDULED
+    # the hints of the enrolled are read while the records are worked out
     early = Early(store, session.group_id) if running else None
     try:
         done = await recorder.recompute_session(session)
@@ -140,56 +139,10 @@ async def build_roster(
             await early.settle()
     camera_known = bool(group and group.discord_voice_channel_id)
     notices = await _notices(store, session, done.evidence)
-    names = []
+    rows: list[RosterRow] = []
     for r in records:
         person = await store.get_person(r.person_id)
-        names.append(person.display_name if person else r.person_id)
-    # unlinked guests as "label (guest key)", so that a facilitator can /link them
-    guests = await roster_guests(
-        store, session, session.window(recorder.policy), around=done.presence, linked=done.links
-    )
-    notes: tuple[str, ...] = ()
-    if end_pass:
-        answers = await store.evidence(session_id=session.id, kinds=[EvidenceKind.SURVEY])
-        notes = summarize(answers, survey) if survey else ()
-    shape = _Shape(
-        session=session,
-        group_name=group_name,
-        camera_known=camera_known,
-        running=running,
-        tz=tz,
-        page=max(0, page),
-        end_pass=end_pass,
-    )
-    return _view(shape, records, names, notices, hints, guests, notes)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Shape:
-    """What a roster view is made of besides its records and the people's details."""
-
-    session: Session
-    group_name: str
-    camera_known: bool
-    running: bool
-    tz: tzinfo
-    page: int
-    end_pass: bool
-
-
-def _view(
-    shape: _Shape,
-    records: Sequence[AttendanceRecord],
-    names: Sequence[str],
-    notices: dict[str, datetime],
-    hints: dict[str, Hint],
-    guests: tuple[str, ...],
-    notes: tuple[str, ...],
-) -> RosterView:
-    """The view itself, from what was read (pure)."""
-    session, tz, running = shape.session, shape.tz, shape.running
-    rows: list[RosterRow] = []
-    for r, name in zip(records, names, strict=True):
+        name = person.display_name if person else r.person_id
         hint = hints.get(r.person_id)
         rows.append(
             RosterRow(
@@ -200,7 +153,7 @@ def _view(
                 in_room=r.in_room,
                 minutes=r.attended_minutes,
                 camera_minutes=r.camera_minutes,
-                camera_known=shape.camera_known or r.camera_minutes > 0,
+                camera_known=camera_known or r.camera_minutes > 0,
                 flags=tuple(f.value for f in r.flags),
                 hint=(
                     f"{label(hint)} since {clock_time(hint.since.astimezone(tz))} "
@@ -213,14 +166,20 @@ def _view(
         )
     rows.sort(key=lambda r: (rank(r.status), r.display_name.casefold(), r.person_id))
     buttons = [(r.person_id, row_buttons(session.id, r.person_id)) for r in rows]
+    # unlinked guests as "label (guest key)", so that a facilitator can /link them
+    guests = await roster_guests(
+        store, session, session.window(recorder.policy), around=done.presence, linked=done.links
+    )
     counts = Counter(_kind(r.status) for r in rows)
     in_room = sum(1 for r in rows if r.in_room)
-    end_pass = shape.end_pass
-    when = f"{day_time(session.start, tz)}–{clock_time(session.end.astimezone(tz))}"
-    title = f"{shape.group_name} — {when}"
+    notes: tuple[str, ...] = ()
+    if end_pass:
+        answers = await store.evidence(session_id=session.id, kinds=[EvidenceKind.SURVEY])
+        notes = summarize(answers, survey) if survey else ()
+    title = f"{group_name} — {day_time(session.start, tz)}–{clock_time(session.end.astimezone(tz))}"
     return RosterView(
         session_id=session.id,
-        group_name=shape.group_name,
+        group_name=group_name,
         title=f"End of session: {title}" if end_pass else title,
         rows=tuple(rows),
         guests=guests,
@@ -232,7 +191,7 @@ def _view(
             if end_pass
             else ()
         ),
-        page=shape.page,
+        page=max(0, page),
         notes=notes,
     )
 
