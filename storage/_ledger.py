@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.domain import AuditEntry, EvidenceKind, LedgerEntry
@@ -20,6 +21,39 @@ _KEY_CHUNK = 500
 
 
 _Request = tuple[Append, "asyncio.Future[list[bool]]"]
+
+
+def evidence_query(
+    *,
+    session_id: str | None = None,
+    group_id: str | None = None,
+    person_id: str | None = None,
+    guest_key: str | None = None,
+    kinds: Sequence[EvidenceKind] | None = None,
+    at_from: datetime | None = None,
+    at_to: datetime | None = None,
+    unattributed: bool = False,
+) -> Select[Any]:
+    """`evidence`'s statement: what it filters on, oldest first (the query plans are
+    checked in tests/contract/test_ledger_plans.py)."""
+    stmt = select(ledger)
+    if unattributed:
+        stmt = stmt.where(ledger.c.person_id.is_(None), ledger.c.guest_key.is_(None))
+    for column, value in (
+        (ledger.c.session_id, session_id),
+        (ledger.c.group_id, group_id),
+        (ledger.c.person_id, person_id),
+        (ledger.c.guest_key, guest_key),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if kinds is not None:
+        stmt = stmt.where(ledger.c.kind.in_([str(k) for k in kinds]))
+    if at_from is not None:
+        stmt = stmt.where(ledger.c.at >= at_from)
+    if at_to is not None:
+        stmt = stmt.where(ledger.c.at < at_to)
+    return stmt.order_by(ledger.c.seq)
 
 
 class LedgerSql(SqlBase):
@@ -129,25 +163,18 @@ class LedgerSql(SqlBase):
         at_to: datetime | None = None,
         unattributed: bool = False,
     ) -> list[LedgerEntry]:
-        stmt = select(ledger)
-        if unattributed:
-            stmt = stmt.where(ledger.c.person_id.is_(None), ledger.c.guest_key.is_(None))
-        for column, value in (
-            (ledger.c.session_id, session_id),
-            (ledger.c.group_id, group_id),
-            (ledger.c.person_id, person_id),
-            (ledger.c.guest_key, guest_key),
-        ):
-            if value is not None:
-                stmt = stmt.where(column == value)
-        if kinds is not None:
-            stmt = stmt.where(ledger.c.kind.in_([str(k) for k in kinds]))
-        if at_from is not None:
-            stmt = stmt.where(ledger.c.at >= at_from)
-        if at_to is not None:
-            stmt = stmt.where(ledger.c.at < at_to)
+        stmt = evidence_query(
+            session_id=session_id,
+            group_id=group_id,
+            person_id=person_id,
+            guest_key=guest_key,
+            kinds=kinds,
+            at_from=at_from,
+            at_to=at_to,
+            unattributed=unattributed,
+        )
         async with self._read() as conn:
-            result = await conn.execute(stmt.order_by(ledger.c.seq))
+            result = await conn.execute(stmt)
             return [rows.to_ledger_entry(r._mapping) for r in result]
 
     async def sessions_evidence(

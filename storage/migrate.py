@@ -116,6 +116,7 @@ SAFE_TO_UNDO: dict[str, str] = {
     "0005": "an index only: reports read the sign-offs more slowly again",
     "0006": "nothing to undo: the ledger's datetimes stay in the text every version reads"
     " as the same instant",
+    "0007": "an index only: a group's presence is read from the group's whole range again",
 }
 
 

@@ -129,7 +129,8 @@ class LedgerRow(SQLModel, table=True):
     __tablename__ = "ledger"
     __table_args__ = (
         UniqueConstraint("key", name="uq_ledger_key"),
-        Index("ix_ledger_group_id_person_id_at", "group_id", "person_id", "at"),
+        # a group's evidence of some kinds in a window (its presence, for records)
+        Index("ix_ledger_group_id_kind_at", "group_id", "kind", "at"),
         # a session's evidence, and its evidence of some kinds (a report's sign-offs)
         Index("ix_ledger_session_id_kind", "session_id", "kind"),
         Index("ix_ledger_person_id_at", "person_id", "at"),
