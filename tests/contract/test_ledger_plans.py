@@ -41,15 +41,31 @@ SHAPES: dict[str, tuple[dict[str, Any], str]] = {
     # links.py, overview/views.py
     "group links": (dict(group_id="g1", kinds=[K.GUEST_LINK]), "ix_ledger_group_id_kind_at"),
     "group surveys": (dict(group_id="g1", kinds=[K.SURVEY]), "ix_ledger_group_id_kind_at"),
-    # presence.py: unmatched joins (no person, no guest)
+    # presence.py: room markers (no person, no guest); no index holds group and person
+    # together since 0007, so this reads every group's person-less rows (markers and
+    # unmatched guests) in the window, then keeps the group's markers
     "group presence unattributed": (
         dict(group_id="g1", kinds=[K.PRESENCE], at_from=AT, at_to=AT + HOURS, unattributed=True),
-        "(person_id=? AND at>? AND at<?)",
+        "ix_ledger_person_id_at (person_id=? AND at>? AND at<?)",
     ),
     # recorder.py: one person's presence around a session
     "a person's presence in a group": (
         dict(group_id="g1", person_id="p1", kinds=[K.PRESENCE], at_from=AT, at_to=AT + HOURS),
         "ix_ledger_person_id_at (person_id=? AND at>? AND at<?)",
+    ),
+    # links.py: a person's own guest links; overview/views.py: a person's answers in a group
+    "a person's links in a group": (
+        dict(group_id="g1", person_id="p1", kinds=[K.GUEST_LINK]),
+        "ix_ledger_group_id_kind_at (group_id=? AND kind=?)",
+    ),
+    "a person's surveys in a group": (
+        dict(group_id="g1", person_id="p1", kinds=[K.SURVEY]),
+        "ix_ledger_group_id_kind_at (group_id=? AND kind=?)",
+    ),
+    # recorder.py: a linked guest's presence around a session
+    "a guest's presence in a window": (
+        dict(group_id="g1", guest_key="x", kinds=[K.PRESENCE], at_from=AT, at_to=AT + HOURS),
+        "ix_ledger_group_id_kind_at (group_id=? AND kind=? AND at>? AND at<?)",
     ),
     # guests.py
     "a guest's presence": (
