@@ -34,11 +34,11 @@ ALL = ("storm", "zoom", "ingest", "roster", "history", "reminders", "startup")
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=3, help="runs of B2, B3, B5 and B6")
     # B1's storm is over in under a second and B4's exports take about one: their
     # medians are taken over more runs (three gave B1 0.64-0.84 in one make bench)
-    p.add_argument("--storm-repeats", type=int, default=7)
-    p.add_argument("--history-repeats", type=int, default=5)
+    p.add_argument("--storm-repeats", type=int, default=7, help="rounds of B1")
+    p.add_argument("--history-repeats", type=int, default=5, help="runs of B4")
     p.add_argument("--people", type=int, default=500)
     p.add_argument("--groups", type=int, default=40)
     p.add_argument("--connections", type=int, default=64)
