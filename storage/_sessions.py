@@ -16,6 +16,7 @@ from bot.core.domain import AttendanceRecord, AuditEntry, ReportLine, Session, S
 from storage import rows
 from storage._base import SqlBase
 from storage._cache import cached, invalidates
+from storage.engine import driver_rows
 from storage.tables import records as record_rows
 from storage.tables import sessions
 
@@ -220,9 +221,13 @@ class SessionsSql(SqlBase):
         )
         reader = rows.LineReader()
         async with self._read() as conn:
-            # a server-side cursor on PostgreSQL, fetchmany through aiosqlite on SQLite
-            result = await conn.stream(stmt.execution_options(yield_per=chunk))
-            async for part in result.partitions(chunk):
+            parts: AsyncIterator[Sequence[Any]]
+            if self._sqlite:  # fetchmany through aiosqlite, the driver's rows as they are
+                parts = driver_rows(conn, stmt, chunk)
+            else:  # a server-side cursor
+                result = await conn.stream(stmt.execution_options(yield_per=chunk))
+                parts = result.partitions(chunk)
+            async for part in parts:
                 yield [reader.line(row) for row in part]
 
     def _in_report_order(

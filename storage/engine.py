@@ -21,14 +21,16 @@ then handed to aiosqlite, its errors SQLCipher's.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from storage import cipher
 
@@ -144,3 +146,28 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         if mode not in ("", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
             raise ValueError(f"bad {BEGIN_OPTION} execution option: {mode!r}")
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+async def driver_rows(
+    conn: AsyncConnection, stmt: ClauseElement, chunk: int
+) -> AsyncIterator[list[tuple[Any, ...]]]:
+    """`stmt`'s rows on an aiosqlite connection as the driver gives them (plain tuples,
+    no SQLAlchemy result layer, which would wrap each row only for the caller to read
+    its values), `chunk` rows a hand-off. Compiled for the connection's dialect, each
+    parameter bound as SQLAlchemy binds it: through its type's processor for this
+    dialect (`dialect_impl`: a datetime becomes SQLite's text, as stored). Run outside
+    any transaction: one statement, one snapshot."""
+    dialect = conn.dialect
+    compiled = cast(SQLCompiler, stmt.compile(dialect=dialect))
+    given = compiled.construct_params()
+    params = []
+    for name in compiled.positiontup or ():
+        process = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+        params.append(given[name] if process is None else process(given[name]))
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    cursor = await driver.execute(str(compiled), params)
+    try:
+        while part := await cursor.fetchmany(chunk):
+            yield part
+    finally:
+        await cursor.close()

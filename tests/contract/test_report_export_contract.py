@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from fhir.resources.R4B.bundle import Bundle
 
@@ -125,6 +125,12 @@ async def test_report_lines_are_the_records_of_sessions_not_cancelled(store: Sto
         {"group_id": "=g2"},
         {"person_id": "+p-3"},
         {"start_from": at(6 * DAY), "start_to": at(12 * DAY)},
+        # a session's start at either bound: the first is in, the last is not; bounds
+        # given in a zone east of UTC too (bound as the store writes its datetimes, in
+        # UTC, or the bounds' own local text would move them by hours)
+        {"start_from": at(6 * DAY + 30), "start_to": at(12 * DAY + 30)},
+        {"start_from": _east(at(6 * DAY + 30)), "start_to": _east(at(12 * DAY + 30))},
+        {"group_id": "g1", "start_from": at(6 * DAY + 30), "start_to": at(8 * DAY + 30)},
     ):
         sessions = {s.id: s for s in await store.list_sessions()}
         want = [
@@ -137,6 +143,13 @@ async def test_report_lines_are_the_records_of_sessions_not_cancelled(store: Sto
         got = [line for c in chunks for line in c]
         assert got == want and got
         assert all(line.session_start.utcoffset() == timedelta(0) for line in got)
+        if kw.get("start_from") == at(6 * DAY + 30):
+            starts = {line.session_start for line in got}
+            assert at(6 * DAY + 30) in starts and at(12 * DAY + 30) not in starts
+
+
+def _east(when: datetime) -> datetime:
+    return when.astimezone(zone("Asia/Tokyo"))
 
 
 async def test_lean_export_is_byte_for_byte_the_report_rows_text(store: Store) -> None:
